@@ -1,0 +1,85 @@
+-- flowstate._context
+-- Check a request context and publish it for row-level security and the audit trigger.
+-- Returns the tenant and user; all NULL when an admin passes a NULL context (all tenants).
+-- Raises FS001 (DETAIL lists every problem with the context).
+create or replace function flowstate._context(
+  p_context jsonb,
+  out client_account_id uuid, out engagement_id uuid, out user_id uuid
+)
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_uuid constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+  v_errors text[] := '{}';
+  v_key text;
+begin
+  if p_context is null or p_context = 'null'::jsonb then
+    if not flowstate._caller_is_admin() then
+      raise exception 'a request context is required'
+        using errcode = 'FS001',
+              detail = jsonb_build_object('errors', jsonb_build_array(
+                'A request context (client_account_id, engagement_id, user_id) is required; only flowstate_admin may act across tenants.'))::text;
+    end if;
+    perform set_config('flowstate.all_tenants', 'on', true),
+            set_config('flowstate.user_id', '', true);
+    return;
+  end if;
+
+  if jsonb_typeof(p_context) <> 'object' then
+    v_errors := v_errors || format('The request context must be a JSON object, not %s.', jsonb_typeof(p_context));
+  else
+    foreach v_key in array array['client_account_id', 'engagement_id', 'user_id'] loop
+      if not p_context ? v_key then
+        v_errors := v_errors || format('The request context is missing %s.', v_key);
+      elsif jsonb_typeof(p_context -> v_key) <> 'string' or (p_context ->> v_key) !~ v_uuid then
+        v_errors := v_errors || format('The request context''s %s must be a UUID string.', v_key);
+      end if;
+    end loop;
+  end if;
+  if cardinality(v_errors) > 0 then
+    raise exception 'the request context is invalid'
+      using errcode = 'FS001', detail = jsonb_build_object('errors', v_errors)::text;
+  end if;
+
+  client_account_id := (p_context ->> 'client_account_id')::uuid;
+  engagement_id := (p_context ->> 'engagement_id')::uuid;
+  user_id := (p_context ->> 'user_id')::uuid;
+  perform set_config('flowstate.all_tenants', 'off', true),
+          set_config('flowstate.client_account_id', client_account_id::text, true),
+          set_config('flowstate.engagement_id', engagement_id::text, true),
+          set_config('flowstate.user_id', user_id::text, true);
+end;
+$$;
+
+comment on function flowstate._context(jsonb) is
+'Internal. Checks a request context {client_account_id, engagement_id, user_id} (all UUIDs) and publishes it for row-level security and auditing. NULL is accepted from flowstate_admin members and superusers only. Errors: FS001.';
+
+-- flowstate._caller_role
+-- The role a change is attributed to: SET ROLE if any, else the session user.
+create or replace function flowstate._caller_role()
+returns text
+language sql
+stable
+as $$
+  select coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user::text)
+$$;
+
+comment on function flowstate._caller_role() is 'Internal. The calling role (after SET ROLE, else the session user).';
+
+-- flowstate._caller_is_admin
+-- True when the calling role (SET ROLE if any, else the session user; not current_user,
+-- which is the owner inside SECURITY DEFINER functions) is a superuser or a flowstate_admin member.
+create or replace function flowstate._caller_is_admin()
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(r.rolsuper or pg_catalog.pg_has_role(r.oid, 'flowstate_admin', 'MEMBER'), false)
+  from pg_catalog.pg_roles r
+  where r.rolname = flowstate._caller_role()
+$$;
+
+comment on function flowstate._caller_is_admin() is
+'Internal. Whether the calling role (after SET ROLE, else the session user) is a superuser or a member of flowstate_admin.';

@@ -1,0 +1,164 @@
+-- flowstate._validation_errors
+-- flow_validate_state with the flow type to assume when the document names none
+-- (an update keeps the stored type).
+create or replace function flowstate._validation_errors(p_state jsonb, p_default_type text)
+returns text[]
+language plpgsql
+stable
+as $$
+declare
+  v_uuid constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+  v_timestamp constant text := '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|z|[+-]([01]\d|2[0-3])(:?[0-5]\d)?)$';
+  v_known_keys constant text[] := array['flow_id', 'flow_type', 'flow_version', 'current_phase',
+    'phases_completed', 'status', 'failed_phase', 'created_at', 'updated_at', 'checkpoints',
+    'state_data', 'metadata'];
+  v_errors text[] := '{}';
+  v_max_bytes bigint;
+  v_max_depth bigint;
+  v_key text;
+  v_type flowstate.flow_types;
+  v_type_name text;
+  v_current text;
+  v_completed text[];
+  v_phases_ok boolean := true;
+  v_status text;
+begin
+  if p_state is null or jsonb_typeof(p_state) = 'null' then
+    return array['The state document is required.'];
+  end if;
+
+  -- Limits first, before any work that grows with the document.
+  select max(value) filter (where name = 'max_document_bytes'),
+         max(value) filter (where name = 'max_nesting_depth')
+    into v_max_bytes, v_max_depth
+    from flowstate.settings;
+  if pg_catalog.pg_column_size(p_state) > v_max_bytes then
+    return array[format('The state document is %s bytes; the limit is %s bytes (flowstate.settings max_document_bytes).',
+                        pg_catalog.pg_column_size(p_state), v_max_bytes)];
+  end if;
+  if jsonb_path_exists(p_state, format('strict $.**{%s} ? (@.type() == "object" || @.type() == "array")', v_max_depth)::jsonpath) then
+    return array[format('The state document is nested deeper than %s levels (flowstate.settings max_nesting_depth).', v_max_depth)];
+  end if;
+
+  if jsonb_typeof(p_state) <> 'object' then
+    return array[format('The state document must be a JSON object, not %s.', jsonb_typeof(p_state))];
+  end if;
+
+  select v_errors || coalesce(array_agg(format('Unknown field %s: allowed fields are %s.',
+                                               quote_literal(k), array_to_string(v_known_keys, ', ')) order by k), '{}')
+    into v_errors
+    from jsonb_object_keys(p_state) k
+   where k <> all (v_known_keys);
+
+  foreach v_key in array array['flow_id', 'current_phase', 'phases_completed', 'state_data'] loop
+    if not p_state ? v_key then
+      v_errors := v_errors || format('%s is required.', v_key);
+    end if;
+  end loop;
+
+  if p_state ? 'flow_id' and (jsonb_typeof(p_state -> 'flow_id') <> 'string' or p_state ->> 'flow_id' !~ v_uuid) then
+    v_errors := v_errors || 'flow_id must be a UUID string.'::text;
+  end if;
+
+  v_type_name := coalesce(p_state ->> 'flow_type', p_default_type);
+  if p_state ? 'flow_type' and jsonb_typeof(p_state -> 'flow_type') <> 'string' then
+    v_errors := v_errors || 'flow_type must be a string.'::text;
+  else
+    select * into v_type from flowstate.flow_types where flow_type = v_type_name;
+    if not found then
+      v_errors := v_errors || format('flow_type %s is not a known flow type (see flowstate.flow_types).', quote_literal(v_type_name));
+    end if;
+  end if;
+
+  if p_state ? 'flow_version' and not (jsonb_typeof(p_state -> 'flow_version') = 'number'
+        and (p_state ->> 'flow_version')::numeric >= 1
+        and (p_state ->> 'flow_version')::numeric = trunc((p_state ->> 'flow_version')::numeric)) then
+    v_errors := v_errors || 'flow_version must be an integer of at least 1.'::text;
+  end if;
+
+  if p_state ? 'current_phase' then
+    if jsonb_typeof(p_state -> 'current_phase') <> 'string' or p_state ->> 'current_phase' = '' then
+      v_errors := v_errors || 'current_phase must be a non-empty string.'::text;
+      v_phases_ok := false;
+    else
+      v_current := p_state ->> 'current_phase';
+    end if;
+  end if;
+
+  if p_state ? 'phases_completed' then
+    if jsonb_typeof(p_state -> 'phases_completed') <> 'array' then
+      v_errors := v_errors || 'phases_completed must be an array of phase names.'::text;
+      v_phases_ok := false;
+    elsif exists (select from jsonb_array_elements(p_state -> 'phases_completed') e
+                   where jsonb_typeof(e) <> 'string' or e #>> '{}' = '') then
+      v_errors := v_errors || 'phases_completed must contain only non-empty strings.'::text;
+      v_phases_ok := false;
+    else
+      v_completed := array(select jsonb_array_elements_text(p_state -> 'phases_completed'));
+      select v_errors || coalesce(array_agg(format('phases_completed lists %s more than once.', quote_literal(d.p)) order by d.p), '{}')
+        into v_errors
+        from (select p from unnest(v_completed) p group by p having count(*) > 1) d;
+      if array['completed', 'failed'] && v_completed then
+        v_errors := v_errors || 'phases_completed cannot contain the terminal phases completed or failed.'::text;
+      end if;
+    end if;
+  end if;
+
+  if p_state ? 'status' then
+    v_status := p_state ->> 'status';
+    if jsonb_typeof(p_state -> 'status') <> 'string'
+       or v_status not in ('running', 'paused', 'recovered', 'completed', 'failed') then
+      v_errors := v_errors || 'status must be one of running, paused, recovered, completed, failed.'::text;
+    elsif v_current is not null and (v_status in ('completed', 'failed') or v_current in ('completed', 'failed'))
+          and v_status <> v_current then
+      v_errors := v_errors || format('status %s does not match current_phase %s.', quote_literal(v_status), quote_literal(v_current));
+    end if;
+  end if;
+
+  if p_state ? 'failed_phase' then
+    if jsonb_typeof(p_state -> 'failed_phase') <> 'string' or p_state ->> 'failed_phase' in ('', 'completed', 'failed') then
+      v_errors := v_errors || 'failed_phase must name the phase that failed.'::text;
+    elsif v_current is distinct from 'failed' then
+      v_errors := v_errors || 'failed_phase is only allowed when current_phase is failed.'::text;
+    end if;
+  end if;
+
+  foreach v_key in array array['created_at', 'updated_at'] loop
+    if p_state ? v_key and (jsonb_typeof(p_state -> v_key) <> 'string' or p_state ->> v_key !~ v_timestamp) then
+      v_errors := v_errors || format('%s must be an ISO 8601 timestamp with a time zone, like 2026-01-31T12:00:00Z.', v_key);
+    end if;
+  end loop;
+
+  if p_state ? 'checkpoints' and (jsonb_typeof(p_state -> 'checkpoints') <> 'array'
+       or exists (select from jsonb_array_elements(p_state -> 'checkpoints') c where jsonb_typeof(c) <> 'object')) then
+    v_errors := v_errors || 'checkpoints must be an array of objects.'::text;
+  end if;
+
+  if p_state ? 'state_data' and jsonb_typeof(p_state -> 'state_data') <> 'object' then
+    v_errors := v_errors || format('state_data must be a JSON object, not %s.', jsonb_typeof(p_state -> 'state_data'));
+  end if;
+
+  if p_state ? 'metadata' then
+    if jsonb_typeof(p_state -> 'metadata') <> 'object' then
+      v_errors := v_errors || 'metadata must be a JSON object.'::text;
+    else
+      foreach v_key in array array['client_account_id', 'engagement_id', 'user_id'] loop
+        if p_state -> 'metadata' ? v_key and (jsonb_typeof(p_state -> 'metadata' -> v_key) <> 'string'
+             or p_state -> 'metadata' ->> v_key !~ v_uuid) then
+          v_errors := v_errors || format('metadata.%s must be a UUID string.', v_key);
+        end if;
+      end loop;
+    end if;
+  end if;
+
+  -- Phase rules of the flow type, once the phase fields themselves are well-formed.
+  if v_type.flow_type is not null and v_phases_ok and v_current is not null and v_completed is not null then
+    v_errors := v_errors || flowstate._phase_path_errors(v_type, v_current, v_completed);
+  end if;
+
+  return v_errors;
+end;
+$$;
+
+comment on function flowstate._validation_errors(jsonb, text) is
+'Internal. The problems flow_validate_state reports, assuming p_default_type when the document has no flow_type.';

@@ -1,0 +1,44 @@
+-- flowstate._iso
+-- An ISO 8601 UTC timestamp with microseconds and a Z, whatever the session's TimeZone.
+create or replace function flowstate._iso(p_at timestamptz)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select to_char(p_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+
+comment on function flowstate._iso(timestamptz) is 'Internal. p_at as an ISO 8601 UTC string ending in Z.';
+
+-- flowstate._document
+-- The state document callers see, assembled from a flows row. Without state_data when
+-- p_with_state is false: saves return that, since the caller already holds its state_data.
+create or replace function flowstate._document(p_flow flowstate.flows, p_with_state boolean)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'flow_id', p_flow.flow_id,
+    'flow_type', p_flow.flow_type,
+    'flow_version', p_flow.flow_version,
+    'current_phase', p_flow.current_phase,
+    'phases_completed', to_jsonb(p_flow.phases_completed),
+    'status', p_flow.status,
+    'created_at', flowstate._iso(p_flow.created_at),
+    'updated_at', flowstate._iso(p_flow.updated_at),
+    'checkpoints', '[]'::jsonb,
+    'metadata', p_flow.metadata || jsonb_build_object(
+      'client_account_id', p_flow.client_account_id,
+      'engagement_id', p_flow.engagement_id,
+      'user_id', p_flow.user_id))
+  || case when p_flow.failed_phase is null then '{}'::jsonb
+          else jsonb_build_object('failed_phase', p_flow.failed_phase) end
+  || case when p_with_state then jsonb_build_object('state_data', p_flow.state_data)
+          else '{}'::jsonb end
+$$;
+
+comment on function flowstate._document(flowstate.flows, boolean) is
+'Internal. The state document of a flows row, with or without state_data.';

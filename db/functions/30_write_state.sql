@@ -1,0 +1,150 @@
+-- flowstate._write_state
+-- The one write path behind flow_save_state and flow_put_state: check the context, validate,
+-- then create, or compare-and-set (p_check_version) / replace an existing flow.
+-- Returns the stored document without state_data.
+-- Raises FS001 (invalid; DETAIL lists every problem), FS002 (stale version), FS003 (illegal
+-- phase change), FS004 (no such flow for this tenant), FS005 (id exists).
+create or replace function flowstate._write_state(
+  p_flow_id uuid, p_state jsonb, p_expected_version bigint, p_check_version boolean,
+  p_label text, p_context jsonb, p_operation text
+)
+returns jsonb
+language plpgsql
+as $$
+declare
+  v_ctx record;
+  v_errors text[];
+  v_old flowstate.flows;
+  v_new flowstate.flows;
+  v_type text;
+  v_phase_error text;
+  v_metadata jsonb;
+begin
+  v_ctx := flowstate._context(p_context);
+  if p_flow_id is null then
+    raise exception 'p_flow_id is required'
+      using errcode = 'FS001', detail = jsonb_build_object('errors', jsonb_build_array('p_flow_id is required.'))::text;
+  end if;
+  if not (p_check_version and p_expected_version is null) then
+    -- An update: lock the row first, so the stored flow type governs validation.
+    select * into v_old from flowstate.flows where flow_id = p_flow_id for update;
+  end if;
+  v_type := coalesce(p_state ->> 'flow_type', v_old.flow_type, 'discovery');
+  v_errors := flowstate._validation_errors(p_state, v_type);
+  if cardinality(v_errors) = 0 and (p_state ->> 'flow_id')::uuid <> p_flow_id then
+    v_errors := array[format('flow_id in the document (%s) differs from p_flow_id (%s).', p_state ->> 'flow_id', p_flow_id)];
+  end if;
+  if p_check_version and p_expected_version < 1 then
+    v_errors := v_errors || format('p_expected_version must be at least 1, not %s.', p_expected_version);
+  end if;
+  if cardinality(v_errors) > 0 then
+    raise exception 'flow % state is invalid: %', p_flow_id, v_errors[1]
+      using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'errors', v_errors)::text;
+  end if;
+
+  v_metadata := coalesce(p_state -> 'metadata', '{}') - '{client_account_id,engagement_id,user_id}'::text[];
+  perform set_config('flowstate.operation', p_operation, true),
+          set_config('flowstate.label', coalesce(p_label, ''), true);
+
+  if v_old.flow_id is null and not (p_check_version and p_expected_version is not null) then
+    -- Create. Flow ids are global: an id of any tenant conflicts.
+    if v_ctx.client_account_id is null
+       and not (p_state -> 'metadata' ? 'client_account_id' and p_state -> 'metadata' ? 'engagement_id'
+                and p_state -> 'metadata' ? 'user_id') then
+      raise exception 'flow % needs a tenant', p_flow_id
+        using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'errors', jsonb_build_array(
+          'Without a request context, metadata must name client_account_id, engagement_id and user_id.'))::text;
+    end if;
+    perform set_config('flowstate.operation', 'create', true);
+    insert into flowstate.flows as f (flow_id, flow_type, client_account_id, engagement_id, user_id,
+                                      flow_version, current_phase, phases_completed, status, failed_phase,
+                                      state_data, metadata, last_label)
+    values (p_flow_id, v_type,
+            coalesce(v_ctx.client_account_id, (p_state -> 'metadata' ->> 'client_account_id')::uuid),
+            coalesce(v_ctx.engagement_id, (p_state -> 'metadata' ->> 'engagement_id')::uuid),
+            coalesce(v_ctx.user_id, (p_state -> 'metadata' ->> 'user_id')::uuid),
+            1, p_state ->> 'current_phase',
+            array(select jsonb_array_elements_text(p_state -> 'phases_completed')),
+            flowstate._status(p_state ->> 'current_phase', p_state ->> 'status', 'running'),
+            case when p_state ->> 'current_phase' = 'failed'
+                 then coalesce(p_state ->> 'failed_phase', p_state -> 'phases_completed' ->> -1, 'unknown') end,
+            p_state -> 'state_data', v_metadata, p_label)
+    on conflict (flow_id) do nothing
+    returning * into v_new;
+    if v_new.flow_id is null and p_check_version then
+      raise exception 'flow % already exists', p_flow_id
+        using errcode = 'FS005', detail = jsonb_build_object('flow_id', p_flow_id)::text;
+    elsif v_new.flow_id is null then
+      -- A put lost a creation race: replace what the winner wrote.
+      perform set_config('flowstate.operation', p_operation, true);
+      select * into v_old from flowstate.flows where flow_id = p_flow_id for update;
+    end if;
+  end if;
+
+  if v_new.flow_id is null then
+    if v_old.flow_id is null then
+      raise exception 'flow % not found', p_flow_id
+        using errcode = 'FS004', detail = jsonb_build_object('flow_id', p_flow_id)::text;
+    end if;
+    if p_check_version and v_old.flow_version <> p_expected_version then
+      raise exception 'flow % was modified concurrently: expected version %, found %', p_flow_id, p_expected_version, v_old.flow_version
+        using errcode = 'FS002',
+              detail = jsonb_build_object('flow_id', p_flow_id, 'expected', p_expected_version, 'actual', v_old.flow_version)::text;
+    end if;
+    if v_type <> v_old.flow_type then
+      raise exception 'flow % state is invalid: flow_type cannot change', p_flow_id
+        using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'errors', jsonb_build_array(
+          format('flow_type cannot change from %s to %s.', quote_literal(v_old.flow_type), quote_literal(v_type))))::text;
+    end if;
+    v_new := v_old;
+    v_new.current_phase := p_state ->> 'current_phase';
+    v_new.phases_completed := array(select jsonb_array_elements_text(p_state -> 'phases_completed'));
+    v_phase_error := flowstate._phase_change_error(v_old.flow_type, v_old.current_phase, v_old.phases_completed,
+                                                   v_new.current_phase, v_new.phases_completed);
+    if v_phase_error is not null then
+      raise exception 'flow %: %', p_flow_id, v_phase_error
+        using errcode = 'FS003', detail = jsonb_build_object('flow_id', p_flow_id,
+          'from_phase', v_old.current_phase, 'to_phase', v_new.current_phase,
+          'allowed', flowstate._allowed_next(v_old.flow_type, v_old.current_phase), 'reason', v_phase_error)::text;
+    end if;
+
+    update flowstate.flows f
+       set flow_version = f.flow_version + 1,
+           current_phase = v_new.current_phase,
+           phases_completed = v_new.phases_completed,
+           status = flowstate._status(v_new.current_phase, p_state ->> 'status', f.status),
+           failed_phase = case when v_new.current_phase <> 'failed' then null
+                               when f.current_phase = 'failed' then f.failed_phase
+                               else f.current_phase end,
+           state_data = p_state -> 'state_data',
+           metadata = v_metadata,
+           last_label = p_label,
+           updated_at = now()
+     where f.flow_id = p_flow_id
+    returning * into v_new;
+  end if;
+
+  perform set_config('flowstate.operation', '', true);
+  return flowstate._document(v_new, false);
+end;
+$$;
+
+comment on function flowstate._write_state(uuid, jsonb, bigint, boolean, text, jsonb, text) is
+'Internal. The write path of flow_save_state (p_check_version) and flow_put_state. Errors: FS001-FS005.';
+
+-- flowstate._status
+-- The stored status: terminal phases decide it; otherwise the caller's, else p_default.
+-- A recovered flow stays `recovered` until a caller says otherwise.
+create or replace function flowstate._status(p_phase text, p_sent text, p_default text)
+returns text
+language sql
+immutable
+as $$
+  select case when p_phase in ('completed', 'failed') then p_phase
+              when p_sent in ('running', 'paused', 'recovered') then p_sent
+              when p_default in ('completed', 'failed') then 'running'
+              else p_default end
+$$;
+
+comment on function flowstate._status(text, text, text) is
+'Internal. The status to store for p_phase given the sent status and a default.';

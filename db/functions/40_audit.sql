@@ -1,0 +1,156 @@
+-- The audit trail: a trigger on flowstate.flows writes one flowstate.audit_log row per change.
+-- A row stores only what changed (flowstate._jsonb_diff), or a full snapshot once the changes
+-- since the last snapshot add up to the state's size (or to audit_snapshot_every records),
+-- so storage follows the size of changes and any version rebuilds from bounded work.
+
+-- flowstate._jsonb_diff
+-- The changes that turn p_old into p_new, descending only into objects present and changed
+-- on both sides: a jsonb array of [path] (delete) and [path, value] (set) entries, paths
+-- prefixed with p_path. Set-based: unchanged subtrees are compared, never walked.
+create or replace function flowstate._jsonb_diff(p_old jsonb, p_new jsonb, p_path text[])
+returns jsonb
+language sql
+immutable
+as $$
+  with recursive d(path, o, n) as (
+    select p_path, p_old, p_new
+    union all
+    select d.path || c.key, c.o, c.n
+      from d
+      cross join lateral (
+        select coalesce(eo.key, en.key) as key, eo.value as o, en.value as n
+          from jsonb_each(d.o) eo
+          full join jsonb_each(d.n) en on eo.key = en.key
+         where eo.value is distinct from en.value) c
+     where jsonb_typeof(d.o) = 'object' and jsonb_typeof(d.n) = 'object'
+  )
+  select coalesce(jsonb_agg(case when d.n is null then jsonb_build_array(d.path)
+                                 else jsonb_build_array(d.path, d.n) end), '[]'::jsonb)
+    from d
+   where d.o is distinct from d.n
+     and not coalesce(jsonb_typeof(d.o) = 'object' and jsonb_typeof(d.n) = 'object', false)
+$$;
+
+comment on function flowstate._jsonb_diff(jsonb, jsonb, text[]) is
+'Internal. Changes from p_old to p_new as [[path], ...] deletions and [[path], value] sets, descending only into changed objects.';
+
+-- flowstate._jsonb_patch
+-- Apply changes made by flowstate._jsonb_diff.
+create or replace function flowstate._jsonb_patch(p_doc jsonb, p_changes jsonb)
+returns jsonb
+language plpgsql
+immutable
+as $$
+declare
+  v_change jsonb;
+begin
+  for v_change in select jsonb_array_elements(p_changes) loop
+    if jsonb_array_length(v_change) = 1 then
+      p_doc := p_doc #- array(select jsonb_array_elements_text(v_change -> 0));
+    else
+      p_doc := jsonb_set(p_doc, array(select jsonb_array_elements_text(v_change -> 0)), v_change -> 1, true);
+    end if;
+  end loop;
+  return p_doc;
+end;
+$$;
+
+comment on function flowstate._jsonb_patch(jsonb, jsonb) is 'Internal. Apply flowstate._jsonb_diff changes to a document.';
+
+-- flowstate._audit_content
+-- The audited content of a flow: its document without what the audit row itself records
+-- (flow_version, updated_at) and without checkpoints (kept in their own table).
+create or replace function flowstate._audit_content(p_flow flowstate.flows)
+returns jsonb
+language sql
+stable
+as $$
+  select flowstate._document(p_flow, true) - '{flow_version,updated_at,checkpoints}'::text[]
+$$;
+
+comment on function flowstate._audit_content(flowstate.flows) is 'Internal. A flow''s document as the audit trail stores it.';
+
+-- flowstate._audit_flow_change
+-- Trigger on flowstate.flows: record every insert, update and delete, whoever makes it.
+-- The flow_* functions say what operation this is and for whom (transaction-local settings);
+-- a write without them is a DBA's direct change, recorded as admin_update or admin_delete.
+create or replace function flowstate._audit_flow_change()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_operation text := nullif(current_setting('flowstate.operation', true), '');
+  v_user uuid;
+  v_changes jsonb;
+  v_size bigint;
+  v_snapshot_every bigint;
+begin
+  if v_operation is not null then
+    v_user := nullif(current_setting('flowstate.user_id', true), '')::uuid;
+  end if;
+  v_operation := coalesce(v_operation, case tg_op when 'INSERT' then 'create'
+                                                  when 'UPDATE' then 'admin_update'
+                                                  else 'admin_delete' end);
+
+  if tg_op = 'DELETE' then
+    insert into flowstate.audit_log (flow_id, operation, old_version, old_phase, actor_user_id, actor_role, snapshot)
+    values (old.flow_id, v_operation, old.flow_version, old.current_phase, v_user, flowstate._caller_role(),
+            flowstate._audit_content(old));
+    return old;
+  end if;
+
+  if tg_op = 'UPDATE' then
+    v_changes := flowstate._jsonb_diff(old.state_data, new.state_data, '{state_data}');
+    if old.current_phase is distinct from new.current_phase then
+      v_changes := v_changes || jsonb_build_array(jsonb_build_array('{current_phase}'::text[], new.current_phase));
+    end if;
+    if old.phases_completed is distinct from new.phases_completed then
+      v_changes := v_changes || jsonb_build_array(jsonb_build_array('{phases_completed}'::text[], to_jsonb(new.phases_completed)));
+    end if;
+    if old.status is distinct from new.status then
+      v_changes := v_changes || jsonb_build_array(jsonb_build_array('{status}'::text[], new.status));
+    end if;
+    if old.failed_phase is distinct from new.failed_phase then
+      v_changes := v_changes || jsonb_build_array(case when new.failed_phase is null then jsonb_build_array('{failed_phase}'::text[])
+                                                       else jsonb_build_array('{failed_phase}'::text[], new.failed_phase) end);
+    end if;
+    if (old.metadata, old.client_account_id, old.engagement_id, old.user_id, old.flow_type, old.created_at)
+       is distinct from (new.metadata, new.client_account_id, new.engagement_id, new.user_id, new.flow_type, new.created_at) then
+      -- Rare (DBA edits): record the whole header rather than field by field.
+      v_changes := v_changes || (select jsonb_agg(jsonb_build_array(array[key], value))
+                                   from jsonb_each(flowstate._document(new, false) - '{flow_version,updated_at,checkpoints}'::text[]));
+    end if;
+    v_size := pg_column_size(v_changes);
+    select value into v_snapshot_every from flowstate.settings where name = 'audit_snapshot_every';
+    if old.history_bytes + v_size < pg_column_size(new.state_data) and old.history_changes + 1 < v_snapshot_every then
+      new.history_bytes := old.history_bytes + v_size;
+      new.history_changes := old.history_changes + 1;
+      insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, new_phase,
+                                       actor_user_id, actor_role, label, changes)
+      values (new.flow_id, v_operation, old.flow_version, new.flow_version, old.current_phase, new.current_phase,
+              v_user, flowstate._caller_role(), nullif(current_setting('flowstate.label', true), ''), v_changes);
+      return new;
+    end if;
+  end if;
+
+  -- An insert, or enough change since the last snapshot: store the whole content.
+  new.history_bytes := 0;
+  new.history_changes := 0;
+  insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, new_phase,
+                                   actor_user_id, actor_role, label, snapshot)
+  values (new.flow_id, v_operation, case when tg_op = 'UPDATE' then old.flow_version end, new.flow_version,
+          case when tg_op = 'UPDATE' then old.current_phase end, new.current_phase,
+          v_user, flowstate._caller_role(), nullif(current_setting('flowstate.label', true), ''),
+          flowstate._audit_content(new));
+  return new;
+end;
+$$;
+
+comment on function flowstate._audit_flow_change() is
+'Internal. Trigger: writes one flowstate.audit_log row per change of flowstate.flows (changes only, or a full snapshot when due).';
+
+create or replace trigger flows_audit
+  before insert or update or delete on flowstate.flows
+  for each row execute function flowstate._audit_flow_change();

@@ -1,0 +1,18 @@
+-- flowstate.flow_put_state
+-- Create or replace a flow's document without a version check (last writer wins), for
+-- callers that cannot know the version, such as CrewAI's blind save_state. Validated,
+-- phase-checked and audited like any save; p_label (a method name) is recorded.
+-- Returns the stored document without state_data. Raises FS001, FS003.
+create or replace function flowstate.flow_put_state(
+  p_flow_id uuid, p_state jsonb, p_label text, p_context jsonb
+)
+returns jsonb
+language sql
+security definer
+set search_path = ''
+as $$
+  select flowstate._write_state(p_flow_id, p_state, null, false, p_label, p_context, 'put')
+$$;
+
+comment on function flowstate.flow_put_state(uuid, jsonb, text, jsonb) is
+'Create or replace a flow document without a version check (last writer wins); validated, phase-checked and audited like flow_save_state, with p_label (e.g. the CrewAI method name) recorded. Returns the stored document without state_data. Errors: FS001 invalid, FS003 illegal phase change.';

@@ -1,0 +1,57 @@
+-- flowstate.flow_transition_phase
+-- Move a flow to p_new_phase if its type's graph allows it: the current phase joins
+-- phases_completed (except when moving to `failed`, which records the phase that failed).
+-- NULL p_expected_version skips the version check; the move is still computed from the
+-- stored state under a row lock. Returns the stored document without state_data.
+-- Raises FS001 (context), FS002 (stale), FS003 (not allowed), FS004 (not found).
+create or replace function flowstate.flow_transition_phase(
+  p_flow_id uuid, p_new_phase text, p_expected_version bigint, p_context jsonb
+)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_flow flowstate.flows;
+  v_error text;
+begin
+  perform flowstate._context(p_context);
+  select * into v_flow from flowstate.flows where flow_id = p_flow_id for update;
+  if v_flow.flow_id is null then
+    raise exception 'flow % not found', p_flow_id
+      using errcode = 'FS004', detail = jsonb_build_object('flow_id', p_flow_id)::text;
+  end if;
+  if p_expected_version is not null and v_flow.flow_version <> p_expected_version then
+    raise exception 'flow % was modified concurrently: expected version %, found %', p_flow_id, p_expected_version, v_flow.flow_version
+      using errcode = 'FS002',
+            detail = jsonb_build_object('flow_id', p_flow_id, 'expected', p_expected_version, 'actual', v_flow.flow_version)::text;
+  end if;
+  v_error := flowstate._transition_error(v_flow.flow_type, v_flow.current_phase, v_flow.phases_completed, p_new_phase);
+  if v_error is not null then
+    raise exception 'flow %: %', p_flow_id, v_error
+      using errcode = 'FS003', detail = jsonb_build_object('flow_id', p_flow_id,
+        'from_phase', v_flow.current_phase, 'to_phase', p_new_phase,
+        'allowed', flowstate._allowed_next(v_flow.flow_type, v_flow.current_phase), 'reason', v_error)::text;
+  end if;
+
+  perform set_config('flowstate.operation', 'transition', true),
+          set_config('flowstate.label', '', true);
+  update flowstate.flows f
+     set flow_version = f.flow_version + 1,
+         current_phase = p_new_phase,
+         phases_completed = case when p_new_phase = 'failed' or f.current_phase = any (f.phases_completed)
+                                 then f.phases_completed
+                                 else f.phases_completed || f.current_phase end,
+         failed_phase = case when p_new_phase = 'failed' then f.current_phase end,
+         status = flowstate._status(p_new_phase, 'running', f.status),
+         updated_at = now()
+   where f.flow_id = p_flow_id
+  returning * into v_flow;
+  perform set_config('flowstate.operation', '', true);
+  return flowstate._document(v_flow, false);
+end;
+$$;
+
+comment on function flowstate.flow_transition_phase(uuid, text, bigint, jsonb) is
+'Move a flow to p_new_phase if its flow type''s graph allows it; the current phase is marked completed (moving to failed records failed_phase instead). NULL p_expected_version skips the version check (still atomic under a row lock). Returns the stored document without state_data. Errors: FS001 invalid context, FS002 stale, FS003 not allowed (DETAIL.allowed lists the legal next phases), FS004 not found.';
