@@ -1,29 +1,37 @@
 -- flowstate._context
--- Check a request context and publish it for row-level security and the audit trigger.
--- Returns the tenant and user; all NULL when an admin passes a NULL context (all tenants).
--- Raises FS001 (DETAIL lists every problem with the context).
-create or replace function flowstate._context(
-  p_context jsonb,
-  out client_account_id uuid, out engagement_id uuid, out user_id uuid
-)
+-- Check a request context and publish it (transaction-local settings) for row-level
+-- security and the audit trigger. NULL is accepted from admins only and means all tenants.
+-- Returns true (a value, so callers can use a cheap assignment); raises FS001 (DETAIL lists
+-- every problem with the context).
+create or replace function flowstate._context(p_context jsonb)
+returns boolean
 language plpgsql
-set search_path = ''
 as $$
 declare
   v_uuid constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
   v_errors text[] := '{}';
   v_key text;
+  v_published text;  -- set_config() results, unused
 begin
-  if p_context is null or p_context = 'null'::jsonb then
+  -- The common case in one expression; ->> of a non-string never looks like a UUID.
+  if jsonb_typeof(p_context) = 'object' and p_context ->> 'client_account_id' ~ v_uuid
+     and p_context ->> 'engagement_id' ~ v_uuid and p_context ->> 'user_id' ~ v_uuid then
+    v_published := set_config('flowstate.all_tenants', 'off', true)
+                || set_config('flowstate.client_account_id', p_context ->> 'client_account_id', true)
+                || set_config('flowstate.engagement_id', p_context ->> 'engagement_id', true)
+                || set_config('flowstate.user_id', p_context ->> 'user_id', true);
+    return true;
+  end if;
+
+  if p_context is null or jsonb_typeof(p_context) = 'null' then
     if not flowstate._caller_is_admin() then
       raise exception 'a request context is required'
         using errcode = 'FS001',
               detail = jsonb_build_object('errors', jsonb_build_array(
                 'A request context (client_account_id, engagement_id, user_id) is required; only flowstate_admin may act across tenants.'))::text;
     end if;
-    perform set_config('flowstate.all_tenants', 'on', true),
-            set_config('flowstate.user_id', '', true);
-    return;
+    v_published := set_config('flowstate.all_tenants', 'on', true) || set_config('flowstate.user_id', '', true);
+    return true;
   end if;
 
   if jsonb_typeof(p_context) <> 'object' then
@@ -37,18 +45,8 @@ begin
       end if;
     end loop;
   end if;
-  if cardinality(v_errors) > 0 then
-    raise exception 'the request context is invalid'
-      using errcode = 'FS001', detail = jsonb_build_object('errors', v_errors)::text;
-  end if;
-
-  client_account_id := (p_context ->> 'client_account_id')::uuid;
-  engagement_id := (p_context ->> 'engagement_id')::uuid;
-  user_id := (p_context ->> 'user_id')::uuid;
-  perform set_config('flowstate.all_tenants', 'off', true),
-          set_config('flowstate.client_account_id', client_account_id::text, true),
-          set_config('flowstate.engagement_id', engagement_id::text, true),
-          set_config('flowstate.user_id', user_id::text, true);
+  raise exception 'the request context is invalid'
+    using errcode = 'FS001', detail = jsonb_build_object('errors', v_errors)::text;
 end;
 $$;
 
@@ -72,13 +70,15 @@ comment on function flowstate._caller_role() is 'Internal. The calling role (aft
 -- which is the owner inside SECURITY DEFINER functions) is a superuser or a flowstate_admin member.
 create or replace function flowstate._caller_is_admin()
 returns boolean
-language sql
+language plpgsql
 stable
-set search_path = ''
 as $$
-  select coalesce(r.rolsuper or pg_catalog.pg_has_role(r.oid, 'flowstate_admin', 'MEMBER'), false)
-  from pg_catalog.pg_roles r
-  where r.rolname = flowstate._caller_role()
+begin
+  return (
+    select coalesce(r.rolsuper or pg_catalog.pg_has_role(r.oid, 'flowstate_admin', 'MEMBER'), false)
+    from pg_catalog.pg_roles r
+    where r.rolname = flowstate._caller_role());
+end;
 $$;
 
 comment on function flowstate._caller_is_admin() is

@@ -7,19 +7,21 @@
 -- The phases a flow may move to next; NULL means any phase (open types).
 create or replace function flowstate._allowed_next(p_flow_type text, p_current text)
 returns text[]
-language sql
+language plpgsql
 stable
-set search_path = ''
 as $$
-  select case
-    when p_current in ('completed', 'failed') then '{}'::text[]
-    when t.is_open then null
-    else array(select e.to_phase from flowstate.phase_transitions e
-                where e.flow_type = p_flow_type and e.from_phase = p_current
-                order by e.to_phase) || '{failed}'::text[]
-  end
-  from flowstate.flow_types t
-  where t.flow_type = p_flow_type
+begin
+  return (
+    select case
+      when p_current in ('completed', 'failed') then '{}'::text[]
+      when t.is_open then null
+      else array(select e.to_phase from flowstate.phase_transitions e
+                  where e.flow_type = p_flow_type and e.from_phase = p_current
+                  order by e.to_phase) || '{failed}'::text[]
+    end
+    from flowstate.flow_types t
+    where t.flow_type = p_flow_type);
+end;
 $$;
 
 comment on function flowstate._allowed_next(text, text) is
@@ -33,7 +35,6 @@ create or replace function flowstate._transition_error(
 returns text
 language plpgsql
 stable
-set search_path = ''
 as $$
 declare
   v_allowed text[];
@@ -64,42 +65,54 @@ comment on function flowstate._transition_error(text, text, text[], text) is
 'Internal. The reason a flow of p_flow_type in p_current (having completed p_completed) may not move to p_new_phase, or NULL when the graph allows it.';
 
 -- flowstate._phase_path_errors
--- Check a document's phases against its type: known phases, and for closed types a walk
--- from the initial phase through allowed edges (phases_completed in order, then current).
+-- Check a document's phases against its type: every phase known and, with p_walk, for closed
+-- types a walk from the initial phase through allowed edges (phases_completed in order, then
+-- the current phase). A save of an existing flow passes p_walk => false and checks the path
+-- as a transition instead (FS003, flowstate._phase_change_error).
 create or replace function flowstate._phase_path_errors(
-  p_type flowstate.flow_types, p_current text, p_completed text[]
+  p_type flowstate.flow_types, p_current text, p_completed text[], p_walk boolean default true
 )
 returns text[]
 language plpgsql
 stable
-set search_path = ''
 as $$
 declare
   v_errors text[] := '{}';
-  v_path text[];
+  v_path text[] := p_completed || case when p_current = 'failed' then '{}'::text[] else array[p_current] end;
   v_unknown text[];
 begin
   if p_type.is_open then
     return v_errors;
   end if;
-  if p_current = any (p_completed) then
-    v_errors := v_errors || format('current_phase %s is also listed in phases_completed.', quote_literal(p_current));
+
+  -- The common case in one query: a walk along the graph from the initial phase.
+  if p_walk and not p_current = any (p_completed)
+     and (cardinality(v_path) = 0 or v_path[1] = p_type.initial_phase)
+     and not exists (select from unnest(v_path[1:cardinality(v_path) - 1], v_path[2:]) as s(a, b)
+                      where not exists (select from flowstate.phase_transitions e
+                                         where e.flow_type = p_type.flow_type and e.from_phase = s.a and e.to_phase = s.b)) then
+    return v_errors;
   end if;
 
   select array_agg(distinct p order by p) into v_unknown
-    from unnest(p_completed || p_current) p
+    from unnest(v_path) p
    where p not in ('completed', 'failed')
      and p is distinct from p_type.initial_phase
      and not exists (select from flowstate.phase_transitions e
                       where e.flow_type = p_type.flow_type and (e.from_phase = p or e.to_phase = p));
+  if p_current = any (p_completed) then
+    v_errors := v_errors || format('current_phase %s is also listed in phases_completed.', quote_literal(p_current));
+  end if;
   if v_unknown is not null then
     return v_errors || array(
       select format('Phase %s is not a phase of flow type %s (phases: %s).', quote_literal(u), quote_literal(p_type.flow_type),
                     (select string_agg(p, ', ' order by p) from flowstate._type_phases(p_type.flow_type) p))
         from unnest(v_unknown) u);
   end if;
+  if not p_walk then
+    return v_errors;
+  end if;
 
-  v_path := p_completed || case when p_current = 'failed' then '{}'::text[] else array[p_current] end;
   if v_path[1] is distinct from p_type.initial_phase and cardinality(v_path) > 0 then
     v_errors := v_errors || format('A %s flow starts at %s, not %s.', p_type.flow_type,
                                    quote_literal(p_type.initial_phase), quote_literal(v_path[1]));
@@ -114,24 +127,26 @@ begin
 end;
 $$;
 
-comment on function flowstate._phase_path_errors(flowstate.flow_types, text, text[]) is
-'Internal. Problems with a document''s phases for its flow type: unknown phases and, for closed types, a path (phases_completed then current_phase) that does not walk the graph from the initial phase.';
+comment on function flowstate._phase_path_errors(flowstate.flow_types, text, text[], boolean) is
+'Internal. Problems with a document''s phases for its flow type: unknown phases and, for closed types with p_walk, a path (phases_completed then current_phase) that does not walk the graph from the initial phase.';
 
 -- flowstate._type_phases
 -- Every phase a closed flow type knows, terminal ones included.
 create or replace function flowstate._type_phases(p_flow_type text)
 returns setof text
-language sql
+language plpgsql
 stable
-set search_path = ''
 as $$
+begin
+  return query
   select t.initial_phase from flowstate.flow_types t where t.flow_type = p_flow_type and t.initial_phase is not null
   union
   select e.from_phase from flowstate.phase_transitions e where e.flow_type = p_flow_type
   union
   select e.to_phase from flowstate.phase_transitions e where e.flow_type = p_flow_type
   union
-  select 'failed'
+  select 'failed';
+end;
 $$;
 
 comment on function flowstate._type_phases(text) is 'Internal. The phases of a closed flow type, terminal ones included.';
@@ -146,7 +161,6 @@ create or replace function flowstate._phase_change_error(
 returns text
 language plpgsql
 stable
-set search_path = ''
 as $$
 declare
   v_lost text[];
@@ -184,7 +198,8 @@ begin
   if p_new_completed[1:cardinality(p_old_completed) + 1] <> p_old_completed || p_old_current then
     return format('Moving on from %s must first complete %s.', p_old_current, quote_literal(p_old_current));
   end if;
-  return null;
+  return (select (flowstate._phase_path_errors(t, p_new_current, p_new_completed))[1]
+            from flowstate.flow_types t where t.flow_type = p_flow_type);
 end;
 $$;
 

@@ -1,7 +1,8 @@
 -- flowstate._validation_errors
 -- flow_validate_state with the flow type to assume when the document names none
--- (an update keeps the stored type).
-create or replace function flowstate._validation_errors(p_state jsonb, p_default_type text)
+-- (an update keeps the stored type). Without p_walk the phase path is left to the caller:
+-- a save of an existing flow checks it as a transition (FS003), not as a schema error.
+create or replace function flowstate._validation_errors(p_state jsonb, p_default_type text, p_walk boolean default true)
 returns text[]
 language plpgsql
 stable
@@ -28,10 +29,8 @@ begin
   end if;
 
   -- Limits first, before any work that grows with the document.
-  select max(value) filter (where name = 'max_document_bytes'),
-         max(value) filter (where name = 'max_nesting_depth')
-    into v_max_bytes, v_max_depth
-    from flowstate.settings;
+  v_max_bytes := (flowstate._settings() ->> 'max_document_bytes')::bigint;
+  v_max_depth := (flowstate._settings() ->> 'max_nesting_depth')::bigint;
   if pg_catalog.pg_column_size(p_state) > v_max_bytes then
     return array[format('The state document is %s bytes; the limit is %s bytes (flowstate.settings max_document_bytes).',
                         pg_catalog.pg_column_size(p_state), v_max_bytes)];
@@ -153,12 +152,76 @@ begin
 
   -- Phase rules of the flow type, once the phase fields themselves are well-formed.
   if v_type.flow_type is not null and v_phases_ok and v_current is not null and v_completed is not null then
-    v_errors := v_errors || flowstate._phase_path_errors(v_type, v_current, v_completed);
+    v_errors := v_errors || flowstate._phase_path_errors(v_type, v_current, v_completed, p_walk);
   end if;
 
   return v_errors;
 end;
 $$;
 
-comment on function flowstate._validation_errors(jsonb, text) is
+comment on function flowstate._validation_errors(jsonb, text, boolean) is
 'Internal. The problems flow_validate_state reports, assuming p_default_type when the document has no flow_type.';
+
+-- flowstate._within_limits
+-- Whether a document is within the size and nesting limits of flowstate.settings.
+create or replace function flowstate._within_limits(p_state jsonb)
+returns boolean
+language sql
+stable
+as $$
+  select pg_catalog.pg_column_size(p_state) <= (flowstate._settings() ->> 'max_document_bytes')::bigint
+     and not jsonb_path_exists(p_state, ('strict $.**{' || (flowstate._settings() ->> 'max_nesting_depth')
+                                         || '} ? (@.type() == "object" || @.type() == "array")')::jsonpath)
+$$;
+
+comment on function flowstate._within_limits(jsonb) is
+'Internal. Whether p_state is within max_document_bytes and max_nesting_depth (flowstate.settings).';
+
+-- flowstate._looks_valid
+-- A fast, sufficient test of the document schema: true only for a document that
+-- flowstate._validation_errors would accept on everything but its flow type and phase path
+-- (a test proves that). Documents it cannot vouch for (terminal phases, failed_phase,
+-- anything malformed) take the slow path, which names every problem. Two jsonpaths and no
+-- query, so saves stay cheap; no keyvalue(), which would copy state_data.
+create or replace function flowstate._looks_valid(p_state jsonb)
+returns boolean
+language sql
+immutable
+as $$
+  select jsonb_typeof(p_state) = 'object'
+     and (p_state - '{flow_id,flow_type,flow_version,current_phase,phases_completed,status,created_at,updated_at,checkpoints,state_data,metadata}'::text[]) = '{}'::jsonb
+     -- Required fields, strict: a missing one is an error, which makes the match NULL.
+     and coalesce(jsonb_path_match(p_state, 'strict
+           $.flow_id.type() == "string"
+           && $.flow_id like_regex "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+           && $.current_phase.type() == "string" && $.current_phase != "" && $.current_phase != "completed"
+           && $.current_phase != "failed"
+           && $.phases_completed.type() == "array"
+           && !exists($.phases_completed[*] ? (@.type() != "string" || @ == "" || @ == "completed" || @ == "failed"))
+           && $.state_data.type() == "object"', silent => true), false)
+     -- Optional fields, lax: absent is fine; .type() never unwraps arrays.
+     and coalesce(jsonb_path_match(p_state, 'lax
+           (!exists($.flow_type) || $.flow_type.type() == "string")
+           && (!exists($.flow_version) || ($.flow_version.type() == "number" && $.flow_version >= 1
+                                            && $.flow_version == $.flow_version.floor()))
+           && (!exists($.status) || ($.status.type() == "string"
+                                     && ($.status == "running" || $.status == "paused" || $.status == "recovered")))
+           && (!exists($.created_at) || ($.created_at.type() == "string" && $.created_at like_regex
+                 "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)$"))
+           && (!exists($.updated_at) || ($.updated_at.type() == "string" && $.updated_at like_regex
+                 "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)$"))
+           && (!exists($.checkpoints) || ($.checkpoints.type() == "array"
+                                          && !exists($.checkpoints[*] ? (@.type() != "object"))
+                                          && !exists($.checkpoints[*].type() ? (@ != "object"))))
+           && (!exists($.metadata) || $.metadata.type() == "object")
+           && (!exists($.metadata.client_account_id) || ($.metadata.client_account_id.type() == "string"
+                 && $.metadata.client_account_id like_regex "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"))
+           && (!exists($.metadata.engagement_id) || ($.metadata.engagement_id.type() == "string"
+                 && $.metadata.engagement_id like_regex "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"))
+           && (!exists($.metadata.user_id) || ($.metadata.user_id.type() == "string"
+                 && $.metadata.user_id like_regex "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"))',
+         silent => true), false)
+$$;
+
+comment on function flowstate._looks_valid(jsonb) is
+'Internal. A fast sufficient check of the document schema (not of flow type or phases); false means "ask flowstate._validation_errors".';

@@ -1,9 +1,14 @@
 -- flowstate._write_state
--- The one write path behind flow_save_state and flow_put_state: check the context, validate,
--- then create, or compare-and-set (p_check_version) / replace an existing flow.
+-- The one write path behind flow_save_state (p_check_version) and flow_put_state: check
+-- the context, validate, then create, or compare-and-set / replace an existing flow.
 -- Returns the stored document without state_data.
 -- Raises FS001 (invalid; DETAIL lists every problem), FS002 (stale version), FS003 (illegal
 -- phase change), FS004 (no such flow for this tenant), FS005 (id exists).
+--
+-- Fast path, the common save: the document passes flowstate._looks_valid, keeps its phases
+-- and flow type, and one UPDATE compares the version and phases in its WHERE clause. Anything
+-- else (creation, a phase change, a refusal) takes the slow path, which locks the row,
+-- validates in full and explains itself.
 create or replace function flowstate._write_state(
   p_flow_id uuid, p_state jsonb, p_expected_version bigint, p_check_version boolean,
   p_label text, p_context jsonb, p_operation text
@@ -12,27 +17,57 @@ returns jsonb
 language plpgsql
 as $$
 declare
-  v_ctx record;
-  v_errors text[];
+  v_published text;  -- set_config() results, unused
+  v_creating boolean := p_check_version and p_expected_version is null;
   v_old flowstate.flows;
   v_new flowstate.flows;
   v_type text;
+  v_errors text[];
   v_phase_error text;
   v_metadata jsonb;
 begin
-  v_ctx := flowstate._context(p_context);
+  v_published := flowstate._context(p_context)::text
+              || set_config('flowstate.operation', p_operation, true)
+              || set_config('flowstate.label', coalesce(p_label, ''), true);
+
+  -- Nested, not ANDed: SQL does not promise to evaluate the uuid cast after the check.
+  if not v_creating and flowstate._looks_valid(p_state) and flowstate._within_limits(p_state) then
+    if (p_state ->> 'flow_id')::uuid = p_flow_id then
+      update flowstate.flows f
+         set flow_version = f.flow_version + 1,
+             status = flowstate._status(f.current_phase, p_state ->> 'status', f.status),
+             state_data = p_state -> 'state_data',
+             metadata = coalesce(p_state -> 'metadata', '{}') - '{client_account_id,engagement_id,user_id}'::text[],
+             last_label = p_label,
+             updated_at = now()
+       where f.flow_id = p_flow_id
+         and (f.flow_version = p_expected_version or not p_check_version)
+         and f.current_phase = p_state ->> 'current_phase'
+         and to_jsonb(f.phases_completed) = p_state -> 'phases_completed'
+         and f.flow_type = coalesce(p_state ->> 'flow_type', f.flow_type)
+      returning * into v_new;
+      if v_new.flow_id is not null then
+        v_published := set_config('flowstate.operation', '', true);
+        return flowstate._document(v_new, false);
+      end if;
+    end if;
+  end if;
+
+  -- Slow path.
   if p_flow_id is null then
     raise exception 'p_flow_id is required'
       using errcode = 'FS001', detail = jsonb_build_object('errors', jsonb_build_array('p_flow_id is required.'))::text;
   end if;
-  if not (p_check_version and p_expected_version is null) then
-    -- An update: lock the row first, so the stored flow type governs validation.
+  if not v_creating then
+    -- Lock first, so the stored flow type governs validation.
     select * into v_old from flowstate.flows where flow_id = p_flow_id for update;
   end if;
   v_type := coalesce(p_state ->> 'flow_type', v_old.flow_type, 'discovery');
-  v_errors := flowstate._validation_errors(p_state, v_type);
-  if cardinality(v_errors) = 0 and (p_state ->> 'flow_id')::uuid <> p_flow_id then
-    v_errors := array[format('flow_id in the document (%s) differs from p_flow_id (%s).', p_state ->> 'flow_id', p_flow_id)];
+  v_errors := flowstate._validation_errors(p_state, v_type, p_walk => v_old.flow_id is null);
+  -- A well-formed flow_id (validation reports a malformed one) must name this flow.
+  if p_state ->> 'flow_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+     and lower(p_state ->> 'flow_id') <> p_flow_id::text then
+    v_errors := v_errors || format('flow_id in the document (%s) differs from p_flow_id (%s).', p_state ->> 'flow_id', p_flow_id);
   end if;
   if p_check_version and p_expected_version < 1 then
     v_errors := v_errors || format('p_expected_version must be at least 1, not %s.', p_expected_version);
@@ -41,28 +76,24 @@ begin
     raise exception 'flow % state is invalid: %', p_flow_id, v_errors[1]
       using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'errors', v_errors)::text;
   end if;
-
   v_metadata := coalesce(p_state -> 'metadata', '{}') - '{client_account_id,engagement_id,user_id}'::text[];
-  perform set_config('flowstate.operation', p_operation, true),
-          set_config('flowstate.label', coalesce(p_label, ''), true);
 
-  if v_old.flow_id is null and not (p_check_version and p_expected_version is not null) then
+  if v_old.flow_id is null and (v_creating or not p_check_version) then
     -- Create. Flow ids are global: an id of any tenant conflicts.
-    if v_ctx.client_account_id is null
-       and not (p_state -> 'metadata' ? 'client_account_id' and p_state -> 'metadata' ? 'engagement_id'
-                and p_state -> 'metadata' ? 'user_id') then
+    if current_setting('flowstate.all_tenants') = 'on'
+       and not coalesce(p_state -> 'metadata' ?& '{client_account_id,engagement_id,user_id}'::text[], false) then
       raise exception 'flow % needs a tenant', p_flow_id
         using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'errors', jsonb_build_array(
           'Without a request context, metadata must name client_account_id, engagement_id and user_id.'))::text;
     end if;
-    perform set_config('flowstate.operation', 'create', true);
+    v_published := set_config('flowstate.operation', 'create', true);
     insert into flowstate.flows as f (flow_id, flow_type, client_account_id, engagement_id, user_id,
                                       flow_version, current_phase, phases_completed, status, failed_phase,
                                       state_data, metadata, last_label)
     values (p_flow_id, v_type,
-            coalesce(v_ctx.client_account_id, (p_state -> 'metadata' ->> 'client_account_id')::uuid),
-            coalesce(v_ctx.engagement_id, (p_state -> 'metadata' ->> 'engagement_id')::uuid),
-            coalesce(v_ctx.user_id, (p_state -> 'metadata' ->> 'user_id')::uuid),
+            coalesce(p_context ->> 'client_account_id', p_state -> 'metadata' ->> 'client_account_id')::uuid,
+            coalesce(p_context ->> 'engagement_id', p_state -> 'metadata' ->> 'engagement_id')::uuid,
+            coalesce(p_context ->> 'user_id', p_state -> 'metadata' ->> 'user_id')::uuid,
             1, p_state ->> 'current_phase',
             array(select jsonb_array_elements_text(p_state -> 'phases_completed')),
             flowstate._status(p_state ->> 'current_phase', p_state ->> 'status', 'running'),
@@ -71,13 +102,14 @@ begin
             p_state -> 'state_data', v_metadata, p_label)
     on conflict (flow_id) do nothing
     returning * into v_new;
-    if v_new.flow_id is null and p_check_version then
+    if v_new.flow_id is null and not p_check_version then
+      -- A put lost a creation race: replace what the winner wrote, if this tenant's.
+      v_published := set_config('flowstate.operation', p_operation, true);
+      select * into v_old from flowstate.flows where flow_id = p_flow_id for update;
+    end if;
+    if v_new.flow_id is null and v_old.flow_id is null then
       raise exception 'flow % already exists', p_flow_id
         using errcode = 'FS005', detail = jsonb_build_object('flow_id', p_flow_id)::text;
-    elsif v_new.flow_id is null then
-      -- A put lost a creation race: replace what the winner wrote.
-      perform set_config('flowstate.operation', p_operation, true);
-      select * into v_old from flowstate.flows where flow_id = p_flow_id for update;
     end if;
   end if;
 
@@ -124,7 +156,7 @@ begin
     returning * into v_new;
   end if;
 
-  perform set_config('flowstate.operation', '', true);
+  v_published := set_config('flowstate.operation', '', true);
   return flowstate._document(v_new, false);
 end;
 $$;

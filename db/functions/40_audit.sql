@@ -9,26 +9,29 @@
 -- prefixed with p_path. Set-based: unchanged subtrees are compared, never walked.
 create or replace function flowstate._jsonb_diff(p_old jsonb, p_new jsonb, p_path text[])
 returns jsonb
-language sql
+language plpgsql
 immutable
 as $$
-  with recursive d(path, o, n) as (
-    select p_path, p_old, p_new
-    union all
-    select d.path || c.key, c.o, c.n
+begin
+  return (
+    with recursive d(path, o, n) as (
+      select p_path, p_old, p_new
+      union all
+      select d.path || c.key, c.o, c.n
+        from d
+        cross join lateral (
+          select coalesce(eo.key, en.key) as key, eo.value as o, en.value as n
+            from jsonb_each(d.o) eo
+            full join jsonb_each(d.n) en on eo.key = en.key
+           where eo.value is distinct from en.value) c
+       where jsonb_typeof(d.o) = 'object' and jsonb_typeof(d.n) = 'object'
+    )
+    select coalesce(jsonb_agg(case when d.n is null then jsonb_build_array(d.path)
+                                   else jsonb_build_array(d.path, d.n) end), '[]'::jsonb)
       from d
-      cross join lateral (
-        select coalesce(eo.key, en.key) as key, eo.value as o, en.value as n
-          from jsonb_each(d.o) eo
-          full join jsonb_each(d.n) en on eo.key = en.key
-         where eo.value is distinct from en.value) c
-     where jsonb_typeof(d.o) = 'object' and jsonb_typeof(d.n) = 'object'
-  )
-  select coalesce(jsonb_agg(case when d.n is null then jsonb_build_array(d.path)
-                                 else jsonb_build_array(d.path, d.n) end), '[]'::jsonb)
-    from d
-   where d.o is distinct from d.n
-     and not coalesce(jsonb_typeof(d.o) = 'object' and jsonb_typeof(d.n) = 'object', false)
+     where d.o is distinct from d.n
+       and not coalesce(jsonb_typeof(d.o) = 'object' and jsonb_typeof(d.n) = 'object', false));
+end;
 $$;
 
 comment on function flowstate._jsonb_diff(jsonb, jsonb, text[]) is
@@ -62,10 +65,13 @@ comment on function flowstate._jsonb_patch(jsonb, jsonb) is 'Internal. Apply flo
 -- (flow_version, updated_at) and without checkpoints (kept in their own table).
 create or replace function flowstate._audit_content(p_flow flowstate.flows)
 returns jsonb
-language sql
+language plpgsql
 stable
 as $$
-  select flowstate._document(p_flow, true) - '{flow_version,updated_at,checkpoints}'::text[]
+begin
+  return
+    flowstate._document(p_flow, true) - '{flow_version,updated_at,checkpoints}'::text[];
+end;
 $$;
 
 comment on function flowstate._audit_content(flowstate.flows) is 'Internal. A flow''s document as the audit trail stores it.';
@@ -85,10 +91,20 @@ declare
   v_user uuid;
   v_changes jsonb;
   v_size bigint;
-  v_snapshot_every bigint;
 begin
   if v_operation is not null then
     v_user := nullif(current_setting('flowstate.user_id', true), '')::uuid;
+  end if;
+  -- Versions and timestamps are the database's, whoever writes: a DBA's direct UPDATE is a
+  -- change like any other, so a save based on the version before it is refused (FS002).
+  if tg_op = 'INSERT' then
+    new.flow_version := 1;
+    new.created_at := now();
+    new.updated_at := now();
+  elsif tg_op = 'UPDATE' then
+    new.flow_version := old.flow_version + 1;
+    new.created_at := old.created_at;
+    new.updated_at := now();
   end if;
   v_operation := coalesce(v_operation, case tg_op when 'INSERT' then 'create'
                                                   when 'UPDATE' then 'admin_update'
@@ -101,7 +117,8 @@ begin
     return old;
   end if;
 
-  if tg_op = 'UPDATE' then
+  -- Below audit_diff_min_bytes a full copy is cheaper to write than a diff is to compute.
+  if tg_op = 'UPDATE' and pg_column_size(new.state_data) >= (flowstate._settings() ->> 'audit_diff_min_bytes')::bigint then
     v_changes := flowstate._jsonb_diff(old.state_data, new.state_data, '{state_data}');
     if old.current_phase is distinct from new.current_phase then
       v_changes := v_changes || jsonb_build_array(jsonb_build_array('{current_phase}'::text[], new.current_phase));
@@ -123,8 +140,8 @@ begin
                                    from jsonb_each(flowstate._document(new, false) - '{flow_version,updated_at,checkpoints}'::text[]));
     end if;
     v_size := pg_column_size(v_changes);
-    select value into v_snapshot_every from flowstate.settings where name = 'audit_snapshot_every';
-    if old.history_bytes + v_size < pg_column_size(new.state_data) and old.history_changes + 1 < v_snapshot_every then
+    if old.history_bytes + v_size < pg_column_size(new.state_data)
+       and old.history_changes + 1 < (flowstate._settings() ->> 'audit_snapshot_every')::bigint then
       new.history_bytes := old.history_bytes + v_size;
       new.history_changes := old.history_changes + 1;
       insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, new_phase,

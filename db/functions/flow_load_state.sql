@@ -8,15 +8,10 @@ stable
 security definer
 set search_path = ''
 as $$
-declare
-  v_flow flowstate.flows;
 begin
-  perform flowstate._context(p_context);
-  select * into v_flow from flowstate.flows where flow_id = p_flow_id;
-  if v_flow.flow_id is null then
-    return null;
+  if flowstate._context(p_context) then
+    return (select flowstate._document(f, true) from flowstate.flows f where f.flow_id = p_flow_id);
   end if;
-  return flowstate._document(v_flow, true);
 end;
 $$;
 

@@ -7,11 +7,14 @@ create or replace function flowstate.flow_put_state(
   p_flow_id uuid, p_state jsonb, p_label text, p_context jsonb
 )
 returns jsonb
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
-  select flowstate._write_state(p_flow_id, p_state, null, false, p_label, p_context, 'put')
+begin
+  return
+    flowstate._write_state(p_flow_id, p_state, null, false, p_label, p_context, 'put');
+end;
 $$;
 
 comment on function flowstate.flow_put_state(uuid, jsonb, text, jsonb) is

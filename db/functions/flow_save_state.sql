@@ -8,11 +8,14 @@ create or replace function flowstate.flow_save_state(
   p_flow_id uuid, p_state jsonb, p_expected_version bigint, p_context jsonb
 )
 returns jsonb
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
-  select flowstate._write_state(p_flow_id, p_state, p_expected_version, true, null, p_context, 'save')
+begin
+  return
+    flowstate._write_state(p_flow_id, p_state, p_expected_version, true, null, p_context, 'save');
+end;
 $$;
 
 comment on function flowstate.flow_save_state(uuid, jsonb, bigint, jsonb) is

@@ -13,10 +13,11 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_published text;  -- set_config() results, unused
   v_flow flowstate.flows;
   v_error text;
 begin
-  perform flowstate._context(p_context);
+  v_published := flowstate._context(p_context)::text;
   select * into v_flow from flowstate.flows where flow_id = p_flow_id for update;
   if v_flow.flow_id is null then
     raise exception 'flow % not found', p_flow_id
@@ -35,7 +36,7 @@ begin
         'allowed', flowstate._allowed_next(v_flow.flow_type, v_flow.current_phase), 'reason', v_error)::text;
   end if;
 
-  perform set_config('flowstate.operation', 'transition', true),
+  v_published := set_config('flowstate.operation', 'transition', true) ||
           set_config('flowstate.label', '', true);
   update flowstate.flows f
      set flow_version = f.flow_version + 1,
@@ -48,7 +49,7 @@ begin
          updated_at = now()
    where f.flow_id = p_flow_id
   returning * into v_flow;
-  perform set_config('flowstate.operation', '', true);
+  v_published := set_config('flowstate.operation', '', true);
   return flowstate._document(v_flow, false);
 end;
 $$;

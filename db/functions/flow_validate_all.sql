@@ -9,7 +9,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform flowstate._context(null);  -- FS001 unless the caller is an admin
+  perform flowstate._context(null);  -- raises FS001 unless the caller is an admin
   return query
     select f.flow_id, v.errors
       from flowstate.flows f,

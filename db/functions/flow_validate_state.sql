@@ -4,12 +4,15 @@
 -- (an empty array when the document is valid). Pure: raises nothing, writes nothing.
 create or replace function flowstate.flow_validate_state(p_state jsonb)
 returns text[]
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select flowstate._validation_errors(p_state, 'discovery')
+begin
+  return
+    flowstate._validation_errors(p_state, 'discovery');
+end;
 $$;
 
 comment on function flowstate.flow_validate_state(jsonb) is

@@ -7,11 +7,11 @@ declare
   v_object record;
 begin
   for v_object in
-    select format('%s %s', case c.relkind when 'S' then 'sequence' else 'table' end, c.oid::regclass) as name
+    -- Tables and partitions; identity sequences follow their table.
+    select format('table %s', c.oid::regclass) as name
       from pg_catalog.pg_class c
-     where c.relnamespace = 'flowstate'::regnamespace and c.relkind in ('r', 'p', 'S')
+     where c.relnamespace = 'flowstate'::regnamespace and c.relkind in ('r', 'p')
        and pg_catalog.pg_get_userbyid(c.relowner) <> 'flowstate_owner'
-       and not c.relispartition
     union all
     select format('function %s', p.oid::regprocedure)
       from pg_catalog.pg_proc p

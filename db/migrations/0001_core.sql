@@ -33,7 +33,8 @@ comment on table flowstate.settings is 'Limits a DBA may tune (UPDATE flowstate.
 insert into flowstate.settings (name, value, description) values
   ('max_document_bytes', 33554432, 'Largest accepted state document, in bytes (jsonb binary size).'),
   ('max_nesting_depth', 64, 'Deepest accepted nesting of objects and arrays in a document.'),
-  ('audit_snapshot_every', 100, 'Most audit change records between two full snapshots of a flow (bounds rebuild work).');
+  ('audit_snapshot_every', 100, 'Most audit change records between two full snapshots of a flow (bounds rebuild work).'),
+  ('audit_diff_min_bytes', 4096, 'States smaller than this are audited as full copies: a diff would cost more than it saves.');
 
 -- Phase graphs as data. An open type has no phase list: any phase, any order
 -- (`completed` and `failed` are terminal for every type).
