@@ -1,0 +1,136 @@
+"""The `pgflowstate` command.
+
+Exit codes scripts can trust: 0 ok, 1 the operation failed, 2 usage or connection error.
+Errors are one line on stderr, never a traceback (set PGFLOWSTATE_DEBUG=1 to see one).
+`--json` prints one JSON document on stdout.
+
+To add a command: define it under `main` (or a group), take `@dsn_option` and `@json_option`,
+call the library inside `with cli_errors():`, and print with `emit(result, as_json, formatter)`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import contextmanager
+from typing import Callable
+
+import click
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"pgflowstate: error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def cli_errors():
+    """Turn library errors into one stderr line and an exit code."""
+    from pgflowstate import db
+
+    try:
+        yield
+    except db.ConnectionFailed as exc:
+        fail(str(exc), EXIT_USAGE)
+    except db.DatabaseError as exc:
+        fail(str(exc), EXIT_FAILED)
+    except Exception as exc:  # a bug or an unexpected server error: still one line
+        if os.environ.get("PGFLOWSTATE_DEBUG"):  # developers want the traceback
+            raise
+        fail(f"{type(exc).__name__}: {' '.join(str(exc).split())}", EXIT_FAILED)
+
+
+def resolve_dsn(dsn: str | None) -> str:
+    """--dsn, else $DATABASE_URL (click fills it in). The embedded local server will be the
+    last fallback here."""
+    if not dsn:
+        fail("no database given: pass --dsn or set DATABASE_URL", EXIT_USAGE)
+    return dsn
+
+
+def emit(result: dict, as_json: bool, human: Callable[[dict], str]) -> None:
+    click.echo(json.dumps(result, indent=2, default=str) if as_json else human(result))
+
+
+dsn_option = click.option(
+    "--dsn", envvar="DATABASE_URL", show_envvar=True, metavar="DSN",
+    help="PostgreSQL connection string (URL or key=value); default $DATABASE_URL.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pgflowstate")
+def main() -> None:
+    """PostgreSQL as the single source of truth for AI-agent flow state."""
+
+
+# ---------------------------------------------------------------------------------------------
+# db
+
+
+@main.group("db")
+def db_group() -> None:
+    """Create or upgrade the flowstate schema, and report its state."""
+
+
+@db_group.command("upgrade")
+@dsn_option
+@json_option
+@click.option("--force", is_flag=True, help="Re-apply the function files even if unchanged.")
+def db_upgrade(dsn: str | None, as_json: bool, force: bool) -> None:
+    """Apply pending migrations and changed function files (idempotent, safe to run
+    concurrently)."""
+    from pgflowstate import db
+
+    dsn = resolve_dsn(dsn)
+    with cli_errors():
+        report = db.upgrade(dsn, force_functions=force)
+    emit(report, as_json, format_upgrade)
+
+
+@db_group.command("status")
+@dsn_option
+@json_option
+def db_status(dsn: str | None, as_json: bool) -> None:
+    """Show applied and pending migrations and the state of the function files."""
+    from pgflowstate import db
+
+    dsn = resolve_dsn(dsn)
+    with cli_errors():
+        report = db.status(dsn)
+    emit(report, as_json, format_status)
+
+
+def format_upgrade(r: dict) -> str:
+    applied = ", ".join(r["migrations_applied"])
+    migrations = f"applied {applied}" if applied else "none pending"
+    if r["function_files_applied"]:
+        functions = f"applied {len(r['function_files_applied'])} files"
+    else:
+        functions = f"up to date ({r['function_files']} files)"
+    return f"database:   {r['database']}\nmigrations: {migrations}\nfunctions:  {functions}"
+
+
+FILE_STATES = (("changed", "changed"), ("missing", "not applied"), ("removed", "removed"))
+
+
+def format_status(r: dict) -> str:
+    m, f = r["migrations"], r["function_files"]
+    lines = [
+        f"database:   {r['database']}",
+        f"migrations: {len(m['applied'])} applied, {len(m['pending'])} pending",
+        *(f"  pending  {name}" for name in m["pending"]),
+        f"functions:  {len(f['current'])} current, {len(f['changed'])} changed, "
+        f"{len(f['missing'])} not applied, {len(f['removed'])} removed",
+        *(f"  {label:<12} {name}" for key, label in FILE_STATES for name in f[key]),
+        "up to date" if r["up_to_date"] else "upgrade needed: run `pgflowstate db upgrade`",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

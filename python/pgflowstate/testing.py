@@ -1,0 +1,217 @@
+"""A throwaway PostgreSQL cluster started from the local server binaries.
+
+Used by the test suite, and meant to be reused by the embedded local server (`pgflowstate up`):
+`LocalCluster(data_dir=..., durable=True)` keeps its data; the default is a temporary, non-durable
+cluster removed on stop.
+
+PostgreSQL refuses to run as root, so as root initdb/pg_ctl run as an unprivileged user (postgres
+if it exists, else nobody) through `runuser`, and the cluster's directory belongs to that user.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from psycopg.conninfo import conninfo_to_dict
+
+SUPERUSER = "postgres"
+
+
+class ClusterError(RuntimeError):
+    pass
+
+
+def find_pg_bin() -> Path:
+    """The server's bin directory: $PGFLOWSTATE_PG_BIN, pg_config --bindir, initdb on PATH, or
+    the newest /usr/lib/postgresql/*/bin (Debian keeps initdb off PATH)."""
+    candidates = []
+    if os.environ.get("PGFLOWSTATE_PG_BIN"):
+        candidates.append(Path(os.environ["PGFLOWSTATE_PG_BIN"]))
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
+        if out.returncode == 0:
+            candidates.append(Path(out.stdout.strip()))
+    initdb = shutil.which("initdb")
+    if initdb:
+        candidates.append(Path(initdb).resolve().parent)
+    debian = Path("/usr/lib/postgresql").glob("*/bin")
+    candidates += sorted(debian, key=lambda p: _version_key(p.parent.name), reverse=True)
+    for bin_dir in candidates:
+        if (bin_dir / "initdb").exists() and (bin_dir / "pg_ctl").exists():
+            return bin_dir
+    raise ClusterError(
+        "no PostgreSQL server binaries found (initdb, pg_ctl): install postgresql-15 "
+        "or set PGFLOWSTATE_PG_BIN"
+    )
+
+
+def _version_key(name: str) -> tuple:
+    return tuple(int(n) for n in re.findall(r"\d+", name))
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def unprivileged_user() -> str | None:
+    """None when we are not root (run directly), else the user to run the server as."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            pass
+    raise ClusterError("running as root and neither a 'postgres' nor a 'nobody' user exists")
+
+
+def url(dsn: str, **overrides) -> str:
+    """A postgresql:// URL (which asyncpg, psycopg and yoyo all accept) from any libpq DSN,
+    with some parameters replaced, e.g. url(dsn, dbname="x", user="y", password="z")."""
+    params = conninfo_to_dict(dsn)
+    params.update({k: str(v) for k, v in overrides.items() if v is not None})
+    user, password = params.pop("user", None), params.pop("password", None)
+    host, port = params.pop("host", None), params.pop("port", None)
+    dbname = params.pop("dbname", "")
+    netloc = ""
+    if user:
+        netloc = quote(user, safe="") + (":" + quote(password, safe="") if password else "") + "@"
+    if host and not host.startswith("/") and "," not in host:
+        netloc += f"[{host}]" if ":" in host else host
+        if port:
+            netloc += f":{port}"
+    else:  # unix socket directory or a host list: query parameters
+        params.update({k: v for k, v in (("host", host), ("port", port)) if v})
+    query = ("?" + urlencode(params)) if params else ""
+    return f"postgresql://{netloc}/{quote(dbname, safe='')}{query}"
+
+
+class LocalCluster:
+    """initdb + pg_ctl start on 127.0.0.1:<free port>, unix socket in the cluster directory.
+
+    Use as a context manager, or call start()/stop(). `dsn(dbname)` gives a superuser URL.
+    """
+
+    def __init__(self, pg_bin: Path | None = None, base_dir: Path | None = None, durable: bool = False):
+        self.pg_bin = Path(pg_bin) if pg_bin else find_pg_bin()
+        self.durable = durable  # fsync etc. off for tests only, never for real data
+        self.temporary = base_dir is None
+        self.base_dir = Path(base_dir) if base_dir else None
+        self.run_as = unprivileged_user()
+        self.port: int | None = None
+
+    @property
+    def data_dir(self) -> Path:
+        return self.base_dir / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.base_dir
+
+    @property
+    def log_file(self) -> Path:
+        return self.base_dir / "postgres.log"
+
+    def dsn(self, dbname: str = "postgres", user: str = SUPERUSER) -> str:
+        return f"postgresql://{quote(user, safe='')}@127.0.0.1:{self.port}/{quote(dbname, safe='')}"
+
+    def __enter__(self) -> "LocalCluster":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess:
+        cmd = [str(self.pg_bin / args[0]), *args[1:]]
+        if self.run_as:
+            cmd = ["runuser", "-u", self.run_as, "--", *cmd]
+        # cwd: the server user may not be allowed into our current directory.
+        result = subprocess.run(cmd, cwd=self.base_dir, capture_output=True, text=True,
+                                stdin=subprocess.DEVNULL)
+        if result.returncode != 0:
+            log = self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
+            raise ClusterError(f"{' '.join(cmd)} failed:\n{result.stdout}{result.stderr}{log}")
+        return result
+
+    def start(self) -> None:
+        if self.base_dir is None:
+            self.base_dir = Path(tempfile.mkdtemp(prefix="pgflowstate-pg-"))
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        if self.run_as:
+            pw = pwd.getpwnam(self.run_as)
+            os.chown(self.base_dir, pw.pw_uid, pw.pw_gid)
+        try:
+            if not (self.data_dir / "PG_VERSION").exists():
+                self._initdb()
+            self._start_on_free_port()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _initdb(self) -> None:
+        args = ["initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust",
+                "--encoding=UTF8", "--locale=C"]
+        if not self.durable:
+            args.append("--no-sync")
+        self._run(*args)
+
+    def _start_on_free_port(self) -> None:
+        # A free port can be taken between our probe and the server's bind: retry a few times.
+        for attempt in range(5):
+            self.port = free_port()
+            self._write_settings()
+            try:
+                self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data_dir),
+                          "-l", str(self.log_file))
+                return
+            except ClusterError:
+                if attempt == 4:
+                    raise
+
+    def _write_settings(self) -> None:
+        settings = {
+            "listen_addresses": "'127.0.0.1'",
+            "port": str(self.port),
+            "unix_socket_directories": f"'{self.socket_dir}'",
+            "max_connections": "100",
+        }
+        if not self.durable:
+            settings.update(fsync="off", synchronous_commit="off", full_page_writes="off")
+        text = "".join(f"{k} = {v}\n" for k, v in settings.items())
+        # postgresql.auto.conf is read last, so these win over postgresql.conf.
+        auto_conf = self.data_dir / "postgresql.auto.conf"
+        auto_conf.write_text(text)
+        if self.run_as:  # the server must own it (ALTER SYSTEM rewrites it)
+            pw = pwd.getpwnam(self.run_as)
+            os.chown(auto_conf, pw.pw_uid, pw.pw_gid)
+
+    def stop(self) -> None:
+        if self.base_dir is None:
+            return
+        if (self.data_dir / "postmaster.pid").exists():
+            try:
+                self._run("pg_ctl", "stop", "-w", "-m", "fast" if self.durable else "immediate",
+                          "-D", str(self.data_dir))
+            except ClusterError:
+                pass
+        if self.temporary:
+            shutil.rmtree(self.base_dir, ignore_errors=True)
+            self.base_dir = None
+
+
+def random_name(prefix: str) -> str:
+    return f"{prefix}{secrets.token_hex(4)}"
