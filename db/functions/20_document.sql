@@ -11,6 +11,26 @@ $$;
 
 comment on function flowstate._iso(timestamptz) is 'Internal. p_at as an ISO 8601 UTC string ending in Z.';
 
+-- flowstate._checkpoint_list
+-- The `checkpoints` list of a document: checkpoints taken before p_before, oldest first.
+create or replace function flowstate._checkpoint_list(p_flow_id uuid, p_before timestamptz)
+returns jsonb
+language plpgsql
+stable
+as $$
+begin
+  return coalesce((select jsonb_agg(jsonb_build_object('id', c.checkpoint_id, 'phase', c.phase, 'label', c.label,
+                                                       'flow_version', c.flow_version,
+                                                       'created_at', flowstate._iso(c.created_at))
+                                    order by c.created_at)
+                     from flowstate.checkpoints c
+                    where c.flow_id = p_flow_id and c.created_at < p_before), '[]'::jsonb);
+end;
+$$;
+
+comment on function flowstate._checkpoint_list(uuid, timestamptz) is
+'Internal. The checkpoints list of a flow document: checkpoints created before p_before, oldest first.';
+
 -- flowstate._document
 -- The state document callers see, assembled from a flows row. Without state_data when
 -- p_with_state is false: saves return that, since the caller already holds its state_data.
@@ -29,7 +49,7 @@ declare
     'status', p_flow.status,
     'created_at', flowstate._iso(p_flow.created_at),
     'updated_at', flowstate._iso(p_flow.updated_at),
-    'checkpoints', '[]'::jsonb,
+    'checkpoints', flowstate._checkpoint_list(p_flow.flow_id, 'infinity'),
     'metadata', p_flow.metadata || jsonb_build_object(
       'client_account_id', p_flow.client_account_id,
       'engagement_id', p_flow.engagement_id,

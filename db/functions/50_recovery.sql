@@ -1,0 +1,85 @@
+-- Shared by checkpoint recovery, failed-flow recovery and corruption handling.
+
+-- flowstate._restore
+-- Write p_content (a checkpoint snapshot) back as the flow's next version, status recovered
+-- (a restored `completed` stays completed). History is never rewritten: this is a new version,
+-- audited as `recover` with p_label (the checkpoint id).
+create or replace function flowstate._restore(p_flow_id uuid, p_content jsonb, p_label text)
+returns flowstate.flows
+language plpgsql
+as $$
+declare
+  v_flow flowstate.flows;
+  v_published text;  -- set_config() results, unused
+begin
+  v_published := set_config('flowstate.operation', 'recover', true) || set_config('flowstate.label', p_label, true);
+  update flowstate.flows f
+     set current_phase = p_content ->> 'current_phase',
+         phases_completed = array(select jsonb_array_elements_text(p_content -> 'phases_completed')),
+         failed_phase = p_content ->> 'failed_phase',
+         status = flowstate._status(p_content ->> 'current_phase', 'recovered', 'recovered'),
+         state_data = p_content -> 'state_data',
+         metadata = coalesce(p_content -> 'metadata', '{}') - '{client_account_id,engagement_id,user_id}'::text[],
+         last_label = p_label
+   where f.flow_id = p_flow_id
+  returning * into v_flow;
+  v_published := set_config('flowstate.operation', '', true);
+  perform flowstate._alert('flow_recovered', v_flow, jsonb_build_object('restored', p_label));
+  return v_flow;
+end;
+$$;
+
+comment on function flowstate._restore(uuid, jsonb, text) is
+'Internal. Restore a snapshot as the flow''s next version with status recovered, and alert.';
+
+-- flowstate._alert
+-- NOTIFY flowstate_alerts with a JSON payload an operator can act on (kept well under
+-- NOTIFY's 8000-byte limit). Delivered when the transaction commits, never before.
+create or replace function flowstate._alert(p_event text, p_flow flowstate.flows, p_extra jsonb)
+returns void
+language plpgsql
+as $$
+begin
+  perform pg_notify('flowstate_alerts', left((jsonb_build_object(
+    'event', p_event,
+    'flow_id', p_flow.flow_id,
+    'flow_type', p_flow.flow_type,
+    'flow_version', p_flow.flow_version,
+    'current_phase', p_flow.current_phase,
+    'client_account_id', p_flow.client_account_id,
+    'engagement_id', p_flow.engagement_id,
+    'actor_user_id', nullif(current_setting('flowstate.user_id', true), ''),
+    'actor_role', flowstate._caller_role(),
+    'at', flowstate._iso(clock_timestamp())) || p_extra)::text, 7900));
+end;
+$$;
+
+comment on function flowstate._alert(text, flowstate.flows, jsonb) is
+'Internal. NOTIFY flowstate_alerts with a JSON payload: event, flow, tenant, actor, time and details.';
+
+-- flowstate._locked_flow
+-- The flow's row, locked for update; FS004 when there is none for this tenant, FS002 when
+-- p_expected_version is given and stale.
+create or replace function flowstate._locked_flow(p_flow_id uuid, p_expected_version bigint)
+returns flowstate.flows
+language plpgsql
+as $$
+declare
+  v_flow flowstate.flows;
+begin
+  select * into v_flow from flowstate.flows where flow_id = p_flow_id for update;
+  if v_flow.flow_id is null then
+    raise exception 'flow % not found', p_flow_id
+      using errcode = 'FS004', detail = jsonb_build_object('flow_id', p_flow_id)::text;
+  end if;
+  if p_expected_version is not null and v_flow.flow_version <> p_expected_version then
+    raise exception 'flow % was modified concurrently: expected version %, found %', p_flow_id, p_expected_version, v_flow.flow_version
+      using errcode = 'FS002',
+            detail = jsonb_build_object('flow_id', p_flow_id, 'expected', p_expected_version, 'actual', v_flow.flow_version)::text;
+  end if;
+  return v_flow;
+end;
+$$;
+
+comment on function flowstate._locked_flow(uuid, bigint) is
+'Internal. Lock and return a flow row; FS004 if missing for this tenant, FS002 if p_expected_version is stale.';

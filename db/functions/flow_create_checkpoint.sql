@@ -1,0 +1,40 @@
+-- flowstate.flow_create_checkpoint
+-- Store a full snapshot of a flow, labelled with a phase (NULL: the current one; otherwise
+-- the current or a completed phase) and p_label. The state does not change, so neither does
+-- flow_version; the checkpoint is audited and listed in the document's `checkpoints`.
+-- Returns the checkpoint id. Raises FS001 (context, phase), FS004 (not found).
+create or replace function flowstate.flow_create_checkpoint(
+  p_flow_id uuid, p_phase text, p_label text, p_context jsonb
+)
+returns uuid
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_flow flowstate.flows;
+  v_id uuid;
+begin
+  perform flowstate._context(p_context);
+  -- A share lock: saves wait, so the snapshot is exactly the version it names.
+  select * into v_flow from flowstate.flows where flow_id = p_flow_id for share;
+  if v_flow.flow_id is null then
+    raise exception 'flow % not found', p_flow_id
+      using errcode = 'FS004', detail = jsonb_build_object('flow_id', p_flow_id)::text;
+  end if;
+  if p_phase is not null and p_phase <> v_flow.current_phase and not p_phase = any (v_flow.phases_completed) then
+    raise exception 'flow %: phase % is neither current nor completed', p_flow_id, p_phase
+      using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'errors', jsonb_build_array(
+        format('A checkpoint''s phase must be the current phase (%s) or a completed one, not %s.',
+               v_flow.current_phase, quote_literal(p_phase))))::text;
+  end if;
+  insert into flowstate.checkpoints (flow_id, phase, label, flow_version, snapshot, created_by)
+  values (p_flow_id, coalesce(p_phase, v_flow.current_phase), p_label, v_flow.flow_version,
+          flowstate._audit_content(v_flow), nullif(current_setting('flowstate.user_id', true), '')::uuid)
+  returning checkpoint_id into v_id;
+  return v_id;
+end;
+$$;
+
+comment on function flowstate.flow_create_checkpoint(uuid, text, text, jsonb) is
+'Store a full snapshot of a flow as a checkpoint (p_phase NULL = the current phase; else the current or a completed phase; p_label free text). flow_version does not change; the checkpoint is audited and appears in the document''s checkpoints list. Returns the checkpoint id. Errors: FS001 invalid context or phase, FS004 not found.';

@@ -1,0 +1,40 @@
+-- flowstate.flow_recover_from_checkpoint
+-- Restore a checkpoint's phase, completed phases and state_data as the flow's next version,
+-- status recovered. History is never rewritten. Returns the whole restored document.
+-- Raises FS001 (context), FS002 (stale), FS004 (not found), FS006 (no such checkpoint for
+-- this flow, or its snapshot no longer validates).
+create or replace function flowstate.flow_recover_from_checkpoint(
+  p_flow_id uuid, p_checkpoint_id uuid, p_expected_version bigint, p_context jsonb
+)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_flow flowstate.flows;
+  v_checkpoint flowstate.checkpoints;
+  v_errors text[];
+begin
+  perform flowstate._context(p_context);
+  v_flow := flowstate._locked_flow(p_flow_id, p_expected_version);
+  select * into v_checkpoint from flowstate.checkpoints c
+   where c.flow_id = p_flow_id and c.checkpoint_id = p_checkpoint_id;
+  if v_checkpoint.checkpoint_id is null then
+    raise exception 'flow % has no checkpoint %', p_flow_id, p_checkpoint_id
+      using errcode = 'FS006', detail = jsonb_build_object('flow_id', p_flow_id, 'checkpoint_id', p_checkpoint_id,
+        'reason', 'The flow has no such checkpoint.')::text;
+  end if;
+  v_errors := flowstate._validation_errors(v_checkpoint.snapshot, v_flow.flow_type);
+  if cardinality(v_errors) > 0 then
+    raise exception 'flow % checkpoint % no longer validates: %', p_flow_id, p_checkpoint_id, v_errors[1]
+      using errcode = 'FS006', detail = jsonb_build_object('flow_id', p_flow_id, 'checkpoint_id', p_checkpoint_id,
+        'reason', 'The checkpoint''s snapshot no longer validates.', 'errors', v_errors)::text;
+  end if;
+  v_flow := flowstate._restore(p_flow_id, v_checkpoint.snapshot, p_checkpoint_id::text);
+  return flowstate._document(v_flow, true);
+end;
+$$;
+
+comment on function flowstate.flow_recover_from_checkpoint(uuid, uuid, bigint, jsonb) is
+'Restore a checkpoint as the flow''s next version (status recovered; history is never rewritten); NULL p_expected_version skips the version check. Returns the whole restored document and alerts on flowstate_alerts. Errors: FS001 invalid context, FS002 stale, FS004 not found, FS006 no such checkpoint or its snapshot no longer validates.';
