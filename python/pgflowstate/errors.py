@@ -1,0 +1,147 @@
+"""Exceptions for the SQLSTATEs that flowstate's functions raise (FS001..FS006).
+
+The database decides; this module only translates. Each FS error carries a JSON DETAIL,
+kept whole in ``.detail`` and exposed through a few typed attributes.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from typing import Any, Iterator
+from uuid import UUID
+
+import asyncpg
+import orjson
+
+
+class StateError(Exception):
+    """Base of every error raised by the database's flow-state rules."""
+
+    sqlstate: str = ""
+
+    def __init__(self, message: str, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.detail: dict[str, Any] = detail or {}
+
+    @property
+    def flow_id(self) -> UUID | None:
+        value = self.detail.get("flow_id")
+        return UUID(value) if isinstance(value, str) else None
+
+
+class StateValidationError(StateError):
+    """FS001: the document (or context) is invalid; ``errors`` lists every problem at once."""
+
+    sqlstate = "FS001"
+
+    @property
+    def errors(self) -> list[str]:
+        return list(self.detail.get("errors", []))
+
+
+class ConcurrentModificationError(StateError):
+    """FS002: the expected version is stale."""
+
+    sqlstate = "FS002"
+
+    @property
+    def expected(self) -> int | None:
+        return self.detail.get("expected")
+
+    @property
+    def actual(self) -> int | None:
+        return self.detail.get("actual")
+
+
+class InvalidTransitionError(StateError):
+    """FS003: the phase graph does not allow the move."""
+
+    sqlstate = "FS003"
+
+    @property
+    def from_phase(self) -> str | None:
+        return self.detail.get("from_phase")
+
+    @property
+    def to_phase(self) -> str | None:
+        return self.detail.get("to_phase")
+
+    @property
+    def allowed(self) -> list[str]:
+        return list(self.detail.get("allowed") or [])
+
+    @property
+    def reason(self) -> str | None:
+        return self.detail.get("reason")
+
+
+class FlowNotFoundError(StateError):
+    """FS004: no such flow for this tenant (another tenant's flow looks exactly the same)."""
+
+    sqlstate = "FS004"
+
+
+class FlowExistsError(StateError):
+    """FS005: creating a flow whose id is taken."""
+
+    sqlstate = "FS005"
+
+
+class StateRecoveryError(StateError):
+    """FS006: recovery found nothing it could restore."""
+
+    sqlstate = "FS006"
+
+    @property
+    def reason(self) -> str | None:
+        return self.detail.get("reason")
+
+
+ERRORS: dict[str, type[StateError]] = {c.sqlstate: c for c in StateError.__subclasses__()}
+
+
+def _detail(text: str | None) -> dict[str, Any]:
+    try:
+        value = orjson.loads(text or "{}")
+    except orjson.JSONDecodeError:  # not ours to judge: keep the text rather than lose it
+        return {"message": text}
+    return value if isinstance(value, dict) else {"message": text}
+
+
+@contextmanager
+def sqlstate_errors(json_param: int | None = None) -> Iterator[None]:
+    """Translate FS00x into StateError subclasses, keeping the asyncpg error as __cause__.
+
+    ``json_param``: the position ($n) of a caller-supplied JSON argument. PostgreSQL rejects
+    malformed JSON (22P02), \\u0000 (22P05), absurd nesting (54001) or out-of-range numbers while
+    binding that parameter, before any function runs; those become StateValidationError too.
+    Only the bind of that parameter counts, so a bug inside a function is never disguised.
+    """
+    try:
+        yield
+    except asyncpg.PostgresError as exc:
+        cls = ERRORS.get(exc.sqlstate or "")
+        if cls is not None:
+            raise cls(exc.message, detail=_detail(exc.detail)) from exc
+        if json_param is not None and _binding_failed(exc, json_param):
+            sentence = f"The state is not valid JSON for PostgreSQL: {exc.message}"
+            if exc.detail:
+                sentence += f" ({exc.detail})"
+            raise StateValidationError(sentence, detail={"errors": [sentence]}) from exc
+        raise
+
+
+def _binding_failed(exc: asyncpg.PostgresError, position: int) -> bool:
+    # PostgreSQL's bind error context reads "unnamed portal parameter $2" (or
+    # 'portal "x" parameter $2'), optionally followed by " = '...'".
+    context = getattr(exc, "context", None) or ""
+    return re.search(rf"portal\b[^\n]* parameter \${position}\b", context) is not None
+
+
+def encoding_error(exc: Exception) -> StateValidationError:
+    """A state that cannot be written as JSON at all (Python side), as a validation error."""
+    sentence = f"The state cannot be encoded as JSON: {exc}"
+    error = StateValidationError(sentence, detail={"errors": [sentence]})
+    error.__cause__ = exc
+    return error

@@ -1,0 +1,241 @@
+"""FlowStateStore: one method per SQL function, one statement round trip per call.
+
+Every rule lives in schema ``flowstate``; this module encodes arguments, calls the function with
+named notation (SQL owns the defaults), maps FS00x errors and types the result.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Union
+from uuid import UUID
+
+import asyncpg
+import orjson
+
+from .errors import StateValidationError, encoding_error, sqlstate_errors
+from .models import FlowState, RequestContext
+
+# A state is a document (mapping or FlowState) or JSON text, which is sent as is so that
+# PostgreSQL itself judges it (malformed text becomes StateValidationError).
+State = Union[Mapping[str, Any], FlowState, str]
+FlowId = Union[UUID, str]
+
+_SAVE = (
+    "select flowstate.flow_save_state(p_flow_id => $1, p_state => $2,"
+    " p_expected_version => $3, p_context => $4)"
+)
+_PUT = (
+    "select flowstate.flow_put_state(p_flow_id => $1, p_state => $2,"
+    " p_label => $3, p_context => $4)"
+)
+_LOAD = "select flowstate.flow_load_state(p_flow_id => $1, p_context => $2)"
+_TRANSITION = (
+    "select flowstate.flow_transition_phase(p_flow_id => $1, p_new_phase => $2,"
+    " p_expected_version => $3, p_context => $4)"
+)
+_VALIDATE = "select flowstate.flow_validate_state(p_state => $1)"
+_VALIDATE_TRANSITION = (
+    "select flowstate.flow_validate_phase_transition(p_state => $1, p_new_phase => $2)"
+)
+
+
+# -- JSON ---------------------------------------------------------------------------------
+
+_LONG_NUMBER = re.compile(r"[0-9]{19}")
+
+
+def encode_json(value: Any) -> str:
+    """orjson, except that integers past 64 bits (which orjson refuses) are written exactly.
+
+    NaN and Infinity are not JSON: orjson writes them as null, as pydantic's JSON and
+    JavaScript do. Refusing them instead would need a second pass over every document
+    (the stdlib check costs more than the save itself for a 75 KB state), so we do not.
+    """
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError as exc:
+        if "64-bit" not in str(exc):
+            raise
+        return json.dumps(value, allow_nan=False, separators=(",", ":"))
+
+
+def decode_json(text: str) -> Any:
+    """orjson, except where it would lose digits: jsonb prints numbers without exponent, so a
+    long digit run may be an integer past 64 bits (orjson makes it a float)."""
+    if _LONG_NUMBER.search(text) is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
+def _codec_encoder(value: Any) -> str:
+    # A str is JSON text already, as with asyncpg's stock codec.
+    return value if isinstance(value, str) else encode_json(value)
+
+
+# -- pool ---------------------------------------------------------------------------------
+
+
+class NoResetConnection(asyncpg.Connection):
+    """A connection that skips asyncpg's reset query on release to the pool.
+
+    asyncpg's pool sends ``RESET ALL; UNLISTEN *; ...`` every time a connection is released:
+    one round trip per call. The wrapper leaves no session state behind, so nothing needs
+    resetting. An open transaction is still rolled back (``Connection._reset`` does that
+    without a query unless one is open).
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+async def set_json_codecs(connection: asyncpg.Connection) -> None:
+    """Register orjson-based codecs for json and jsonb (Python values in, Python values out)."""
+    for typename in ("json", "jsonb"):
+        await connection.set_type_codec(
+            typename,
+            schema="pg_catalog",
+            encoder=_codec_encoder,
+            decoder=decode_json,
+            format="text",
+        )
+
+
+async def create_pool(dsn: str | None = None, **asyncpg_options: Any) -> asyncpg.Pool:
+    """An asyncpg pool set up for the wrapper: orjson codecs, no per-release reset query.
+
+    Takes asyncpg.create_pool's options; an ``init`` of yours runs after the codecs are set.
+    A ``connection_class`` of yours should subclass NoResetConnection to keep the saving.
+    """
+    user_init = asyncpg_options.pop("init", None)
+
+    async def init(connection: asyncpg.Connection) -> None:
+        await set_json_codecs(connection)
+        if user_init is not None:
+            await user_init(connection)
+
+    asyncpg_options.setdefault("connection_class", NoResetConnection)
+    return await asyncpg.create_pool(dsn, init=init, **asyncpg_options)
+
+
+# -- store --------------------------------------------------------------------------------
+
+
+def _flow_id(value: FlowId) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError as exc:
+        sentence = f"flow_id {value!r} is not a UUID."
+        raise StateValidationError(sentence, detail={"errors": [sentence]}) from exc
+
+
+def _outgoing(state: State, phase: str | None = None) -> tuple[str, Mapping[str, Any] | None]:
+    """The JSON text to send, and the document it encodes (None for text sent as is)."""
+    try:
+        if isinstance(state, str) and phase is None:
+            return state, None
+        doc: Mapping[str, Any]
+        if isinstance(state, FlowState):
+            doc = state.document()
+        elif isinstance(state, str):
+            doc = decode_json(state)
+        else:
+            doc = state
+        if phase is not None:
+            doc = {**doc, "current_phase": phase}  # a copy: the caller's dict is not touched
+        return encode_json(doc), doc
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise encoding_error(exc) from exc
+
+
+def _incoming(value: Any) -> Any:
+    # A plain pool hands jsonb over as text; create_pool's codec has decoded it already.
+    return decode_json(value) if isinstance(value, str) else value
+
+
+class FlowStateStore:
+    """Flow state for one request context (tenant and user), over an asyncpg pool.
+
+    ``pool`` may be from :func:`create_pool` or a plain ``asyncpg.create_pool`` (whose jsonb
+    codec takes JSON text, which is what this class sends; a custom codec must accept str).
+    ``context`` None acts across tenants, which only the admin role may do.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, context: RequestContext | None) -> None:
+        self._pool = pool
+        self.context = context
+        self._context = None if context is None else encode_json(context.jsonb())
+
+    async def save_state(
+        self, flow_id: FlowId, state: State, phase: str | None = None, version: int | None = None
+    ) -> FlowState:
+        """flowstate.flow_save_state: validate and write the whole document.
+
+        ``version`` None creates the flow (FlowExistsError if the id is taken); an integer is
+        the version the caller read, compared and set atomically (ConcurrentModificationError
+        when stale, FlowNotFoundError when there is no such flow). ``phase``, if given, is the
+        document's ``current_phase`` (the caller's mapping is not modified); a phase change is
+        checked like a transition. Returns the stored document with the caller's state_data.
+        """
+        text, doc = _outgoing(state, phase)
+        with sqlstate_errors(json_param=2):
+            stored = await self._pool.fetchval(_SAVE, _flow_id(flow_id), text, version, self._context)
+        return self._with_state_data(stored, text, doc)
+
+    async def put_state(self, flow_id: FlowId, state: State, label: str | None = None) -> FlowState:
+        """flowstate.flow_put_state: create or replace without a version check (last writer
+        wins), validated and audited like a save; ``label`` (e.g. the method name) is recorded."""
+        text, doc = _outgoing(state)
+        with sqlstate_errors(json_param=2):
+            stored = await self._pool.fetchval(_PUT, _flow_id(flow_id), text, label, self._context)
+        return self._with_state_data(stored, text, doc)
+
+    async def load_state(self, flow_id: FlowId) -> FlowState | None:
+        """flowstate.flow_load_state: the current document, or None (missing or another tenant's)."""
+        with sqlstate_errors():
+            doc = await self._pool.fetchval(_LOAD, _flow_id(flow_id), self._context)
+        return None if doc is None else FlowState.model_validate(_incoming(doc))
+
+    async def transition_phase(
+        self, flow_id: FlowId, new_phase: str, version: int | None = None
+    ) -> FlowState:
+        """flowstate.flow_transition_phase: move to ``new_phase`` if the phase graph allows it
+        (InvalidTransitionError otherwise). ``version`` None skips the version check (still
+        atomic). The result has ``state_data`` None: the state did not change, so the database
+        does not send it back."""
+        with sqlstate_errors():
+            doc = await self._pool.fetchval(
+                _TRANSITION, _flow_id(flow_id), new_phase, version, self._context
+            )
+        return FlowState.model_validate(_incoming(doc))
+
+    async def validate_state(self, state: State) -> list[str]:
+        """flowstate.flow_validate_state: every problem as a sentence; empty means valid.
+        JSON the database cannot even read is reported the same way, not raised."""
+        try:
+            text, _ = _outgoing(state)
+            with sqlstate_errors(json_param=1):
+                return list(await self._pool.fetchval(_VALIDATE, text))
+        except StateValidationError as exc:
+            return exc.errors
+
+    async def validate_phase_transition(self, state: State, new_phase: str) -> bool:
+        """flowstate.flow_validate_phase_transition: may this document move to ``new_phase``?"""
+        text, _ = _outgoing(state)
+        with sqlstate_errors(json_param=1):
+            return bool(await self._pool.fetchval(_VALIDATE_TRANSITION, text, new_phase))
+
+    @staticmethod
+    def _with_state_data(stored: Any, text: str, doc: Mapping[str, Any] | None) -> FlowState:
+        # The database does not echo state_data (the caller has it); put the caller's back.
+        result = dict(_incoming(stored))
+        sent = doc if doc is not None else decode_json(text)
+        result["state_data"] = sent.get("state_data") if isinstance(sent, Mapping) else None
+        return FlowState.model_validate(result)

@@ -1,0 +1,225 @@
+"""Concurrent writers, retries, and the one-round-trip promise measured on the wire."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+
+from flowdocs import app_pool, new_context, new_doc, store  # noqa: F401 (fixtures)
+from pgflowstate import (
+    ConcurrentModificationError,
+    FlowNotFoundError,
+    FlowStateManager,
+    FlowStateStore,
+    create_pool,
+)
+
+WRITERS, INCREMENTS = 16, 10
+
+
+async def test_sixteen_concurrent_writers_lose_no_update(app_dsn):
+    pool = await create_pool(app_dsn, min_size=WRITERS, max_size=WRITERS)
+    try:
+        manager = FlowStateManager(FlowStateStore(pool, new_context()))
+        flow_id = uuid.uuid4()
+        await manager.save(flow_id, new_doc(flow_id, counter=0))
+        attempts = 0
+
+        def increment(state_data: dict) -> None:
+            nonlocal attempts
+            attempts += 1
+            state_data["counter"] += 1
+
+        async def writer() -> None:
+            for _ in range(INCREMENTS):
+                await manager.update_with_retry(flow_id, increment, retries=200)
+
+        await asyncio.gather(*(writer() for _ in range(WRITERS)))
+
+        final = await manager.store.load_state(flow_id)
+        saves = WRITERS * INCREMENTS
+        assert final.state_data["counter"] == saves
+        assert final.flow_version == 1 + saves
+        assert attempts > saves, "no writer ever conflicted: the race was not exercised"
+    finally:
+        await pool.close()
+
+
+async def test_two_saves_of_the_same_version_one_wins(app_pool, store):
+    flow_id = uuid.uuid4()
+    await store.save_state(flow_id, new_doc(flow_id, by="nobody"))
+    other = FlowStateStore(app_pool, store.context)
+
+    results = await asyncio.gather(
+        store.save_state(flow_id, new_doc(flow_id, by="a"), version=1),
+        other.save_state(flow_id, new_doc(flow_id, by="b"), version=1),
+        return_exceptions=True,
+    )
+
+    won = [r for r in results if not isinstance(r, BaseException)]
+    lost = [r for r in results if isinstance(r, BaseException)]
+    assert len(won) == 1 and len(lost) == 1
+    assert isinstance(lost[0], ConcurrentModificationError)
+    assert (lost[0].expected, lost[0].actual) == (1, 2)
+    assert (await store.load_state(flow_id)).state_data == won[0].state_data
+
+
+async def test_update_with_retry_gives_up_after_its_retries(store):
+    flow_id = uuid.uuid4()
+    await store.save_state(flow_id, new_doc(flow_id, n=0))
+    manager = FlowStateManager(store)
+    calls = 0
+
+    async def always_overtaken(state_data: dict) -> dict:
+        nonlocal calls
+        calls += 1
+        await store.put_state(flow_id, new_doc(flow_id, n=-calls))  # someone else writes first
+        return {"n": 1}
+
+    with pytest.raises(ConcurrentModificationError):
+        await manager.update_with_retry(flow_id, always_overtaken, retries=2)
+    assert calls == 3
+
+    with pytest.raises(FlowNotFoundError):
+        await manager.update_with_retry(uuid.uuid4(), lambda s: s)
+
+    replaced = await manager.update_with_retry(flow_id, lambda s: {"n": 42})
+    assert replaced.state_data == {"n": 42}
+
+
+# -- one round trip per call, counted on the wire -----------------------------------------
+
+
+class RoundTrips:
+    """A TCP proxy in front of the server counting ReadyForQuery ('Z') messages: the server
+    sends exactly one per round trip (per Sync, or per simple query)."""
+
+    def __init__(self, target: tuple[str, int] | str) -> None:
+        self.target = target
+        self.count = 0
+
+    async def __aenter__(self) -> "RoundTrips":
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self._server.close()
+
+    async def _relay(self, client_reader, client_writer) -> None:
+        if isinstance(self.target, str):
+            server_reader, server_writer = await asyncio.open_unix_connection(self.target)
+        else:
+            server_reader, server_writer = await asyncio.open_connection(*self.target)
+        await asyncio.gather(
+            self._pipe(client_reader, server_writer, count=False),
+            self._pipe(server_reader, client_writer, count=True),
+            return_exceptions=True,
+        )
+
+    async def _pipe(self, reader, writer, count: bool) -> None:
+        pending = b""
+        try:
+            while data := await reader.read(1 << 16):
+                if count:  # before forwarding, so the count is complete when the caller wakes
+                    pending = self._count(pending + data)
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+
+    def _count(self, buffer: bytes) -> bytes:
+        # Backend messages: type byte, int32 length (counting itself), payload.
+        while len(buffer) >= 5:
+            end = 1 + int.from_bytes(buffer[1:5], "big")
+            if len(buffer) < end:
+                break
+            self.count += buffer[0:1] == b"Z"
+            buffer = buffer[end:]
+        return buffer
+
+    async def measure(self, call) -> int:
+        before = self.count
+        try:
+            await call()
+        except ConcurrentModificationError:
+            pass
+        return self.count - before
+
+
+async def server_address(dsn: str) -> tuple[str, int] | str:
+    conn = await asyncpg.connect(dsn)
+    try:
+        host, port, sockets = await conn.fetchrow(
+            "select host(inet_server_addr()), inet_server_port(),"
+            " current_setting('unix_socket_directories')")
+        if host is not None:
+            return host, port
+        port = await conn.fetchval("select current_setting('port')")
+        return f"{sockets.split(',')[0].strip()}/.s.PGSQL.{port}"
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def wire(admin_dsn):
+    async with RoundTrips(await server_address(admin_dsn)) as proxy:
+        yield proxy
+
+
+def calls_of(store: FlowStateStore, flow_id: uuid.UUID) -> dict:
+    doc = new_doc(flow_id, n=1)
+    return {
+        "save_state (create)": lambda: store.save_state(flow_id, doc),
+        "save_state (version)": lambda: store.save_state(flow_id, doc, version=1),
+        "save_state (stale, FS002)": lambda: store.save_state(flow_id, doc, version=1),
+        "put_state": lambda: store.put_state(flow_id, doc, label="step"),
+        "load_state": lambda: store.load_state(flow_id),
+        "transition_phase": lambda: store.transition_phase(flow_id, "field_mapping"),
+        "validate_state": lambda: store.validate_state(doc),
+        "validate_phase_transition": lambda: store.validate_phase_transition(doc, "field_mapping"),
+    }
+
+
+async def test_each_method_is_one_round_trip_on_a_create_pool(app_dsn, wire):
+    pool = await create_pool(app_dsn, host="127.0.0.1", port=wire.port, ssl=False,
+                             min_size=1, max_size=1)
+    try:
+        store = FlowStateStore(pool, new_context())
+        for name, call in calls_of(store, uuid.uuid4()).items():
+            await wire.measure(call)  # a statement's first use prepares it: allowed once
+        counts = {name: await wire.measure(call)
+                  for name, call in calls_of(store, uuid.uuid4()).items()}
+        assert counts == {name: 1 for name in counts}
+    finally:
+        await pool.close()
+
+
+async def test_a_plain_pool_pays_a_reset_round_trip_that_create_pool_does_not(app_dsn, wire):
+    """The control for the test above: the proxy does see asyncpg's reset query."""
+    pool = await asyncpg.create_pool(app_dsn, host="127.0.0.1", port=wire.port, ssl=False,
+                                     min_size=1, max_size=1)
+    try:
+        store = FlowStateStore(pool, new_context())
+        await store.load_state(uuid.uuid4())
+        assert await wire.measure(lambda: store.load_state(uuid.uuid4())) == 2
+    finally:
+        await pool.close()
+
+
+@pytest.mark.parametrize("make_pool, kept", [(create_pool, True), (asyncpg.create_pool, False)])
+async def test_release_sends_no_reset_query(app_dsn, make_pool, kept):
+    pool = await make_pool(app_dsn, min_size=1, max_size=1)
+    try:
+        pid = await pool.fetchval("select pg_backend_pid()")
+        await pool.execute("select set_config('pgflowstate.probe', 'still here', false)")
+        async with pool.acquire() as conn:
+            assert await conn.fetchval("select pg_backend_pid()") == pid
+            probe = await conn.fetchval("select current_setting('pgflowstate.probe', true)")
+        # RESET ALL would have cleared it: only a pool that skips the reset keeps it.
+        assert (probe == "still here") is kept
+    finally:
+        await pool.close()
