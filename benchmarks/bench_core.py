@@ -16,15 +16,16 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import asyncpg
 import orjson
 
-from pgflowstate import db
-from pgflowstate.testing import LocalCluster, random_name, url
+sys.path.insert(0, str(Path(__file__).parent))
+from common import bench_database, connect, summary, timed  # noqa: E402
 
 FLOOR_DDL = """
 create table bench_floor (flow_id uuid primary key, version bigint not null, doc jsonb not null);
@@ -54,27 +55,6 @@ def state_data(target_bytes: int) -> dict:
         scores[f"source_field_{i}"] = round((i * 37 % 100) / 100, 2)
         i += 1
     return {"field_mapping": {"mappings": mappings, "confidence_scores": scores}, "iteration": 0}
-
-
-async def init_connection(conn: asyncpg.Connection) -> None:
-    for name in ("json", "jsonb"):
-        await conn.set_type_codec(name, schema="pg_catalog", format="text",
-                                  encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads)
-
-
-def summary(samples: list[float]) -> dict:
-    samples = sorted(samples)
-    return {
-        "p50_ms": round(statistics.median(samples) * 1000, 3),
-        "p95_ms": round(samples[int(len(samples) * 0.95) - 1] * 1000, 3),
-        "ops_s": round(len(samples) / sum(samples), 1),
-    }
-
-
-async def timed(samples: list[float], coro) -> None:
-    start = time.perf_counter()
-    await coro
-    samples.append(time.perf_counter() - start)
 
 
 async def bench_size(conn: asyncpg.Connection, size: int, iterations: int, rounds: int) -> dict:
@@ -113,8 +93,7 @@ async def bench_size(conn: asyncpg.Connection, size: int, iterations: int, round
 
 
 async def run(dsn: str, iterations: int, rounds: int) -> dict:
-    conn = await asyncpg.connect(dsn)
-    await init_connection(conn)
+    conn = await connect(dsn)
     try:
         await conn.execute(FLOOR_DDL)
         results = {}
@@ -136,51 +115,18 @@ def print_table(results: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dsn", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--dsn", default=os.environ.get("DATABASE_URL"),
+                        help="server to create the benchmark database on (default: a throwaway cluster)")
     parser.add_argument("--iterations", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-
-    cluster = None
-    if not args.dsn:
-        cluster = LocalCluster(durable=True)
-        cluster.start()
-    server_dsn = args.dsn or cluster.dsn()
-    name = random_name("pgflowstate_bench_")
-    try:
-        bench_dsn = _create_database(server_dsn, name)
-        db.upgrade(bench_dsn)
-        results = asyncio.run(run(bench_dsn, args.iterations, args.rounds))
-    finally:
-        _drop_database(server_dsn, name)
-        if cluster:
-            cluster.stop()
+    with bench_database(args.dsn) as dsn:
+        results = asyncio.run(run(dsn, args.iterations, args.rounds))
     if args.json:
         print(json.dumps(results, indent=2))
     else:
         print_table(results)
-
-
-def _create_database(server_dsn: str, name: str) -> str:
-    async def create():
-        conn = await asyncpg.connect(server_dsn)
-        try:
-            await conn.execute(f'create database "{name}"')
-        finally:
-            await conn.close()
-    asyncio.run(create())
-    return url(server_dsn, dbname=name)
-
-
-def _drop_database(server_dsn: str, name: str) -> None:
-    async def drop():
-        conn = await asyncpg.connect(server_dsn)
-        try:
-            await conn.execute(f'drop database if exists "{name}" with (force)')
-        finally:
-            await conn.close()
-    asyncio.run(drop())
 
 
 if __name__ == "__main__":

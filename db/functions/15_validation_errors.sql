@@ -31,9 +31,9 @@ begin
   -- Limits first, before any work that grows with the document.
   v_max_bytes := (flowstate._settings() ->> 'max_document_bytes')::bigint;
   v_max_depth := (flowstate._settings() ->> 'max_nesting_depth')::bigint;
-  if pg_catalog.pg_column_size(p_state) > v_max_bytes then
+  if flowstate._jsonb_bytes(p_state) > v_max_bytes then
     return array[format('The state document is %s bytes; the limit is %s bytes (flowstate.settings max_document_bytes).',
-                        pg_catalog.pg_column_size(p_state), v_max_bytes)];
+                        flowstate._jsonb_bytes(p_state), v_max_bytes)];
   end if;
   if jsonb_path_exists(p_state, format('strict $.**{%s} ? (@.type() == "object" || @.type() == "array")', v_max_depth)::jsonpath) then
     return array[format('The state document is nested deeper than %s levels (flowstate.settings max_nesting_depth).', v_max_depth)];
@@ -162,6 +162,21 @@ $$;
 comment on function flowstate._validation_errors(jsonb, text, boolean) is
 'Internal. The problems flow_validate_state reports, assuming p_default_type when the document has no flow_type.';
 
+-- flowstate._jsonb_bytes
+-- The full binary size of a jsonb value. pg_column_size alone gives the compressed size of a
+-- value read from a table, so a 200 KB document could pass a 100 KB limit; decompressing
+-- costs a copy, paid only for values that are compressed.
+create or replace function flowstate._jsonb_bytes(p_value jsonb)
+returns bigint
+language sql
+stable
+as $$
+  select case when pg_catalog.pg_column_compression(p_value) is null then pg_catalog.pg_column_size(p_value)
+              else pg_catalog.pg_column_size(p_value || '{}'::jsonb) end
+$$;
+
+comment on function flowstate._jsonb_bytes(jsonb) is 'Internal. The uncompressed binary size of a jsonb value.';
+
 -- flowstate._within_limits
 -- Whether a document is within the size and nesting limits of flowstate.settings.
 create or replace function flowstate._within_limits(p_state jsonb)
@@ -169,7 +184,7 @@ returns boolean
 language sql
 stable
 as $$
-  select pg_catalog.pg_column_size(p_state) <= (flowstate._settings() ->> 'max_document_bytes')::bigint
+  select flowstate._jsonb_bytes(p_state) <= (flowstate._settings() ->> 'max_document_bytes')::bigint
      and not jsonb_path_exists(p_state, ('strict $.**{' || (flowstate._settings() ->> 'max_nesting_depth')
                                          || '} ? (@.type() == "object" || @.type() == "array")')::jsonpath)
 $$;

@@ -1,0 +1,68 @@
+"""What the benchmark scripts share: a database to run in, timing and summaries."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import time
+
+import asyncpg
+import orjson
+
+from pgflowstate import db
+from pgflowstate.testing import LocalCluster, random_name, url
+
+
+@contextlib.contextmanager
+def bench_database(server_dsn: str | None):
+    """A fresh, upgraded database on server_dsn, or on a throwaway durable cluster (fsync on,
+    like production) when server_dsn is None; dropped afterwards. Yields its DSN."""
+    cluster = None
+    if not server_dsn:
+        cluster = LocalCluster(durable=True)
+        cluster.start()
+        server_dsn = cluster.dsn()
+    name = random_name("pgflowstate_bench_")
+    try:
+        asyncio.run(_admin(server_dsn, f'create database "{name}"'))
+        dsn = url(server_dsn, dbname=name)
+        db.upgrade(dsn)
+        yield dsn
+    finally:
+        asyncio.run(_admin(server_dsn, f'drop database if exists "{name}" with (force)'))
+        if cluster:
+            cluster.stop()
+
+
+async def _admin(dsn: str, sql: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def connect(dsn: str) -> asyncpg.Connection:
+    """A bare connection with orjson codecs, as the wrapper's pool sets them up."""
+    conn = await asyncpg.connect(dsn)
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(name, schema="pg_catalog", format="text",
+                                  encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads)
+    return conn
+
+
+def summary(samples: list[float]) -> dict:
+    samples = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(samples) * 1000, 3),
+        "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)] * 1000, 3),
+        "ops_s": round(len(samples) / sum(samples), 1),
+    }
+
+
+async def timed(samples: list[float], awaitable):
+    start = time.perf_counter()
+    result = await awaitable
+    samples.append(time.perf_counter() - start)
+    return result
