@@ -110,7 +110,7 @@ begin
   select a.logged_at into logged_at
     from flowstate.audit_log a
    where a.flow_id = p_flow_id and a.new_version = p_version and a.operation not in ('checkpoint', 'archive')
-   order by a.audit_id desc limit 1;
+   order by a.new_version desc, a.audit_id desc limit 1;
   if logged_at is null then
     return;
   end if;

@@ -143,7 +143,7 @@ create table flowstate.audit_log (
 create table flowstate.audit_log_default partition of flowstate.audit_log default;
 alter table flowstate.audit_log alter column changes set compression lz4;
 alter table flowstate.audit_log alter column snapshot set compression lz4;
-create index audit_log_flow_version_idx on flowstate.audit_log (flow_id, new_version);
+create index audit_log_flow_version_idx on flowstate.audit_log (flow_id, new_version, audit_id);
 comment on table flowstate.audit_log is
 'Append-only history of every change to every flow. Rows are written by triggers and never updated or deleted.';
 

@@ -1,0 +1,34 @@
+-- flowstate.flow_id_for
+-- The flow id of an external id (a CrewAI flow_uuid, any string) for a tenant: a canonical
+-- UUID (lower-case, hyphenated) is used as is; any other string, other spellings of a UUID
+-- included, becomes a UUIDv5 in a namespace derived from the tenant, so "7F27ADE4-..." and
+-- "7f27ade4-..." stay two flows (as they are to CrewAI) and two tenants' "run-1" never
+-- collide. Deterministic: the migrator and the CrewAI backend both call this.
+-- Raises FS001 (context: a tenant is required).
+create or replace function flowstate.flow_id_for(p_external_id text, p_context jsonb)
+returns uuid
+language plpgsql
+immutable
+security definer
+set search_path = ''
+as $$
+begin
+  if p_external_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+    return p_external_id::uuid;
+  end if;
+  if jsonb_typeof(p_context -> 'client_account_id') is distinct from 'string'
+     or jsonb_typeof(p_context -> 'engagement_id') is distinct from 'string' then
+    raise exception 'a tenant is required to map an external id'
+      using errcode = 'FS001', detail = jsonb_build_object('errors', jsonb_build_array(
+        'flow_id_for needs a context with client_account_id and engagement_id.'))::text;
+  end if;
+  -- Namespace: UUIDv5 of the tenant in pgflowstate's own namespace (a fixed random UUID).
+  return public.uuid_generate_v5(
+    public.uuid_generate_v5('6f1c2a4e-8d3b-4c7a-9e5f-0b2d4a6c8e10'::uuid,
+                            lower(p_context ->> 'client_account_id') || '/' || lower(p_context ->> 'engagement_id')),
+    p_external_id);
+end;
+$$;
+
+comment on function flowstate.flow_id_for(text, jsonb) is
+'The flow id for an external id (e.g. a CrewAI flow_uuid) in the context''s tenant: a canonical lower-case hyphenated UUID is used as is; any other string maps to a UUIDv5 in a namespace derived from the tenant (deterministic, case-sensitive). Errors: FS001 without a tenant.';
