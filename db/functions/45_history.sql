@@ -63,7 +63,8 @@ returns trigger
 language plpgsql
 as $$
 begin
-  if tg_table_name = 'audit_log' and current_setting('flowstate.retention', true) = 'on' then
+  -- Row triggers fire per partition, so the table name may be audit_log_y2026m01 and the like.
+  if tg_table_name like 'audit\_log%' and current_setting('flowstate.retention', true) = 'on' then
     return case tg_op when 'DELETE' then old else new end;
   end if;
   raise exception 'flowstate.% is append-only: % is not allowed', tg_table_name, lower(tg_op)
@@ -176,6 +177,9 @@ begin
     execute format('create table flowstate.%I partition of flowstate.audit_log for values from (%L) to (%L)',
                    v_name, v_month, (v_month + interval '1 month')::date);
     execute format('alter table flowstate.%I owner to flowstate_owner', v_name);
+    -- TRUNCATE triggers are per table: a partition needs its own guard.
+    execute format('create trigger no_truncate before truncate on flowstate.%I
+                    for each statement execute function flowstate._append_only()', v_name);
     return next v_name;
   end loop;
 end;
@@ -185,3 +189,17 @@ comment on function flowstate.flow_audit_partitions(integer) is
 'Create the monthly partitions of flowstate.audit_log up to p_months_ahead months ahead; returns the names created. Admin only (FS001 otherwise). Run by db upgrade; schedule it monthly.';
 
 select flowstate.flow_audit_partitions();
+
+-- Every partition, the default one included, refuses TRUNCATE (idempotent).
+do $guard$
+declare
+  v_partition regclass;
+begin
+  for v_partition in select i.inhrelid::regclass from pg_catalog.pg_inherits i
+                      where i.inhparent = 'flowstate.audit_log'::regclass
+  loop
+    execute format('create or replace trigger no_truncate before truncate on %s
+                    for each statement execute function flowstate._append_only()', v_partition);
+  end loop;
+end
+$guard$;
