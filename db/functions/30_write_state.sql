@@ -9,9 +9,10 @@
 -- and flow type, and one UPDATE compares the version and phases in its WHERE clause. Anything
 -- else (creation, a phase change, a refusal) takes the slow path, which locks the row,
 -- validates in full and explains itself.
+drop function if exists flowstate._write_state(uuid, jsonb, bigint, boolean, text, jsonb, text);
 create or replace function flowstate._write_state(
   p_flow_id uuid, p_state jsonb, p_expected_version bigint, p_check_version boolean,
-  p_label text, p_context jsonb, p_operation text
+  p_label text, p_context jsonb, p_operation text, p_external_id text default null
 )
 returns jsonb
 language plpgsql
@@ -39,7 +40,7 @@ begin
              state_data = p_state -> 'state_data',
              metadata = coalesce(p_state -> 'metadata', '{}') - '{client_account_id,engagement_id,user_id}'::text[],
              last_label = p_label,
-             updated_at = now()
+             external_id = coalesce(f.external_id, p_external_id)
        where f.flow_id = p_flow_id
          and (f.flow_version = p_expected_version or not p_check_version)
          and f.current_phase = p_state ->> 'current_phase'
@@ -89,7 +90,7 @@ begin
     v_published := set_config('flowstate.operation', 'create', true);
     insert into flowstate.flows as f (flow_id, flow_type, client_account_id, engagement_id, user_id,
                                       flow_version, current_phase, phases_completed, status, failed_phase,
-                                      state_data, metadata, last_label)
+                                      state_data, metadata, last_label, external_id)
     values (p_flow_id, v_type,
             coalesce(p_context ->> 'client_account_id', p_state -> 'metadata' ->> 'client_account_id')::uuid,
             coalesce(p_context ->> 'engagement_id', p_state -> 'metadata' ->> 'engagement_id')::uuid,
@@ -99,7 +100,7 @@ begin
             flowstate._status(p_state ->> 'current_phase', p_state ->> 'status', 'running'),
             case when p_state ->> 'current_phase' = 'failed'
                  then coalesce(p_state ->> 'failed_phase', p_state -> 'phases_completed' ->> -1, 'unknown') end,
-            p_state -> 'state_data', v_metadata, p_label)
+            p_state -> 'state_data', v_metadata, p_label, p_external_id)
     on conflict (flow_id) do nothing
     returning * into v_new;
     if v_new.flow_id is null and not p_check_version then
@@ -151,7 +152,7 @@ begin
            state_data = p_state -> 'state_data',
            metadata = v_metadata,
            last_label = p_label,
-           updated_at = now()
+           external_id = coalesce(f.external_id, p_external_id)
      where f.flow_id = p_flow_id
     returning * into v_new;
   end if;
@@ -161,7 +162,7 @@ begin
 end;
 $$;
 
-comment on function flowstate._write_state(uuid, jsonb, bigint, boolean, text, jsonb, text) is
+comment on function flowstate._write_state(uuid, jsonb, bigint, boolean, text, jsonb, text, text) is
 'Internal. The write path of flow_save_state (p_check_version) and flow_put_state. Errors: FS001-FS005.';
 
 -- flowstate._status

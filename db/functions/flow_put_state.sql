@@ -1,10 +1,12 @@
 -- flowstate.flow_put_state
 -- Create or replace a flow's document without a version check (last writer wins), for
 -- callers that cannot know the version, such as CrewAI's blind save_state. Validated,
--- phase-checked and audited like any save; p_label (a method name) is recorded.
+-- phase-checked and audited like any save; p_label (a method name) is recorded, and
+-- p_external_id (the caller's own id for the flow, see flow_id_for) is kept findable.
 -- Returns the stored document without state_data. Raises FS001, FS003.
+drop function if exists flowstate.flow_put_state(uuid, jsonb, text, jsonb);
 create or replace function flowstate.flow_put_state(
-  p_flow_id uuid, p_state jsonb, p_label text, p_context jsonb
+  p_flow_id uuid, p_state jsonb, p_label text, p_context jsonb, p_external_id text default null
 )
 returns jsonb
 language plpgsql
@@ -13,9 +15,9 @@ set search_path = ''
 as $$
 begin
   return
-    flowstate._write_state(p_flow_id, p_state, null, false, p_label, p_context, 'put');
+    flowstate._write_state(p_flow_id, p_state, null, false, p_label, p_context, 'put', p_external_id);
 end;
 $$;
 
-comment on function flowstate.flow_put_state(uuid, jsonb, text, jsonb) is
-'Create or replace a flow document without a version check (last writer wins); validated, phase-checked and audited like flow_save_state, with p_label (e.g. the CrewAI method name) recorded. Returns the stored document without state_data. Errors: FS001 invalid, FS003 illegal phase change.';
+comment on function flowstate.flow_put_state(uuid, jsonb, text, jsonb, text) is
+'Create or replace a flow document without a version check (last writer wins); validated, phase-checked and audited like flow_save_state, with p_label (e.g. the CrewAI method name) recorded and p_external_id (the caller''s own id, see flow_id_for) kept in flows.external_id. Returns the stored document without state_data. Errors: FS001 invalid, FS003 illegal phase change.';
