@@ -60,5 +60,170 @@ exception when others then
 end;
 $$;
 
+-- ---- Added with the pgTAP suite (tests/sql/<function>/<behaviour>.sql) ----
+
+-- A discovery flow moved along the graph (by flow_transition_phase) to p_phase; 'failed'
+-- fails it from data_import. Returns its id.
+create function flowstate_tests.make_flow_at(p_phase text, p_tenant int default 1)
+returns uuid language plpgsql as $$
+declare
+  v_id uuid := flowstate_tests.make_flow(1, p_tenant);
+  v_path constant text[] := array['data_import', 'field_mapping', 'data_cleansing', 'asset_inventory',
+                                  'dependency_analysis', 'tech_debt_analysis', 'completed'];
+  v_phase text;
+begin
+  if p_phase = 'failed' then
+    perform flowstate.flow_transition_phase(v_id, 'failed', null, flowstate_tests.ctx(p_tenant));
+    return v_id;
+  end if;
+  foreach v_phase in array v_path[2:array_position(v_path, p_phase)] loop
+    perform flowstate.flow_transition_phase(v_id, v_phase, null, flowstate_tests.ctx(p_tenant));
+  end loop;
+  return v_id;
+end;
+$$;
+
+-- The phases before p_phase on the discovery path (what phases_completed holds there).
+create function flowstate_tests.discovery_before(p_phase text)
+returns text[] language sql immutable as $$
+  select (array['data_import', 'field_mapping', 'data_cleansing', 'asset_inventory',
+                'dependency_analysis', 'tech_debt_analysis', 'completed'])
+         [1:array_position(array['data_import', 'field_mapping', 'data_cleansing', 'asset_inventory',
+                                 'dependency_analysis', 'tech_debt_analysis', 'completed'], p_phase) - 1]
+$$;
+
+-- The flows row of a flow as jsonb, every column (read as the superuser: bypasses RLS).
+create function flowstate_tests.row_of(p_flow_id uuid)
+returns jsonb language sql stable as $$
+  select to_jsonb(f) from flowstate.flows f where f.flow_id = p_flow_id
+$$;
+
+-- A value nested exactly p_depth levels deep: {} is 1 level, {"d": {}} 2, and so on
+-- (arrays instead of objects with p_array). A document whose state_data is nested(n) is n + 1 deep.
+create function flowstate_tests.nested(p_depth int, p_array boolean default false)
+returns jsonb language plpgsql immutable as $$
+declare
+  v jsonb := case when p_array then '[]'::jsonb else '{}'::jsonb end;
+begin
+  for i in 2 .. p_depth loop
+    v := case when p_array then jsonb_build_array(v) else jsonb_build_object('d', v) end;
+  end loop;
+  return v;
+end;
+$$;
+
+-- A random JSON value for property tests (seed with setseed() for a repeatable run).
+-- Keys come from a small pool with awkward names, so documents share and clash on keys.
+create function flowstate_tests.random_value(p_depth int default 3)
+returns jsonb language plpgsql volatile as $$
+declare
+  v_keys constant text[] := array['a', 'b', 'c', 'state', 'k"q', '{x,y}', 'ü', '', ' ', '0', '-1',
+                                  'back\slash', 'null', '🚀'];
+  v jsonb;
+begin
+  case floor(random() * case when p_depth > 0 then 8 else 5 end)::int
+    when 0 then return to_jsonb(floor(random() * 1000)::int - 500);
+    when 1 then return to_jsonb(md5(random()::text));
+    when 2 then return to_jsonb(random() < 0.5);
+    when 3 then return 'null'::jsonb;
+    when 4 then return jsonb_build_array(random(), 'x', '{}'::jsonb);
+    else
+      v := '{}';
+      for i in 1 .. floor(random() * 7)::int loop
+        v := v || jsonb_build_object(v_keys[1 + floor(random() * cardinality(v_keys))::int],
+                                     flowstate_tests.random_value(p_depth - 1));
+      end loop;
+      return v;
+  end case;
+end;
+$$;
+
+-- A random object (the root of a state_data).
+create function flowstate_tests.random_object(p_depth int default 3)
+returns jsonb language plpgsql volatile as $$
+declare
+  v jsonb;
+begin
+  loop
+    v := flowstate_tests.random_value(p_depth);
+    if jsonb_typeof(v) = 'object' then
+      return v;
+    end if;
+  end loop;
+end;
+$$;
+
+-- p_doc with random edits: keys deleted, replaced (possibly by another type), edited in
+-- place (nested objects), or added; most keys stay as they were.
+create function flowstate_tests.random_edit(p_doc jsonb, p_depth int default 3)
+returns jsonb language plpgsql volatile as $$
+declare
+  v_key text;
+  v_value jsonb;
+  v_roll float8;
+  v jsonb := '{}';
+begin
+  if jsonb_typeof(p_doc) <> 'object' then
+    return flowstate_tests.random_value(p_depth);
+  end if;
+  for v_key, v_value in select key, value from jsonb_each(p_doc) loop
+    v_roll := random();
+    if v_roll < 0.15 then
+      continue;                                                       -- deleted
+    elsif v_roll < 0.3 then
+      v := v || jsonb_build_object(v_key, flowstate_tests.random_value(p_depth));  -- replaced
+    elsif v_roll < 0.6 and jsonb_typeof(v_value) = 'object' then
+      v := v || jsonb_build_object(v_key, flowstate_tests.random_edit(v_value, p_depth - 1));  -- edited
+    else
+      v := v || jsonb_build_object(v_key, v_value);                   -- kept
+    end if;
+  end loop;
+  for i in 1 .. floor(random() * 3)::int loop                         -- added
+    v := v || jsonb_build_object('new_' || floor(random() * 5)::int, flowstate_tests.random_value(p_depth));
+  end loop;
+  return v;
+end;
+$$;
+
+-- Like error_of, but never NULL: a statement that succeeds gives {"sqlstate": "00000"}, so
+-- `\gset` always sets its variable and a wrongly accepted call reads "have: 00000".
+create function flowstate_tests.outcome_of(p_sql text)
+returns jsonb language sql as $$
+  select coalesce(flowstate_tests.error_of(p_sql), '{"sqlstate": "00000", "detail": null}'::jsonb)
+$$;
+
+-- A flow's audited content at p_version rebuilt from its audit trail alone: the newest
+-- snapshot at or before it, then every change record after it, in order. Also returns how
+-- many change records that took (the rebuild cost).
+create function flowstate_tests.rebuilt(p_flow_id uuid, p_version bigint, out content jsonb, out changes_applied int)
+language plpgsql stable as $$
+declare
+  v_from bigint;
+  v_changes jsonb;
+begin
+  select a.new_version, a.snapshot into v_from, content
+    from flowstate.audit_log a
+   where a.flow_id = p_flow_id and a.snapshot is not null and a.new_version <= p_version
+   order by a.new_version desc
+   limit 1;
+  changes_applied := 0;
+  for v_changes in select a.changes from flowstate.audit_log a
+                    where a.flow_id = p_flow_id and a.new_version > v_from and a.new_version <= p_version
+                    order by a.new_version loop
+    content := flowstate._jsonb_patch(content, v_changes);
+    changes_applied := changes_applied + 1;
+  end loop;
+end;
+$$;
+
+-- Like make_flow, with a given id: a discovery flow at data_import, version 1.
+create function flowstate_tests.make_flow_with_id(p_flow_id uuid, p_tenant int default 1)
+returns uuid language plpgsql as $$
+begin
+  perform flowstate.flow_save_state(p_flow_id, flowstate_tests.doc(p_flow_id), null, flowstate_tests.ctx(p_tenant));
+  return p_flow_id;
+end;
+$$;
+
 grant execute on all functions in schema flowstate_tests to public;
 reset client_min_messages;
