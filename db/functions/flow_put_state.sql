@@ -3,7 +3,8 @@
 -- callers that cannot know the version, such as CrewAI's blind save_state. Validated,
 -- phase-checked and audited like any save; p_label (a method name) is recorded, and
 -- p_external_id (the caller's own id for the flow, see flow_id_for) is kept findable.
--- Returns the stored document without state_data. Raises FS001, FS003.
+-- Returns the stored document without state_data. Raises FS001, FS003, FS005 (the id is
+-- another tenant's).
 drop function if exists flowstate.flow_put_state(uuid, jsonb, text, jsonb);
 create or replace function flowstate.flow_put_state(
   p_flow_id uuid, p_state jsonb, p_label text, p_context jsonb, p_external_id text default null
@@ -20,4 +21,4 @@ end;
 $$;
 
 comment on function flowstate.flow_put_state(uuid, jsonb, text, jsonb, text) is
-'Create or replace a flow document without a version check (last writer wins); validated, phase-checked and audited like flow_save_state, with p_label (e.g. the CrewAI method name) recorded and p_external_id (the caller''s own id, see flow_id_for) kept in flows.external_id. Returns the stored document without state_data. Errors: FS001 invalid, FS003 illegal phase change.';
+'Create or replace a flow document without a version check (last writer wins); validated, phase-checked and audited like flow_save_state, with p_label (e.g. the CrewAI method name) recorded and p_external_id (the caller''s own id, see flow_id_for) kept in flows.external_id. Returns the stored document without state_data. Errors: FS001 invalid, FS003 illegal phase change, FS005 the id belongs to another tenant.';
