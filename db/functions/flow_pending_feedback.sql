@@ -1,0 +1,75 @@
+-- The pending-feedback family: a flow paused for human feedback keeps its feedback context
+-- beside its state. Saving both is one call (one transaction); loading returns both.
+
+-- flowstate.flow_save_pending_feedback
+-- Put the flow's state (as flow_put_state does, audited with p_label) and record the pause.
+-- Returns the stored document without state_data. Raises FS001, FS003, FS005 as flow_put_state.
+create or replace function flowstate.flow_save_pending_feedback(
+  p_flow_id uuid, p_state jsonb, p_feedback jsonb, p_label text, p_context jsonb, p_external_id text default null
+)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_document jsonb;
+begin
+  if jsonb_typeof(p_feedback) is distinct from 'object' then
+    raise exception 'flow % feedback context is invalid', p_flow_id
+      using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'errors', jsonb_build_array(
+        'The feedback context must be a JSON object.'))::text;
+  end if;
+  v_document := flowstate._write_state(p_flow_id, p_state, null, false, p_label, p_context, 'put', p_external_id);
+  insert into flowstate.pending_feedback as p (flow_id, feedback, created_by)
+  values (p_flow_id, p_feedback, nullif(current_setting('flowstate.user_id', true), '')::uuid)
+  on conflict (flow_id) do update set feedback = excluded.feedback, created_by = excluded.created_by, created_at = now();
+  return v_document;
+end;
+$$;
+
+comment on function flowstate.flow_save_pending_feedback(uuid, jsonb, jsonb, text, jsonb, text) is
+'Save a flow''s state (like flow_put_state, audited with p_label) and record it as paused for human feedback with p_feedback, in one transaction. Returns the stored document without state_data. Errors: FS001, FS003, FS005 as flow_put_state.';
+
+-- flowstate.flow_load_pending_feedback
+-- {"state": the current document, "feedback": the pause's context, "paused_at": ...}, or
+-- NULL when the flow is not paused (or missing, or another tenant's). Raises FS001 (context).
+create or replace function flowstate.flow_load_pending_feedback(p_flow_id uuid, p_context jsonb)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  if flowstate._context(p_context) then
+    return (select jsonb_build_object('state', flowstate._document(f, true), 'feedback', p.feedback,
+                                      'paused_at', flowstate._iso(p.created_at))
+              from flowstate.flows f join flowstate.pending_feedback p on p.flow_id = f.flow_id
+             where f.flow_id = p_flow_id);
+  end if;
+end;
+$$;
+
+comment on function flowstate.flow_load_pending_feedback(uuid, jsonb) is
+'The state and pending human-feedback context of a paused flow: {state, feedback, paused_at}; NULL when it is not paused, missing or another tenant''s. Errors: FS001 invalid context.';
+
+-- flowstate.flow_clear_pending_feedback
+-- Forget a flow's pause (after it resumed). Returns whether there was one. Raises FS001.
+create or replace function flowstate.flow_clear_pending_feedback(p_flow_id uuid, p_context jsonb)
+returns boolean
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if flowstate._context(p_context) then
+    delete from flowstate.pending_feedback p
+     where p.flow_id = p_flow_id and exists (select from flowstate.flows f where f.flow_id = p_flow_id);
+    return found;
+  end if;
+end;
+$$;
+
+comment on function flowstate.flow_clear_pending_feedback(uuid, jsonb) is
+'Remove a flow''s pending human-feedback record (after it resumed); returns whether one existed. Another tenant''s flow counts as missing. Errors: FS001 invalid context.';
