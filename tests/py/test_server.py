@@ -1,0 +1,59 @@
+"""The embedded local server: up, status, url, down, data kept across restarts."""
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pgflowstate import server
+
+
+@pytest.fixture
+def home(monkeypatch):
+    # Not pytest's tmp_path: as root the server runs as another user, who must be able to
+    # enter every parent directory (pytest's are private).
+    base = Path(tempfile.mkdtemp(prefix="pgflowstate-home-"))
+    base.chmod(0o755)
+    monkeypatch.setenv("PGFLOWSTATE_HOME", str(base / "home"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    yield base / "home"
+    server.down()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pgflowstate", *args], capture_output=True, text=True)
+
+
+def test_up_initialises_starts_and_applies_the_schema(home):
+    assert server.status() == {"home": str(home), "initialised": False, "running": False, "url": None}
+    started = server.up()
+    assert started["running"] and started["initialised"]
+    with psycopg.connect(started["url"]) as conn:
+        assert conn.execute("select count(*) from flowstate.flow_types").fetchone()[0] >= 2
+    assert server.up() == started, "a second up changes nothing"
+
+
+def test_data_survives_down_and_up(home):
+    url = server.up()["url"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("insert into flowstate.settings values ('test_marker', 7, 'kept across restarts')")
+    assert server.down()["running"] is False
+    assert server.down()["running"] is False, "down twice is fine"
+    with psycopg.connect(server.up()["url"]) as conn:
+        assert conn.execute("select value from flowstate.settings where name = 'test_marker'").fetchone()[0] == 7
+
+
+def test_cli_commands_without_dsn_use_the_embedded_server(home):
+    url = cli("url")
+    assert url.returncode == 0, url.stderr
+    status = cli("db", "status", "--json")
+    assert status.returncode == 0, status.stderr
+    assert '"up_to_date": true' in status.stdout
+    assert url.stdout.strip().startswith("postgresql://")
+    stopped = cli("down")
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
