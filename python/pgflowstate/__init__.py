@@ -3,6 +3,7 @@
 The rules live in the database (schema ``flowstate``); this package is a thin asyncpg wrapper.
 """
 
+from .alerts import ALERT_CHANNEL, AlertStream, listen_alerts
 from .errors import (
     ConcurrentModificationError,
     FlowExistsError,
@@ -13,18 +14,34 @@ from .errors import (
     StateValidationError,
 )
 from .manager import FlowStateManager, FlowStateValidator
-from .models import Checkpoint, FlowState, RequestContext
+from .models import (
+    Alert,
+    Checkpoint,
+    CorruptionReport,
+    DiffEntry,
+    FlowState,
+    HistoryEntry,
+    RequestContext,
+)
+from .recovery import FlowStateRecovery
 from .store import FlowStateStore, NoResetConnection, create_pool
 
 __all__ = [
+    "ALERT_CHANNEL",
+    "Alert",
+    "AlertStream",
     "Checkpoint",
     "ConcurrentModificationError",
+    "CorruptionReport",
+    "DiffEntry",
     "FlowExistsError",
     "FlowNotFoundError",
     "FlowState",
     "FlowStateManager",
+    "FlowStateRecovery",
     "FlowStateStore",
     "FlowStateValidator",
+    "HistoryEntry",
     "InvalidTransitionError",
     "NoResetConnection",
     "RequestContext",
@@ -32,4 +49,5 @@ __all__ = [
     "StateRecoveryError",
     "StateValidationError",
     "create_pool",
+    "listen_alerts",
 ]

@@ -89,13 +89,31 @@ class FlowExistsError(StateError):
 
 
 class StateRecoveryError(StateError):
-    """FS006: recovery found nothing it could restore."""
+    """FS006: recovery found nothing it could restore.
+
+    From ``recover_from_checkpoint``: ``checkpoint_id`` is the checkpoint asked for (the flow
+    has none such, or its snapshot no longer validates: ``errors`` says why). From
+    ``recover_failed``: ``checkpoints_tried`` counts the checkpoints found, none valid.
+    """
 
     sqlstate = "FS006"
 
     @property
     def reason(self) -> str | None:
         return self.detail.get("reason")
+
+    @property
+    def checkpoint_id(self) -> UUID | None:
+        value = self.detail.get("checkpoint_id")
+        return UUID(value) if isinstance(value, str) else None
+
+    @property
+    def checkpoints_tried(self) -> int | None:
+        return self.detail.get("checkpoints_tried")
+
+    @property
+    def errors(self) -> list[str]:
+        return list(self.detail.get("errors") or [])
 
 
 ERRORS: dict[str, type[StateError]] = {c.sqlstate: c for c in StateError.__subclasses__()}

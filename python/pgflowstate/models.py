@@ -74,3 +74,77 @@ class FlowState(BaseModel):
             if doc.get(name) is None:
                 del doc[name]
         return doc
+
+
+class CorruptionReport(BaseModel):
+    """What ``flow_handle_corrupted`` did: where the bad document was archived, what was wrong
+    with it, and the flow's reset document (the new current version)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    quarantine_id: UUID
+    errors: list[str] = Field(default_factory=list)
+    document: FlowState
+
+
+class HistoryEntry(BaseModel):
+    """One row of ``flow_history``: one audited event of a flow.
+
+    ``changes`` holds ``[[path], value]`` sets and ``[[path]]`` deletions; it is None where the
+    row holds a full copy of the state instead (``snapshot`` True) or changed no state
+    (checkpoint, archive). ``label`` is the method name of a put, the checkpoint id of a
+    checkpoint or recovery, the quarantine id of an archive or reset.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    audit_id: int
+    logged_at: datetime
+    operation: str
+    old_version: int | None = None
+    new_version: int | None = None
+    old_phase: str | None = None
+    new_phase: str | None = None
+    actor_user_id: UUID | None = None
+    actor_role: str | None = None
+    label: str | None = None
+    changes: list[Any] | None = None
+    snapshot: bool = False
+
+
+class DiffEntry(BaseModel):
+    """One row of ``flow_diff``: a changed path (``["state_data", "mappings", "x"]``), how it
+    changed (``added``, ``removed``, ``changed``) and its two values (None where absent; a JSON
+    null is None too, and ``change`` tells the two apart)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    path: list[str]
+    change: str
+    old_value: Any = None
+    new_value: Any = None
+
+
+class Alert(BaseModel):
+    """A notification on channel ``flowstate_alerts`` (sent by recovery and corruption
+    handling when their transaction commits).
+
+    Event-specific fields are kept as extras: ``restored`` (the checkpoint id) for
+    ``flow_recovered``; ``quarantine_id``, ``archived_version`` and ``errors`` for
+    ``corrupted_state_reset``. ``payload`` is the notification's text as received; ``event``
+    is None only when that text is not a JSON object (kept rather than dropped).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    event: str | None = None
+    flow_id: UUID | None = None
+    flow_type: str | None = None
+    flow_version: int | None = None
+    current_phase: str | None = None
+    client_account_id: UUID | None = None
+    engagement_id: UUID | None = None
+    actor_user_id: UUID | None = None
+    actor_role: str | None = None
+    at: datetime | None = None
+    payload: str = ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Union
 from uuid import UUID
 
@@ -16,7 +17,7 @@ import asyncpg
 import orjson
 
 from .errors import StateValidationError, encoding_error, sqlstate_errors
-from .models import FlowState, RequestContext
+from .models import CorruptionReport, DiffEntry, FlowState, HistoryEntry, RequestContext
 
 # A state is a document (mapping or FlowState) or JSON text, which is sent as is so that
 # PostgreSQL itself judges it (malformed text becomes StateValidationError).
@@ -39,6 +40,28 @@ _TRANSITION = (
 _VALIDATE = "select flowstate.flow_validate_state(p_state => $1)"
 _VALIDATE_TRANSITION = (
     "select flowstate.flow_validate_phase_transition(p_state => $1, p_new_phase => $2)"
+)
+_CHECKPOINT = (
+    "select flowstate.flow_create_checkpoint(p_flow_id => $1, p_phase => $2, p_label => $3,"
+    " p_context => $4)"
+)
+_RECOVER = (
+    "select flowstate.flow_recover_from_checkpoint(p_flow_id => $1, p_checkpoint_id => $2,"
+    " p_expected_version => $3, p_context => $4)"
+)
+_RECOVER_FAILED = "select flowstate.flow_recover_failed(p_flow_id => $1, p_context => $2)"
+_HANDLE_CORRUPTED = "select flowstate.flow_handle_corrupted(p_flow_id => $1, p_context => $2)"
+_HISTORY = (
+    "select * from flowstate.flow_history(p_flow_id => $1, p_context => $2, p_since => $3,"
+    " p_operation => $4, p_limit => $5)"
+)
+_STATE_AT = "select flowstate.flow_state_at(p_flow_id => $1, p_version => $2, p_context => $3)"
+# Values as JSON text, decoded here: a jsonb string such as "x" would otherwise arrive as
+# the Python str 'x' from create_pool's codec and as '"x"' from a plain pool.
+_DIFF = (
+    "select path, change, old_value::text as old_value, new_value::text as new_value"
+    " from flowstate.flow_diff(p_flow_id => $1, p_from_version => $2, p_to_version => $3,"
+    " p_context => $4)"
 )
 
 
@@ -126,13 +149,13 @@ async def create_pool(dsn: str | None = None, **asyncpg_options: Any) -> asyncpg
 # -- store --------------------------------------------------------------------------------
 
 
-def _flow_id(value: FlowId) -> UUID:
+def _flow_id(value: FlowId, name: str = "flow_id") -> UUID:
     if isinstance(value, UUID):
         return value
     try:
         return UUID(str(value))
     except ValueError as exc:
-        sentence = f"flow_id {value!r} is not a UUID."
+        sentence = f"{name} {value!r} is not a UUID."
         raise StateValidationError(sentence, detail={"errors": [sentence]}) from exc
 
 
@@ -158,6 +181,10 @@ def _outgoing(state: State, phase: str | None = None) -> tuple[str, Mapping[str,
 def _incoming(value: Any) -> Any:
     # A plain pool hands jsonb over as text; create_pool's codec has decoded it already.
     return decode_json(value) if isinstance(value, str) else value
+
+
+def _json_or_none(text: str | None) -> Any:
+    return None if text is None else decode_json(text)
 
 
 class FlowStateStore:
@@ -215,6 +242,90 @@ class FlowStateStore:
                 _TRANSITION, _flow_id(flow_id), new_phase, version, self._context
             )
         return FlowState.model_validate(_incoming(doc))
+
+    async def create_checkpoint(
+        self, flow_id: FlowId, phase: str | None = None, label: str | None = None
+    ) -> UUID:
+        """flowstate.flow_create_checkpoint: snapshot the flow as it is now; returns the
+        checkpoint id. ``phase`` None means the current phase (otherwise the current or a
+        completed one). The version does not change; the checkpoint is audited and listed in
+        the document's ``checkpoints``."""
+        with sqlstate_errors():
+            return await self._pool.fetchval(
+                _CHECKPOINT, _flow_id(flow_id), phase, label, self._context
+            )
+
+    async def recover_from_checkpoint(
+        self, flow_id: FlowId, checkpoint_id: UUID | str, version: int | None = None
+    ) -> FlowState:
+        """flowstate.flow_recover_from_checkpoint: restore the checkpoint's phase, completed
+        phases and state_data as the next version, status ``recovered`` (history is never
+        rewritten). ``version`` None skips the version check. Returns the whole document.
+        StateRecoveryError when the flow has no such checkpoint or its snapshot no longer
+        validates."""
+        with sqlstate_errors():
+            doc = await self._pool.fetchval(
+                _RECOVER, _flow_id(flow_id), _flow_id(checkpoint_id, "checkpoint_id"), version,
+                self._context,
+            )
+        return FlowState.model_validate(_incoming(doc))
+
+    async def recover_failed(self, flow_id: FlowId) -> FlowState:
+        """flowstate.flow_recover_failed: restore the newest checkpoint whose snapshot still
+        validates (StateRecoveryError when none does). Returns the whole document."""
+        with sqlstate_errors():
+            doc = await self._pool.fetchval(_RECOVER_FAILED, _flow_id(flow_id), self._context)
+        return FlowState.model_validate(_incoming(doc))
+
+    async def handle_corrupted(self, flow_id: FlowId) -> CorruptionReport:
+        """flowstate.flow_handle_corrupted: archive the current document unchanged, reset the
+        flow to its initial state as the next version, and alert on ``flowstate_alerts``."""
+        with sqlstate_errors():
+            report = await self._pool.fetchval(_HANDLE_CORRUPTED, _flow_id(flow_id), self._context)
+        return CorruptionReport.model_validate(_incoming(report))
+
+    async def history(
+        self,
+        flow_id: FlowId,
+        since: datetime | None = None,
+        operation: str | None = None,
+        limit: int | None = None,
+    ) -> list[HistoryEntry]:
+        """flowstate.flow_history: the audit trail, oldest first, optionally from ``since``
+        (a naive datetime is local time), of one ``operation``, at most ``limit`` rows. Empty
+        for a missing or another tenant's flow."""
+        with sqlstate_errors():
+            rows = await self._pool.fetch(
+                _HISTORY, _flow_id(flow_id), self._context, since, operation, limit
+            )
+        return [
+            HistoryEntry.model_validate({**row, "changes": _incoming(row["changes"])})
+            for row in rows
+        ]
+
+    async def state_at(self, flow_id: FlowId, version: int) -> FlowState | None:
+        """flowstate.flow_state_at: the document as it was at ``version``, or None (unknown
+        version, missing or another tenant's flow)."""
+        with sqlstate_errors():
+            doc = await self._pool.fetchval(_STATE_AT, _flow_id(flow_id), version, self._context)
+        return None if doc is None else FlowState.model_validate(_incoming(doc))
+
+    async def diff(self, flow_id: FlowId, from_version: int, to_version: int) -> list[DiffEntry]:
+        """flowstate.flow_diff: one entry per changed path between two versions, ordered by
+        path. Empty when either version is unknown or the flow is not this tenant's."""
+        with sqlstate_errors():
+            rows = await self._pool.fetch(
+                _DIFF, _flow_id(flow_id), from_version, to_version, self._context
+            )
+        return [
+            DiffEntry(
+                path=row["path"],
+                change=row["change"],
+                old_value=_json_or_none(row["old_value"]),
+                new_value=_json_or_none(row["new_value"]),
+            )
+            for row in rows
+        ]
 
     async def validate_state(self, state: State) -> list[str]:
         """flowstate.flow_validate_state: every problem as a sentence; empty means valid.

@@ -13,6 +13,7 @@ from pgflowstate import (
     ConcurrentModificationError,
     FlowNotFoundError,
     FlowStateManager,
+    FlowStateRecovery,
     FlowStateStore,
     create_pool,
 )
@@ -172,6 +173,12 @@ async def wire(admin_dsn):
 
 def calls_of(store: FlowStateStore, flow_id: uuid.UUID) -> dict:
     doc = new_doc(flow_id, n=1)
+    recovery = FlowStateRecovery(store)
+    checkpoints = []
+
+    async def create_checkpoint() -> None:
+        checkpoints.append(await store.create_checkpoint(flow_id, label="rt"))
+
     return {
         "save_state (create)": lambda: store.save_state(flow_id, doc),
         "save_state (version)": lambda: store.save_state(flow_id, doc, version=1),
@@ -181,6 +188,13 @@ def calls_of(store: FlowStateStore, flow_id: uuid.UUID) -> dict:
         "transition_phase": lambda: store.transition_phase(flow_id, "field_mapping"),
         "validate_state": lambda: store.validate_state(doc),
         "validate_phase_transition": lambda: store.validate_phase_transition(doc, "field_mapping"),
+        "create_checkpoint": create_checkpoint,
+        "history": lambda: store.history(flow_id, operation="save", limit=10),
+        "state_at": lambda: store.state_at(flow_id, 2),
+        "diff": lambda: store.diff(flow_id, 1, 3),
+        "recover_from_checkpoint": lambda: store.recover_from_checkpoint(flow_id, checkpoints[-1]),
+        "recover_failed_flow": lambda: recovery.recover_failed_flow(flow_id),
+        "handle_corrupted_state": lambda: recovery.handle_corrupted_state(flow_id),
     }
 
 
