@@ -44,11 +44,12 @@ def cli_errors():
 
 
 def resolve_dsn(dsn: str | None) -> str:
-    """--dsn, else $DATABASE_URL (click fills it in). The embedded local server will be the
-    last fallback here."""
-    if not dsn:
-        fail("no database given: pass --dsn or set DATABASE_URL", EXIT_USAGE)
-    return dsn
+    """--dsn, else $DATABASE_URL (click fills it in), else the embedded local server, which
+    is started (and given the schema) on first use."""
+    from pgflowstate import server
+
+    with cli_errors():
+        return server.default_dsn(dsn)
 
 
 def emit(result: dict, as_json: bool, human: Callable[[dict], str]) -> None:
@@ -129,6 +130,57 @@ def format_status(r: dict) -> str:
         *(f"  {label:<12} {name}" for key, label in FILE_STATES for name in f[key]),
         "up to date" if r["up_to_date"] else "upgrade needed: run `pgflowstate db upgrade`",
     ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# the embedded local server
+
+
+@main.command("up")
+@json_option
+def up(as_json: bool) -> None:
+    """Start the local PostgreSQL (initialised and given the schema on first use)."""
+    from pgflowstate import server
+
+    with cli_errors():
+        emit(server.up(), as_json, format_server)
+
+
+@main.command("down")
+@json_option
+def down(as_json: bool) -> None:
+    """Stop the local PostgreSQL; its data stays."""
+    from pgflowstate import server
+
+    with cli_errors():
+        emit(server.down(), as_json, format_server)
+
+
+@main.command("status")
+@json_option
+def server_status(as_json: bool) -> None:
+    """Whether the local PostgreSQL runs, where its data lives, and its URL."""
+    from pgflowstate import server
+
+    with cli_errors():
+        emit(server.status(), as_json, format_server)
+
+
+@main.command("url")
+def server_url() -> None:
+    """Print the local PostgreSQL's URL (starting it if needed), e.g. for DATABASE_URL."""
+    from pgflowstate import server
+
+    with cli_errors():
+        click.echo(server.up()["url"])
+
+
+def format_server(r: dict) -> str:
+    state = "running" if r["running"] else ("stopped" if r["initialised"] else "not initialised")
+    lines = [f"local server: {state}", f"data:         {r['home']}"]
+    if r["url"]:
+        lines.append(f"url:          {r['url']}")
     return "\n".join(lines)
 
 

@@ -89,7 +89,7 @@ def default_dsn(dsn: str | None = None) -> str:
         return os.environ["DATABASE_URL"]
     try:
         return up()["url"]
-    except ClusterError as exc:
+    except (ClusterError, OSError) as exc:
         raise db.ConnectionFailed(f"no --dsn or DATABASE_URL, and the embedded server did not start: {exc}") from exc
 
 

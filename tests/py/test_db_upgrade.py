@@ -193,12 +193,14 @@ def test_cli_upgrade_and_status(fresh_database):
 
 
 @pytest.mark.parametrize("args, message", [
-    ([], "no database given"),
+    # No --dsn or DATABASE_URL: the embedded server, here in a home it cannot create.
+    ([], "the embedded server did not start"),
     (["--dsn", "postgresql://nobody@127.0.0.1:1/none"], "cannot connect to 127.0.0.1:1/none"),
     (["--dsn", "not a dsn"], "invalid DSN"),
 ])
 def test_cli_usage_and_connection_errors_exit_2_with_one_line(args, message):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PGFLOWSTATE_HOME"] = "/proc/pgflowstate-cannot-live-here"
     result = subprocess.run([sys.executable, "-m", "pgflowstate", "db", "status", *args],
                             env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert result.returncode == 2
