@@ -129,13 +129,21 @@ async def set_json_codecs(connection: asyncpg.Connection) -> None:
         )
 
 
-async def create_pool(dsn: str | None = None, **asyncpg_options: Any) -> asyncpg.Pool:
+async def create_pool(dsn: str | None = None, *, pgbouncer: bool = False, **asyncpg_options: Any) -> asyncpg.Pool:
     """An asyncpg pool set up for the wrapper: orjson codecs, no per-release reset query.
 
-    Takes asyncpg.create_pool's options; an ``init`` of yours runs after the codecs are set.
-    A ``connection_class`` of yours should subclass NoResetConnection to keep the saving.
+    Takes asyncpg.create_pool's options (``min_size``, ``max_size``, ...); an ``init`` of yours
+    runs after the codecs are set. A ``connection_class`` of yours should subclass
+    NoResetConnection to keep the saving.
+
+    ``pgbouncer=True`` for PgBouncer in transaction pooling mode: consecutive statements may
+    reach different server connections, so asyncpg's named prepared statements (its statement
+    cache) must be off. Each call then parses its statement again, one extra round trip
+    that PgBouncer 1.21+ avoids with ``max_prepared_statements`` set (use pgbouncer=False there).
     """
     user_init = asyncpg_options.pop("init", None)
+    if pgbouncer:
+        asyncpg_options["statement_cache_size"] = 0
 
     async def init(connection: asyncpg.Connection) -> None:
         await set_json_codecs(connection)
