@@ -13,6 +13,7 @@ comment on function flowstate._iso(timestamptz) is 'Internal. p_at as an ISO 860
 
 -- flowstate._checkpoint_list
 -- The `checkpoints` list of a document: checkpoints taken before p_before, oldest first.
+-- The current list is also kept on the flow row (flows.checkpoints); time travel uses this.
 create or replace function flowstate._checkpoint_list(p_flow_id uuid, p_before timestamptz)
 returns jsonb
 language plpgsql
@@ -49,7 +50,7 @@ declare
     'status', p_flow.status,
     'created_at', flowstate._iso(p_flow.created_at),
     'updated_at', flowstate._iso(p_flow.updated_at),
-    'checkpoints', flowstate._checkpoint_list(p_flow.flow_id, 'infinity'),
+    'checkpoints', p_flow.checkpoints,
     'metadata', p_flow.metadata || jsonb_build_object(
       'client_account_id', p_flow.client_account_id,
       'engagement_id', p_flow.engagement_id,

@@ -92,6 +92,9 @@ declare
   v_changes jsonb;
   v_size bigint;
 begin
+  if v_operation = 'checkpoint' then
+    return new;  -- flow_create_checkpoint updating the checkpoints list: no new version
+  end if;
   if v_operation is not null then
     v_user := nullif(current_setting('flowstate.user_id', true), '')::uuid;
   end if;

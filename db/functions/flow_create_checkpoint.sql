@@ -13,11 +13,12 @@ set search_path = ''
 as $$
 declare
   v_flow flowstate.flows;
-  v_id uuid;
+  v_checkpoint flowstate.checkpoints;
+  v_published text;  -- set_config() results, unused
 begin
   perform flowstate._context(p_context);
-  -- A share lock: saves wait, so the snapshot is exactly the version it names.
-  select * into v_flow from flowstate.flows where flow_id = p_flow_id for share;
+  -- Locked: saves wait, so the snapshot is exactly the version it names.
+  select * into v_flow from flowstate.flows where flow_id = p_flow_id for update;
   if v_flow.flow_id is null then
     raise exception 'flow % not found', p_flow_id
       using errcode = 'FS004', detail = jsonb_build_object('flow_id', p_flow_id)::text;
@@ -31,8 +32,17 @@ begin
   insert into flowstate.checkpoints (flow_id, phase, label, flow_version, snapshot, created_by)
   values (p_flow_id, coalesce(p_phase, v_flow.current_phase), p_label, v_flow.flow_version,
           flowstate._audit_content(v_flow), nullif(current_setting('flowstate.user_id', true), '')::uuid)
-  returning checkpoint_id into v_id;
-  return v_id;
+  returning * into v_checkpoint;
+  -- The flow row keeps the document's checkpoints list (the audit trigger lets this pass
+  -- without a new version: the state did not change).
+  v_published := set_config('flowstate.operation', 'checkpoint', true);
+  update flowstate.flows f
+     set checkpoints = f.checkpoints || jsonb_build_array(jsonb_build_object(
+           'id', v_checkpoint.checkpoint_id, 'phase', v_checkpoint.phase, 'label', v_checkpoint.label,
+           'flow_version', v_checkpoint.flow_version, 'created_at', flowstate._iso(v_checkpoint.created_at)))
+   where f.flow_id = p_flow_id;
+  v_published := set_config('flowstate.operation', '', true);
+  return v_checkpoint.checkpoint_id;
 end;
 $$;
 
