@@ -89,14 +89,29 @@ as $$
 declare
   v_operation text := nullif(current_setting('flowstate.operation', true), '');
   v_user uuid;
+  v_label text;
   v_changes jsonb;
   v_size bigint;
 begin
   if v_operation = 'checkpoint' then
-    return new;  -- flow_create_checkpoint updating the checkpoints list: no new version
+    -- flow_create_checkpoint appending to the checkpoints list: not a new version. Anyone can
+    -- set the operation, so this holds only if nothing but that list changed.
+    if (new.flow_type, new.client_account_id, new.engagement_id, new.user_id, new.flow_version,
+        new.current_phase, new.phases_completed, new.status, new.failed_phase, new.metadata,
+        new.last_label, new.external_id, new.created_at, new.updated_at)
+       is not distinct from
+       (old.flow_type, old.client_account_id, old.engagement_id, old.user_id, old.flow_version,
+        old.current_phase, old.phases_completed, old.status, old.failed_phase, old.metadata,
+        old.last_label, old.external_id, old.created_at, old.updated_at) then
+      if new.state_data is not distinct from old.state_data then
+        return new;
+      end if;
+    end if;
+    v_operation := null;  -- anything more is a direct edit, audited as one
   end if;
   if v_operation is not null then
     v_user := nullif(current_setting('flowstate.user_id', true), '')::uuid;
+    v_label := nullif(current_setting('flowstate.label', true), '');
   end if;
   -- Versions and timestamps are the database's, whoever writes: a DBA's direct UPDATE is a
   -- change like any other, so a save based on the version before it is refused (FS002).
@@ -150,7 +165,7 @@ begin
       insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, new_phase,
                                        actor_user_id, actor_role, label, changes)
       values (new.flow_id, v_operation, old.flow_version, new.flow_version, old.current_phase, new.current_phase,
-              v_user, flowstate._caller_role(), nullif(current_setting('flowstate.label', true), ''), v_changes);
+              v_user, flowstate._caller_role(), v_label, v_changes);
       return new;
     end if;
   end if;
@@ -162,7 +177,7 @@ begin
                                    actor_user_id, actor_role, label, snapshot)
   values (new.flow_id, v_operation, case when tg_op = 'UPDATE' then old.flow_version end, new.flow_version,
           case when tg_op = 'UPDATE' then old.current_phase end, new.current_phase,
-          v_user, flowstate._caller_role(), nullif(current_setting('flowstate.label', true), ''),
+          v_user, flowstate._caller_role(), v_label,
           flowstate._audit_content(new));
   return new;
 end;

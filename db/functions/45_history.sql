@@ -107,10 +107,16 @@ as $$
 declare
   v_base record;
   v_change jsonb;
+  v_born bigint;  -- audit_id of this flow's creation: an id deleted and created again by a
+                  -- DBA has an older history that must not leak into the new one
 begin
+  -- (0 when retention dropped the creation: what remains is all this flow's.)
+  select coalesce(max(a.audit_id), 0) into v_born from flowstate.audit_log a
+   where a.flow_id = p_flow_id and a.operation = 'create';
   select a.logged_at into logged_at
     from flowstate.audit_log a
    where a.flow_id = p_flow_id and a.new_version = p_version and a.operation not in ('checkpoint', 'archive')
+     and a.audit_id >= v_born
    order by a.new_version desc, a.audit_id desc limit 1;
   if logged_at is null then
     return;
@@ -118,7 +124,7 @@ begin
   select a.new_version, a.audit_id, a.snapshot into v_base
     from flowstate.audit_log a
    where a.flow_id = p_flow_id and a.new_version <= p_version and a.snapshot is not null
-     and a.operation not in ('admin_delete')
+     and a.operation not in ('admin_delete') and a.audit_id >= v_born
    order by a.new_version desc, a.audit_id desc limit 1;
   if v_base.snapshot is null then
     return;
@@ -132,7 +138,7 @@ begin
              array(select jsonb_array_elements_text(e.change -> 0)) as path
         from flowstate.audit_log a, jsonb_array_elements(a.changes) with ordinality as e(change, ord)
        where a.flow_id = p_flow_id and a.new_version > v_base.new_version and a.new_version <= p_version
-         and a.changes is not null)
+         and a.changes is not null and a.audit_id > v_base.audit_id)
     select c.change from c
      where not exists (select from c later
                         where (later.audit_id, later.ord) > (c.audit_id, c.ord)
@@ -160,6 +166,7 @@ returns setof text
 language plpgsql
 security definer
 set search_path = ''
+set timezone = 'UTC'  -- months are UTC months whatever the session's time zone
 as $$
 declare
   v_month date;

@@ -26,6 +26,8 @@ begin
       select (regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz as upper_bound) b
    where i.inhparent = 'flowstate.audit_log'::regclass and b.upper_bound <= p_before;
   if v_partitions is null then
+    insert into flowstate.retention_log (ran_by, before, partitions_dropped, flows_rebased)
+    values (flowstate._caller_role(), p_before, '{}', 0);
     return jsonb_build_object('partitions_dropped', '[]'::jsonb, 'flows_rebased', 0);
   end if;
 
