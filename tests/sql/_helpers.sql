@@ -227,3 +227,52 @@ $$;
 
 grant execute on all functions in schema flowstate_tests to public;
 reset client_min_messages;
+
+-- ---- Added with the audit and recovery pgTAP files ----
+
+-- A large nested state_data, about p_sections * p_items * 170 bytes (20 x 30: ~100 KB):
+-- sections of items (objects, arrays, numbers, strings), a config object and awkward keys,
+-- so that saves changing a few keys of it take the audit trail's change-record path.
+create function flowstate_tests.large_state(p_sections int default 20, p_items int default 30)
+returns jsonb language sql immutable as $$
+  select jsonb_build_object(
+    'sections', (select jsonb_object_agg(format('s%s', lpad(s::text, 3, '0')), jsonb_build_object(
+        'title', md5('title' || s),
+        'summary', jsonb_build_object('count', p_items, 'ok', s % 2 = 0, 'notes', jsonb_build_array('n1', s, null)),
+        'items', (select jsonb_object_agg(format('i%s', lpad(i::text, 4, '0')), jsonb_build_object(
+                     'name', md5(s || '/' || i), 'score', (s * 31 + i * 17) % 1000,
+                     'tags', jsonb_build_array('t' || i % 7, 't' || i % 3),
+                     'meta', jsonb_build_object('src', 'import', 'weight', round(((s * i) % 97)::numeric / 7, 4))))
+                    from generate_series(1, p_items) i)))
+      from generate_series(1, p_sections) s),
+    'config', jsonb_build_object('mode', 'full', 'limits', jsonb_build_object('rows', 1000, 'depth', 5)),
+    'odd keys', jsonb_build_object('k"q', 1, '{x,y}', 2, '0', 3, '', 4, '🚀', 5, 'back\slash', 6, ' ', 7))
+$$;
+
+-- Fabricate old history (test setup only, as the superuser): move a flow's audit rows up to
+-- p_up_to_version to p_at, with triggers off for that one statement (session_replication_role),
+-- so they land in the partition of that time. Returns how many rows moved.
+create function flowstate_tests.backdate_audit(p_flow_id uuid, p_up_to_version bigint, p_at timestamptz)
+returns bigint language plpgsql as $$
+declare
+  v_moved bigint;
+begin
+  perform set_config('session_replication_role', 'replica', true);
+  update flowstate.audit_log set logged_at = p_at where flow_id = p_flow_id and new_version <= p_up_to_version;
+  get diagnostics v_moved = row_count;
+  perform set_config('session_replication_role', 'origin', true);
+  return v_moved;
+end;
+$$;
+
+-- The lower and upper bounds of every range partition of flowstate.audit_log.
+create function flowstate_tests.audit_partitions()
+returns table (name text, lower_bound timestamptz, upper_bound timestamptz, owner text)
+language sql stable as $$
+  select c.relname::text,
+         (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \(''([^'']+)''\)'))[1]::timestamptz,
+         (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz,
+         pg_get_userbyid(c.relowner)::text
+    from pg_inherits i join pg_class c on c.oid = i.inhrelid
+   where i.inhparent = 'flowstate.audit_log'::regclass and pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
+$$;
