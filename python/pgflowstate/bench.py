@@ -1,0 +1,257 @@
+"""`pgflowstate bench`: our operations next to floors and peers, measured in one run.
+
+On one server, in interleaved rounds (so noise hits every candidate alike):
+- floor_save: a bare single-statement upsert of the JSONB row plus an appended history row
+  (jsonb columns with lz4, full copy in history, no validation); floor_load: a bare prepared
+  SELECT of the document;
+- our save, load and transition through the Python wrapper as users call it
+  (create_pool() + FlowStateStore);
+- where installed: LangGraph's AsyncPostgresSaver (aput / aget_tuple) and CrewAI's
+  SQLiteFlowPersistence.save_state on the same payloads;
+at 1 KB and 100 KB with 1 client, and throughput with 16 clients. Every ratio is to the floor
+(or, for the peers, theirs to ours). Results are comparable only within one run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Awaitable, Callable
+
+import asyncpg
+
+from .models import RequestContext
+from .store import FlowStateStore, create_pool, encode_json, set_json_codecs
+
+FLOOR_DDL = """
+create table if not exists public.bench_floor (flow_id uuid primary key, version bigint not null, doc jsonb not null);
+alter table public.bench_floor alter column doc set compression lz4;
+create table if not exists public.bench_floor_history (flow_id uuid not null, version bigint not null,
+                                                      doc jsonb not null, primary key (flow_id, version));
+alter table public.bench_floor_history alter column doc set compression lz4;
+"""
+FLOOR_SAVE = """
+with u as (
+  insert into public.bench_floor as f (flow_id, version, doc) values ($1, 1, $2)
+  on conflict (flow_id) do update set version = f.version + 1, doc = excluded.doc
+  returning version)
+insert into public.bench_floor_history (flow_id, version, doc) select $1, u.version, $2 from u
+"""
+FLOOR_LOAD = "select doc from public.bench_floor where flow_id = $1"
+FLOOR_DROP = "drop table if exists public.bench_floor, public.bench_floor_history"
+
+SIZES = {"1KB": 1024, "100KB": 100 * 1024}
+Op = Callable[[int], Awaitable[object]]
+
+
+def state_data(target_bytes: int) -> dict:
+    """A discovery-like state of about target_bytes of JSON: field mappings and scores."""
+    mappings, scores, i = {}, {}, 0
+    while len(encode_json({"mappings": mappings, "scores": scores})) < target_bytes - 60:
+        mappings[f"source_field_{i}"] = f"target.table_{i % 17}.column_{i}"
+        scores[f"source_field_{i}"] = round((i * 37 % 100) / 100, 2)
+        i += 1
+    return {"field_mapping": {"mappings": mappings, "confidence_scores": scores}, "iteration": 0}
+
+
+def summarise(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {"p50_ms": round(statistics.median(ordered) * 1000, 3),
+            "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000, 3),
+            "ops_s": round(len(ordered) / sum(ordered), 1)}
+
+
+class Candidates:
+    """The operations to compare at one payload size, each a function of the iteration."""
+
+    def __init__(self, dsn: str, size: int) -> None:
+        self.dsn, self.size = dsn, size
+        self.data = state_data(size)
+        self.context = RequestContext(client_account_id=uuid.uuid4(), engagement_id=uuid.uuid4(),
+                                      user_id=uuid.uuid4())
+        self.ops: dict[str, Op] = {}
+        self.closers: list[Callable[[], Awaitable[None]]] = []
+        self.skipped: dict[str, str] = {}
+
+    def document(self, flow_id: uuid.UUID, i: int, phase: str = "field_mapping") -> dict:
+        data = dict(self.data, iteration=i)  # one small key changes per save, as in a flow step
+        completed = ["data_import"] if phase == "field_mapping" else []
+        return {"flow_id": str(flow_id), "current_phase": phase, "phases_completed": completed, "state_data": data}
+
+    async def open(self) -> None:
+        conn = await asyncpg.connect(self.dsn)
+        self.closers.append(conn.close)
+        await set_json_codecs(conn)  # the floor encodes and decodes JSON like the wrapper does
+        await conn.execute(FLOOR_DDL)
+        floor_save, floor_load = await conn.prepare(FLOOR_SAVE), await conn.prepare(FLOOR_LOAD)
+        floor_id = uuid.uuid4()
+        self.ops["floor_save"] = lambda i: floor_save.fetch(floor_id, self.document(floor_id, i))
+        self.ops["floor_load"] = lambda i: floor_load.fetchval(floor_id)
+
+        pool = await create_pool(self.dsn, min_size=1, max_size=1)
+        self.closers.append(pool.close)
+        store = FlowStateStore(pool, self.context)
+        flow_id, steps_id = uuid.uuid4(), uuid.uuid4()
+        version = (await store.save_state(flow_id, self.document(flow_id, 0))).flow_version
+        versions = {"save": version}
+
+        async def save(i: int):
+            stored = await store.save_state(flow_id, self.document(flow_id, i), version=versions["save"])
+            versions["save"] = stored.flow_version
+
+        # Transitions back and forth need an open flow type (the crewai type allows any order).
+        await store.save_state(steps_id, {"flow_id": str(steps_id), "flow_type": "crewai", "current_phase": "step_a",
+                                          "phases_completed": [], "state_data": self.data})
+        self.ops["save"] = save
+        self.ops["load"] = lambda i: store.load_state(flow_id)
+        self.ops["transition"] = lambda i: store.transition_phase(steps_id, "step_b" if i % 2 else "step_a")
+        await self._langgraph()
+        self._crewai()
+
+    async def _langgraph(self) -> None:
+        try:
+            from langgraph.checkpoint.base import empty_checkpoint
+            from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        except ImportError:
+            self.skipped["langgraph"] = "langgraph-checkpoint-postgres is not installed"
+            return
+        context = AsyncPostgresSaver.from_conn_string(self.dsn)
+        saver = await context.__aenter__()
+        self.closers.append(lambda: context.__aexit__(None, None, None))
+        await saver.setup()
+        config = {"configurable": {"thread_id": str(uuid.uuid4()), "checkpoint_ns": ""}}
+
+        async def aput(i: int):
+            checkpoint = empty_checkpoint()
+            checkpoint["channel_values"] = {"state": dict(self.data, iteration=i)}
+            checkpoint["channel_versions"] = {"state": i + 1}
+            await saver.aput(config, checkpoint, {"source": "loop", "step": i}, {"state": i + 1})
+
+        await aput(0)
+        self.ops["langgraph_aput"] = aput
+        self.ops["langgraph_aget_tuple"] = lambda i: saver.aget_tuple(config)
+
+    def _crewai(self) -> None:
+        try:
+            from crewai.flow.persistence import SQLiteFlowPersistence
+        except ImportError:
+            self.skipped["crewai"] = "crewai is not installed"
+            return
+        directory = tempfile.TemporaryDirectory(prefix="pgflowstate-bench-")
+        persistence = SQLiteFlowPersistence(str(Path(directory.name) / "flow_states.db"))
+        flow_uuid = str(uuid.uuid4())
+
+        async def cleanup():
+            directory.cleanup()
+
+        self.closers.append(cleanup)
+        self.ops["crewai_sqlite_save"] = lambda i: asyncio.to_thread(
+            persistence.save_state, flow_uuid, "step", dict(self.data, iteration=i))
+
+    async def close(self) -> None:
+        for close in reversed(self.closers):
+            await close()
+
+
+async def latency(dsn: str, size: int, iterations: int, rounds: int) -> tuple[dict, dict]:
+    candidates = Candidates(dsn, size)
+    await candidates.open()
+    try:
+        samples: dict[str, list[float]] = {name: [] for name in candidates.ops}
+        per_round = max(1, iterations // rounds)
+        i = 0
+        for _ in range(rounds):
+            for name, op in candidates.ops.items():
+                for _ in range(per_round):
+                    i += 1
+                    start = time.perf_counter()
+                    await op(i)
+                    samples[name].append(time.perf_counter() - start)
+        return {name: summarise(values) for name, values in samples.items()}, candidates.skipped
+    finally:
+        await candidates.close()
+
+
+async def throughput(dsn: str, size: int, clients: int, seconds: float) -> dict:
+    """ops/s of the floor's save and ours with `clients` concurrent writers, each its own flow."""
+    data = state_data(size)
+    pool = await create_pool(dsn, min_size=clients, max_size=clients)
+    context = RequestContext(client_account_id=uuid.uuid4(), engagement_id=uuid.uuid4(), user_id=uuid.uuid4())
+    store = FlowStateStore(pool, context)
+
+    async def floor_writer(deadline: float) -> int:
+        flow_id, n = uuid.uuid4(), 0
+        async with pool.acquire() as conn:
+            while time.perf_counter() < deadline:
+                n += 1
+                await conn.execute(FLOOR_SAVE, flow_id, dict(data, iteration=n))
+        return n
+
+    async def our_writer(deadline: float) -> int:
+        flow_id, n = uuid.uuid4(), 0
+        doc = {"flow_id": str(flow_id), "current_phase": "data_import", "phases_completed": [], "state_data": data}
+        version = (await store.save_state(flow_id, doc)).flow_version
+        while time.perf_counter() < deadline:
+            n += 1
+            doc = dict(doc, state_data=dict(data, iteration=n))
+            version = (await store.save_state(flow_id, doc, version=version)).flow_version
+        return n
+
+    try:
+        result = {}
+        for name, writer in (("floor_save", floor_writer), ("save", our_writer)):
+            deadline = time.perf_counter() + seconds
+            counts = await asyncio.gather(*(writer(deadline) for _ in range(clients)))
+            result[name] = {"ops_s": round(sum(counts) / seconds, 1)}
+        result["save"]["ratio_to_floor"] = round(result["save"]["ops_s"] / result["floor_save"]["ops_s"], 2)
+        return result
+    finally:
+        await pool.close()
+
+
+def ratios(rows: dict) -> None:
+    """Add every ratio: ours to the floor, the peers to ours (above 1: we are faster)."""
+    for name, floor in (("save", "floor_save"), ("transition", "floor_save"), ("load", "floor_load"),
+                        ("langgraph_aput", "floor_save"), ("crewai_sqlite_save", "floor_save"),
+                        ("langgraph_aget_tuple", "floor_load")):
+        if name in rows:
+            rows[name]["ratio_to_floor"] = round(rows[name]["p50_ms"] / rows[floor]["p50_ms"], 2)
+    for peer, ours in (("langgraph_aput", "save"), ("langgraph_aget_tuple", "load"), ("crewai_sqlite_save", "save")):
+        if peer in rows:
+            rows[peer]["ours_faster_by"] = round(rows[peer]["p50_ms"] / rows[ours]["p50_ms"], 2)
+
+
+async def run(dsn: str, iterations: int = 400, rounds: int = 8, clients: int = 16, seconds: float = 3.0) -> dict:
+    results: dict = {"latency": {}, "throughput": {}, "skipped": {}}
+    try:
+        for label, size in SIZES.items():
+            rows, skipped = await latency(dsn, size, iterations, rounds)
+            ratios(rows)
+            results["latency"][label] = rows
+            results["skipped"].update(skipped)
+            results["throughput"][label] = {f"{clients}_clients": await throughput(dsn, size, clients, seconds)}
+    finally:
+        conn = await asyncpg.connect(dsn)
+        await conn.execute(FLOOR_DROP)
+        await conn.close()
+    return results
+
+
+def format_results(results: dict) -> str:
+    lines = [f"{'size':<7}{'operation':<22}{'p50 ms':>9}{'p95 ms':>9}{'ops/s':>9}{'x floor':>9}{'ours faster':>13}"]
+    for label, rows in results["latency"].items():
+        for name, r in rows.items():
+            ratio = f"{r['ratio_to_floor']:.2f}" if "ratio_to_floor" in r else ""
+            faster = f"{r['ours_faster_by']:.2f}x" if "ours_faster_by" in r else ""
+            lines.append(f"{label:<7}{name:<22}{r['p50_ms']:>9.3f}{r['p95_ms']:>9.3f}{r['ops_s']:>9.0f}{ratio:>9}{faster:>13}")
+    for label, by_clients in results["throughput"].items():
+        for clients, r in by_clients.items():
+            lines.append(f"{label:<7}throughput, {clients.replace('_', ' ')}: floor {r['floor_save']['ops_s']:.0f} ops/s, "
+                         f"save {r['save']['ops_s']:.0f} ops/s ({r['save']['ratio_to_floor']:.2f}x the floor)")
+    for name, why in results["skipped"].items():
+        lines.append(f"skipped {name}: {why}")
+    return "\n".join(lines)
