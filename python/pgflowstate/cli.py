@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable
 
 import click
@@ -183,6 +184,60 @@ def format_server(r: dict) -> str:
         lines.append(f"url:          {r['url']}")
     return "\n".join(lines)
 
+
+# ---------------------------------------------------------------------------------------------
+# migrate-sqlite
+
+
+def _tenant_option(name: str, what: str):
+    envvar = "PGFLOWSTATE_" + name.upper().replace("-", "_")
+    return click.option(f"--{name}", type=click.UUID, required=True, envvar=envvar, show_envvar=True,
+                        metavar="UUID", help=f"The {what} to import into.")
+
+
+@main.command("migrate-sqlite")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@dsn_option
+@json_option
+@click.option("--dry-run", is_flag=True, help="Run every import and roll it back: write nothing.")
+@click.option("--verify", "verify_only", is_flag=True,
+              help="Only compare the source with PostgreSQL (content hashes); write nothing.")
+@_tenant_option("client-account-id", "client account")
+@_tenant_option("engagement-id", "engagement")
+@_tenant_option("user-id", "user (recorded as the importer)")
+@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Flows imported in parallel (one connection each).")
+def migrate_sqlite(path, dsn, as_json, dry_run, verify_only, client_account_id, engagement_id, user_id,
+                   workers) -> None:
+    """Migrate CrewAI's SQLite flow state (PATH, default CrewAI's own flow_states.db) into
+    PostgreSQL, then verify every flow against the source by content hash. Safe to interrupt
+    and re-run: what is done is skipped. Exit 0: all migrated and verified; 1: some flows
+    failed or differ; 2: usage, source or connection error."""
+    import asyncio
+
+    from pgflowstate import migrator
+    from pgflowstate.models import RequestContext
+
+    path = path or migrator.default_path()
+    dsn = resolve_dsn(dsn)
+    context = RequestContext(client_account_id=client_account_id, engagement_id=engagement_id,
+                             user_id=user_id)
+    progress = _progress_bar if sys.stderr.isatty() and not as_json else None
+    job = migrator.StateMigrator(dsn, context, workers=workers, dry_run=dry_run, progress=progress)
+    with cli_errors():
+        try:
+            report = asyncio.run(job.verify(path) if verify_only else job.migrate(path))
+        except migrator.SourceError as exc:
+            fail(str(exc), EXIT_USAGE)
+    emit(report.to_dict(), as_json, migrator.format_report)
+    sys.exit(report.exit_code)
+
+
+def _progress_bar(label: str, total: int):
+    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+
+
+from pgflowstate import cli_ops  # noqa: F401,E402  (registers the operator commands)
 
 if __name__ == "__main__":
     main()

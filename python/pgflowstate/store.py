@@ -17,6 +17,7 @@ import asyncpg
 import orjson
 
 from .errors import StateValidationError, encoding_error, sqlstate_errors
+from .metrics import observed
 from .models import CorruptionReport, DiffEntry, FlowState, HistoryEntry, RequestContext
 
 # A state is a document (mapping or FlowState) or JSON text, which is sent as is so that
@@ -208,6 +209,7 @@ class FlowStateStore:
         self.context = context
         self._context = None if context is None else encode_json(context.jsonb())
 
+    @observed
     async def save_state(
         self, flow_id: FlowId, state: State, phase: str | None = None, version: int | None = None
     ) -> FlowState:
@@ -224,6 +226,7 @@ class FlowStateStore:
             stored = await self._pool.fetchval(_SAVE, _flow_id(flow_id), text, version, self._context)
         return self._with_state_data(stored, text, doc)
 
+    @observed
     async def put_state(self, flow_id: FlowId, state: State, label: str | None = None) -> FlowState:
         """flowstate.flow_put_state: create or replace without a version check (last writer
         wins), validated and audited like a save; ``label`` (e.g. the method name) is recorded."""
@@ -232,12 +235,14 @@ class FlowStateStore:
             stored = await self._pool.fetchval(_PUT, _flow_id(flow_id), text, label, self._context)
         return self._with_state_data(stored, text, doc)
 
+    @observed
     async def load_state(self, flow_id: FlowId) -> FlowState | None:
         """flowstate.flow_load_state: the current document, or None (missing or another tenant's)."""
         with sqlstate_errors():
             doc = await self._pool.fetchval(_LOAD, _flow_id(flow_id), self._context)
         return None if doc is None else FlowState.model_validate(_incoming(doc))
 
+    @observed
     async def transition_phase(
         self, flow_id: FlowId, new_phase: str, version: int | None = None
     ) -> FlowState:
@@ -251,6 +256,7 @@ class FlowStateStore:
             )
         return FlowState.model_validate(_incoming(doc))
 
+    @observed
     async def create_checkpoint(
         self, flow_id: FlowId, phase: str | None = None, label: str | None = None
     ) -> UUID:
@@ -263,6 +269,7 @@ class FlowStateStore:
                 _CHECKPOINT, _flow_id(flow_id), phase, label, self._context
             )
 
+    @observed
     async def recover_from_checkpoint(
         self, flow_id: FlowId, checkpoint_id: UUID | str, version: int | None = None
     ) -> FlowState:
@@ -278,6 +285,7 @@ class FlowStateStore:
             )
         return FlowState.model_validate(_incoming(doc))
 
+    @observed
     async def recover_failed(self, flow_id: FlowId) -> FlowState:
         """flowstate.flow_recover_failed: restore the newest checkpoint whose snapshot still
         validates (StateRecoveryError when none does). Returns the whole document."""
@@ -285,6 +293,7 @@ class FlowStateStore:
             doc = await self._pool.fetchval(_RECOVER_FAILED, _flow_id(flow_id), self._context)
         return FlowState.model_validate(_incoming(doc))
 
+    @observed
     async def handle_corrupted(self, flow_id: FlowId) -> CorruptionReport:
         """flowstate.flow_handle_corrupted: archive the current document unchanged, reset the
         flow to its initial state as the next version, and alert on ``flowstate_alerts``."""
@@ -292,6 +301,7 @@ class FlowStateStore:
             report = await self._pool.fetchval(_HANDLE_CORRUPTED, _flow_id(flow_id), self._context)
         return CorruptionReport.model_validate(_incoming(report))
 
+    @observed
     async def history(
         self,
         flow_id: FlowId,
@@ -311,6 +321,7 @@ class FlowStateStore:
             for row in rows
         ]
 
+    @observed
     async def state_at(self, flow_id: FlowId, version: int) -> FlowState | None:
         """flowstate.flow_state_at: the document as it was at ``version``, or None (unknown
         version, missing or another tenant's flow)."""
@@ -318,6 +329,7 @@ class FlowStateStore:
             doc = await self._pool.fetchval(_STATE_AT, _flow_id(flow_id), version, self._context)
         return None if doc is None else FlowState.model_validate(_incoming(doc))
 
+    @observed
     async def diff(self, flow_id: FlowId, from_version: int, to_version: int) -> list[DiffEntry]:
         """flowstate.flow_diff: one entry per changed path between two versions, ordered by
         path. Empty when either version is unknown or the flow is not this tenant's."""
@@ -335,6 +347,7 @@ class FlowStateStore:
             for row in rows
         ]
 
+    @observed
     async def validate_state(self, state: State) -> list[str]:
         """flowstate.flow_validate_state: every problem as a sentence; empty means valid.
         JSON the database cannot even read is reported the same way, not raised."""
@@ -345,6 +358,7 @@ class FlowStateStore:
         except StateValidationError as exc:
             return exc.errors
 
+    @observed
     async def validate_phase_transition(self, state: State, new_phase: str) -> bool:
         """flowstate.flow_validate_phase_transition: may this document move to ``new_phase``?"""
         text, _ = _outgoing(state)
