@@ -705,3 +705,27 @@ def docs(output: str | None, check: bool, dsn: str | None) -> None:
         Path(output).write_text(text)
     else:
         click.echo(text, nl=False)
+
+
+# -- bench --------------------------------------------------------------------------------
+
+
+@main.command("bench")
+@click.option("--iterations", type=click.IntRange(8), default=400, show_default=True,
+              help="Calls per operation and size (split into interleaved rounds).")
+@click.option("--clients", type=click.IntRange(1, 64), default=16, show_default=True,
+              help="Concurrent writers for the throughput run.")
+@click.option("--seconds", type=float, default=3.0, show_default=True, help="Length of each throughput run.")
+@dsn_option
+@json_option
+def bench_command(iterations: int, clients: int, seconds: float, dsn: str | None, as_json: bool) -> None:
+    """Measure save, load and transition through the wrapper next to floors measured in the
+    same run (a bare upsert plus history row, a bare prepared SELECT), and LangGraph's
+    AsyncPostgresSaver and CrewAI's SQLiteFlowPersistence where installed. Writes scratch
+    tables (and LangGraph's own, when present): use a scratch database."""
+    from pgflowstate import bench
+
+    dsn = resolve_dsn(dsn)
+    with cli_errors():
+        results = asyncio.run(bench.run(asyncpg_url(dsn), iterations, clients=clients, seconds=seconds))
+    emit(results, as_json, bench.format_results)
