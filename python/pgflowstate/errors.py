@@ -119,6 +119,16 @@ class StateRecoveryError(StateError):
 ERRORS: dict[str, type[StateError]] = {c.sqlstate: c for c in StateError.__subclasses__()}
 
 
+def error_from(answer: dict[str, Any]) -> StateError | Exception:
+    """The exception of one refused item of a batch ({sqlstate, message, detail}), as the
+    single call would have raised it."""
+    cls = ERRORS.get(answer.get("sqlstate") or "")
+    detail = answer.get("detail")
+    if cls is None:
+        return asyncpg.PostgresError(f"{answer.get('message')} [{answer.get('sqlstate')}]")
+    return cls(answer.get("message") or "", detail=detail if isinstance(detail, dict) else {})
+
+
 def _detail(text: str | None) -> dict[str, Any]:
     try:
         value = orjson.loads(text or "{}")

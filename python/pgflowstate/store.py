@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Union
 from uuid import UUID
@@ -16,7 +16,7 @@ from uuid import UUID
 import asyncpg
 import orjson
 
-from .errors import StateValidationError, encoding_error, sqlstate_errors
+from .errors import StateError, StateValidationError, encoding_error, error_from, sqlstate_errors
 from .metrics import observed
 from .models import CorruptionReport, DiffEntry, FlowState, HistoryEntry, RequestContext
 
@@ -57,6 +57,8 @@ _HISTORY = (
     " p_operation => $4, p_limit => $5)"
 )
 _STATE_AT = "select flowstate.flow_state_at(p_flow_id => $1, p_version => $2, p_context => $3)"
+_SAVE_MANY = "select flowstate.flow_save_states(p_items => $1, p_context => $2, p_atomic => $3)"
+_LOAD_MANY = "select flow_id, document from flowstate.flow_load_states(p_flow_ids => $1, p_context => $2)"
 # Values as JSON text, decoded here: a jsonb string such as "x" would otherwise arrive as
 # the Python str 'x' from create_pool's codec and as '"x"' from a plain pool.
 _DIFF = (
@@ -364,6 +366,38 @@ class FlowStateStore:
         text, _ = _outgoing(state)
         with sqlstate_errors(json_param=1):
             return bool(await self._pool.fetchval(_VALIDATE_TRANSITION, text, new_phase))
+
+    @observed
+    async def save_states(
+        self, items: Iterable[tuple[FlowId, State, int | None]], atomic: bool = False
+    ) -> list[FlowState | Exception]:
+        """flowstate.flow_save_states: many (flow_id, state, version) saves in one round trip.
+
+        By default each item stands alone: the result has, in order, the stored FlowState of
+        each saved item and the StateError (FS00x, as flow_save_state would raise it) of each
+        refused one, which changed nothing. ``atomic=True``: all or nothing; the first refusal
+        is raised and nothing is saved.
+        """
+        docs, payload = [], []
+        for flow_id, state, version in items:
+            text, doc = _outgoing(state)
+            doc = doc if doc is not None else decode_json(text)
+            docs.append(doc)
+            payload.append({"flow_id": str(_flow_id(flow_id)), "state": doc, "expected_version": version})
+        with sqlstate_errors(json_param=1):
+            answers = _incoming(await self._pool.fetchval(_SAVE_MANY, encode_json(payload), self._context, atomic))
+        return [
+            self._with_state_data(answer["document"], "", doc) if answer["ok"] else error_from(answer)
+            for answer, doc in zip(answers, docs)
+        ]
+
+    @observed
+    async def load_states(self, flow_ids: Iterable[FlowId]) -> dict[UUID, FlowState]:
+        """flowstate.flow_load_states: the documents of many flows in one round trip, by flow
+        id; missing ids (and other tenants' flows) are absent."""
+        with sqlstate_errors():
+            rows = await self._pool.fetch(_LOAD_MANY, [_flow_id(f) for f in flow_ids], self._context)
+        return {row["flow_id"]: FlowState.model_validate(_incoming(row["document"])) for row in rows}
 
     @staticmethod
     def _with_state_data(stored: Any, text: str, doc: Mapping[str, Any] | None) -> FlowState:
