@@ -1,0 +1,104 @@
+-- flowstate.flow_record_step
+-- Record one step of a flow whose caller cannot know the stored phases (CrewAI's blind
+-- save_state): under the row lock, p_phase becomes current_phase and the phase it leaves (if
+-- different, and not completed already) joins phases_completed; state_data is replaced whole.
+-- A missing flow is created (p_flow_type, default: the stored type, else 'crewai').
+-- p_expected_version: NULL = last writer wins (like flow_put_state); 0 = the flow must not
+-- exist yet; n >= 1 = compare-and-set. p_feedback (optional): also record the flow as paused
+-- for human feedback, as flow_save_pending_feedback does, in the same transaction; the stored
+-- status is then `paused`, otherwise `running`. p_label (the method name) and p_external_id are
+-- recorded as by flow_put_state.
+-- Returns the stored document without state_data. Raises FS001 (invalid), FS002 (stale or, with
+-- 0, existing), FS003 (the stored phase is terminal), FS004 (n >= 1 and missing), FS005 (the id
+-- is another tenant's).
+create or replace function flowstate._step_document(
+  p_flow_id uuid, p_old flowstate.flows, p_phase text, p_state_data jsonb, p_flow_type text, p_status text
+)
+returns jsonb
+language plpgsql
+immutable
+as $$
+begin
+  -- PL/pgSQL, not SQL: a SQL function called from PL/pgSQL is planned again in every transaction.
+  return jsonb_build_object(
+    'flow_id', p_flow_id,
+    'flow_type', coalesce(p_flow_type, p_old.flow_type, 'crewai'),
+    'current_phase', p_phase,
+    'phases_completed', case
+      when p_old.flow_id is null then '[]'::jsonb
+      when p_old.current_phase in (p_phase, 'completed', 'failed') or p_old.current_phase = any (p_old.phases_completed)
+        then to_jsonb(p_old.phases_completed)  -- nothing to add (a terminal phase is refused: FS003)
+      else to_jsonb(p_old.phases_completed || p_old.current_phase) end,
+    'status', p_status,
+    'state_data', p_state_data);
+end;
+$$;
+
+comment on function flowstate._step_document(uuid, flowstate.flows, text, jsonb, text, text) is
+'Internal. The document flow_record_step writes: p_phase current, the stored current phase moved into phases_completed.';
+
+create or replace function flowstate.flow_record_step(
+  p_flow_id uuid, p_phase text, p_state_data jsonb, p_label text, p_context jsonb,
+  p_expected_version bigint default null, p_external_id text default null,
+  p_flow_type text default null, p_feedback jsonb default null
+)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_published boolean;
+  v_old flowstate.flows;
+  v_status text := case when p_feedback is null then 'running' else 'paused' end;
+  v_document jsonb;
+begin
+  v_published := flowstate._context(p_context);
+  if p_feedback is not null and jsonb_typeof(p_feedback) is distinct from 'object' then
+    raise exception 'flow % feedback context is invalid', p_flow_id
+      using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'errors', jsonb_build_array(
+        'The feedback context must be a JSON object.'))::text;
+  end if;
+  if p_expected_version < 0 then
+    raise exception 'flow %: p_expected_version must not be negative', p_flow_id
+      using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'errors', jsonb_build_array(
+        format('p_expected_version must be 0 (must not exist) or a version, not %s.', p_expected_version)))::text;
+  end if;
+
+  select * into v_old from flowstate.flows f where f.flow_id = p_flow_id for update;
+  if v_old.flow_id is null and coalesce(p_expected_version, 0) = 0 then
+    begin
+      v_document := flowstate._write_state(p_flow_id,
+        flowstate._step_document(p_flow_id, null, p_phase, p_state_data, p_flow_type, v_status),
+        null, true, p_label, p_context, 'put', p_external_id);
+    exception when sqlstate 'FS005' then
+      -- Created meanwhile by another call: go on against that (or it is another tenant's).
+      select * into v_old from flowstate.flows f where f.flow_id = p_flow_id for update;
+      if v_old.flow_id is null then
+        raise;
+      end if;
+    end;
+  end if;
+
+  if v_document is null then
+    if p_expected_version = 0 then
+      raise exception 'flow % was modified concurrently: expected no flow, found version %', p_flow_id, v_old.flow_version
+        using errcode = 'FS002',
+              detail = jsonb_build_object('flow_id', p_flow_id, 'expected', 0, 'actual', v_old.flow_version)::text;
+    end if;
+    v_document := flowstate._write_state(p_flow_id,
+      flowstate._step_document(p_flow_id, v_old, p_phase, p_state_data, p_flow_type, v_status),
+      p_expected_version, p_expected_version is not null, p_label, p_context, 'put', p_external_id);
+  end if;
+
+  if p_feedback is not null then
+    insert into flowstate.pending_feedback as p (flow_id, feedback, created_by)
+    values (p_flow_id, p_feedback, nullif(current_setting('flowstate.user_id', true), '')::uuid)
+    on conflict (flow_id) do update set feedback = excluded.feedback, created_by = excluded.created_by, created_at = now();
+  end if;
+  return v_document;
+end;
+$$;
+
+comment on function flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint, text, text, jsonb) is
+'Record one step of a flow whose caller does not know the stored phases (CrewAI''s save_state): under the row lock p_phase becomes current and the phase it leaves joins phases_completed; state_data is replaced. Creates a missing flow (type p_flow_type, else the stored type, else crewai). p_expected_version NULL: last writer wins; 0: the flow must not exist; n: compare-and-set. With p_feedback, also records a pause for human feedback (status paused) in the same transaction. p_label and p_external_id as flow_put_state. Returns the stored document without state_data. Errors: FS001 invalid, FS002 stale (or exists, with 0), FS003 terminal phase, FS004 missing (with n), FS005 another tenant''s id.';

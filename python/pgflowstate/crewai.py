@@ -1,0 +1,351 @@
+"""CrewAI flow persistence in PostgreSQL: ``@persist(PostgresFlowPersistence(...))``.
+
+A drop-in for CrewAI's own backend (``pip install pgflowstate[crewai]``)::
+
+    from crewai.flow.flow import Flow, start
+    from crewai.flow.persistence import persist
+    from pgflowstate.crewai import PostgresFlowPersistence
+
+    @persist(PostgresFlowPersistence(client_account_id=..., engagement_id=..., user_id=...))
+    class MyFlow(Flow[MyState]): ...
+
+Every persisted method call is one atomic statement (``flowstate.flow_record_step``): the state
+becomes the flow's next version, the method name is recorded in the audit trail and the method
+(or ``phase_map[method]``) becomes the current phase of an open ``crewai`` flow type. CrewAI's
+flow ids (any string) map to flow ids in SQL (``flowstate.flow_id_for``), in the same statement.
+
+CrewAI's interface is synchronous and is called both from worker threads (``save_state``) and
+on the event loop's own thread (``load_state``, pending feedback). Each persistence object owns
+one background event loop thread and one asyncpg pool, created on first use; a call hands its
+coroutine to that loop and waits for the result, which never blocks the loop it waits on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+import weakref
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Literal
+from uuid import UUID
+
+import orjson
+from pydantic import BaseModel, Field, PrivateAttr, model_validator
+
+try:
+    from crewai.flow.persistence.base import FlowPersistence
+except ImportError as exc:  # exercised by test_importing_pgflowstate_without_crewai
+    raise ImportError(
+        "pgflowstate.crewai needs CrewAI: pip install 'pgflowstate[crewai]'"
+    ) from exc
+
+from .errors import sqlstate_errors
+from .models import RequestContext
+from .store import create_pool, decode_json, encode_json
+
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
+    import asyncpg
+    from crewai.flow.async_feedback.types import PendingFeedbackContext
+
+__all__ = ["PostgresFlowPersistence"]
+
+_RECORD_STEP = (
+    "select flowstate.flow_record_step(p_flow_id => flowstate.flow_id_for($1, $2),"
+    " p_phase => $3, p_state_data => $4, p_label => $5, p_context => $2,"
+    " p_expected_version => $6, p_external_id => $1, p_flow_type => $7, p_feedback => $8)"
+    " ->> 'flow_version'"
+)
+_LOAD = (
+    "select d -> 'state_data', (d ->> 'flow_version')::bigint"
+    " from (select flowstate.flow_load_state(flowstate.flow_id_for($1, $2), $2) as d) s"
+)
+_LOAD_PENDING = (
+    "select p -> 'state' -> 'state_data', p -> 'feedback',"
+    " (p -> 'state' ->> 'flow_version')::bigint"
+    " from (select flowstate.flow_load_pending_feedback(flowstate.flow_id_for($1, $2), $2) as p) s"
+)
+_CLEAR_PENDING = (
+    "select flowstate.flow_clear_pending_feedback(flowstate.flow_id_for($1, $2), $2)"
+)
+_FLOW_ID = "select flowstate.flow_id_for($1, $2)"
+_CHECKPOINT = (
+    "select flowstate.flow_create_checkpoint(p_flow_id => flowstate.flow_id_for($1, $2),"
+    " p_phase => null, p_label => $3, p_context => $2)"
+)
+_RECOVER_FAILED = (
+    "select d -> 'state_data', (d ->> 'flow_version')::bigint from (select"
+    " flowstate.flow_recover_failed(flowstate.flow_id_for($1, $2), $2) as d) s"
+)
+_SCHEMA_READY = (
+    "select to_regprocedure('flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint,"
+    " text, text, jsonb)') is not null"
+)
+
+
+# datetime and dataclasses go to _json_default, as with json.dumps; keys as json.dumps makes them.
+_ORJSON = (
+    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+)
+
+
+def _json_default(obj: Any) -> Any:
+    """The fallback CrewAI's built-in backend gives ``json.dumps`` (same results, same order)."""
+    if isinstance(obj, BaseModel):
+        try:
+            return obj.model_dump(mode="json")
+        except Exception:
+            return obj.model_dump(mode="python")
+    if isinstance(obj, (set, tuple)):
+        return list(obj)
+    if isinstance(obj, (date, datetime)):
+        return obj.isoformat()
+    return str(obj)
+
+
+def state_json(state_data: dict[str, Any] | BaseModel) -> str:
+    """A flow state as JSON text, as CrewAI's built-in backend writes it.
+
+    A pydantic state is ``model_dump(mode="json")``; a dict goes through CrewAI's fallback for
+    other types (datetime and date as ``isoformat()``, sets and tuples as lists, nested models
+    dumped, anything else as ``str()``). Written with orjson, so two things differ from CrewAI's
+    ``json.dumps``, both values JSON cannot carry as such: NaN and Infinity become null (as in
+    pydantic's JSON and the rest of pgflowstate; jsonb has no NaN), and a member of a plain
+    ``Enum`` in a dict state is written as its value rather than ``str(member)``.
+    """
+    if isinstance(state_data, BaseModel):
+        try:
+            state_data = state_data.model_dump(mode="json")
+        except Exception:  # as CrewAI: fall back to python mode (and then to _json_default)
+            state_data = state_data.model_dump(mode="python")
+    if not isinstance(state_data, dict):
+        raise ValueError(
+            f"state_data must be either a Pydantic BaseModel or dict, got {type(state_data)}"
+        )
+    try:
+        return orjson.dumps(state_data, default=_json_default, option=_ORJSON).decode()
+    except (TypeError, orjson.JSONEncodeError):  # e.g. integers past 64 bits
+        return json.dumps(state_data, default=_json_default)
+
+
+class _Bridge:
+    """One event loop in a daemon thread and one asyncpg pool on it; ``run`` waits for a
+    coroutine from any other thread, including the thread of another running loop."""
+
+    def __init__(self, dsn: str | None, max_connections: int) -> None:
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="pgflowstate-crewai", daemon=True
+        )
+        self.thread.start()
+        self.pool: asyncpg.Pool | None = None
+        try:
+            # min_size 0: connections open on demand and close after 5 idle minutes; no
+            # background reconnects while the server is down.
+            self.pool = self.run(create_pool(dsn, min_size=0, max_size=max_connections))
+        except BaseException:
+            self.close()
+            raise
+
+    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        if threading.current_thread() is self.thread:
+            coroutine.close()
+            raise RuntimeError("PostgresFlowPersistence was called from its own event loop thread")
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def close(self) -> None:
+        """Close the pool, stop the loop, join the thread. Idempotent; a no-op in a forked child
+        (the thread and the connections belong to the parent)."""
+        if self.loop.is_closed() or os.getpid() != self.pid:
+            return
+        try:
+            if self.pool is not None and self.thread.is_alive():
+                asyncio.run_coroutine_threadsafe(self.pool.close(), self.loop).result(timeout=10)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
+            if not self.thread.is_alive():
+                self.loop.close()
+
+
+class PostgresFlowPersistence(FlowPersistence):
+    """CrewAI's ``FlowPersistence`` on PostgreSQL (schema ``flowstate``).
+
+    Fields are JSON values, so CrewAI can rebuild the backend from ``model_dump(mode="json")``:
+
+    - ``dsn``: a libpq URL; None means ``$DATABASE_URL``, else the ``PG*`` environment. Prefer
+      a DSN without a password (``PGPASSWORD``, ``~/.pgpass``) if flow definitions are ever
+      serialised, since the DSN is a field like the others.
+    - ``client_account_id``, ``engagement_id``, ``user_id``: the request context (UUIDs).
+    - ``on_conflict``: ``"last_writer_wins"`` (default) writes every save whatever was written
+      before, as CrewAI's built-in backend does (it appends rows and the newest wins).
+      ``"raise"`` compare-and-sets against the version this object last saved or loaded for the
+      flow (none: the flow must not exist yet) and raises ConcurrentModificationError when
+      another writer got there first. This object's own saves of one flow are serialised, so
+      parallel listeners of one flow never conflict with each other.
+    - ``flow_type``: the flowstate flow type of new flows (``crewai``: open, any phase order).
+    - ``phase_map``: method name -> phase name; unmapped methods are their own phase.
+    - ``max_connections``: the pool's size.
+
+    Connections are made on first use (``init_db`` forces it and checks the schema) and closed
+    by ``close()``, when the object is garbage collected, or at interpreter exit.
+    """
+
+    persistence_type: str = Field(default="PostgresFlowPersistence")
+    dsn: str | None = None
+    client_account_id: str
+    engagement_id: str
+    user_id: str
+    on_conflict: Literal["last_writer_wins", "raise"] = "last_writer_wins"
+    flow_type: str = "crewai"
+    phase_map: dict[str, str] | None = None
+    max_connections: int = Field(default=4, ge=1)
+
+    _context: str = PrivateAttr()
+    _bridge: _Bridge | None = PrivateAttr(default=None)
+    _finalizer: weakref.finalize | None = PrivateAttr(default=None)
+    _bridge_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _versions: dict[str, int] = PrivateAttr(default_factory=dict)  # "raise" mode only
+    _flow_locks: tuple[threading.Lock, ...] = PrivateAttr(
+        default_factory=lambda: tuple(threading.Lock() for _ in range(64)))
+
+    @model_validator(mode="after")
+    def _check_context(self) -> PostgresFlowPersistence:
+        context = RequestContext(
+            client_account_id=self.client_account_id,
+            engagement_id=self.engagement_id,
+            user_id=self.user_id,
+        )
+        self._context = encode_json(context.jsonb())
+        return self
+
+    # -- CrewAI's interface ------------------------------------------------------------------
+
+    def init_db(self) -> None:
+        """Connect now (rather than on the first save) and check that the schema is installed."""
+        if not self._call("fetchval", _SCHEMA_READY):
+            raise RuntimeError(
+                "the flowstate schema is missing or out of date in this database;"
+                " run `pgflowstate db upgrade`"
+            )
+
+    def save_state(
+        self, flow_uuid: str, method_name: str, state_data: dict[str, Any] | BaseModel
+    ) -> None:
+        """One atomic save: the state as the flow's next version, ``method_name`` as its label
+        and (through ``phase_map``) its current phase."""
+        self._record(flow_uuid, method_name, state_json(state_data), None)
+
+    def load_state(self, flow_uuid: str) -> dict[str, Any] | None:
+        """The state last saved for ``flow_uuid`` (as CrewAI gave it), or None."""
+        row = self._call("fetchrow", _LOAD, flow_uuid, self._context)
+        if row is None or row[0] is None:
+            return None
+        self._saw(flow_uuid, row[1])
+        return _object(row[0])
+
+    def save_pending_feedback(
+        self,
+        flow_uuid: str,
+        context: PendingFeedbackContext,
+        state_data: dict[str, Any] | BaseModel,
+    ) -> None:
+        """Save the state (as ``save_state`` for ``context.method_name``) and the pause's context,
+        in one transaction; the flow's status becomes ``paused``."""
+        feedback = json.dumps(context.to_dict(), default=_json_default)
+        self._record(flow_uuid, context.method_name, state_json(state_data), feedback)
+
+    def load_pending_feedback(
+        self, flow_uuid: str
+    ) -> tuple[dict[str, Any], PendingFeedbackContext] | None:
+        """The paused flow's state and feedback context, or None when it is not paused."""
+        from crewai.flow.async_feedback.types import PendingFeedbackContext
+
+        row = self._call("fetchrow", _LOAD_PENDING, flow_uuid, self._context)
+        if row is None or row[1] is None:
+            return None
+        self._saw(flow_uuid, row[2])
+        return _object(row[0]), PendingFeedbackContext.from_dict(_object(row[1]))
+
+    def clear_pending_feedback(self, flow_uuid: str) -> None:
+        """Forget the pause (the flow resumed)."""
+        self._call("fetchval", _CLEAR_PENDING, flow_uuid, self._context)
+
+    # -- beyond CrewAI's interface ----------------------------------------------------------
+
+    def flow_id(self, flow_uuid: str) -> UUID:
+        """The flowstate flow id of a CrewAI flow id, for FlowStateStore, SQL and the CLI."""
+        return self._call("fetchval", _FLOW_ID, flow_uuid, self._context)
+
+    def create_checkpoint(self, flow_uuid: str, label: str | None = None) -> UUID:
+        """Snapshot the flow as last saved (flowstate.flow_create_checkpoint); returns its id."""
+        return self._call("fetchval", _CHECKPOINT, flow_uuid, self._context, label)
+
+    def recover_failed(self, flow_uuid: str) -> dict[str, Any]:
+        """Restore the newest valid checkpoint as the next version, status ``recovered``
+        (flowstate.flow_recover_failed), and return its state; kick the flow off again with
+        ``inputs={"id": flow_uuid}`` to resume from it. StateRecoveryError when none is valid."""
+        row = self._call("fetchrow", _RECOVER_FAILED, flow_uuid, self._context)
+        self._saw(flow_uuid, row[1])
+        return _object(row[0])
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the pool and stop the background thread; a later call reconnects."""
+        with self._bridge_lock:
+            finalizer, self._finalizer, self._bridge = self._finalizer, None, None
+        if finalizer is not None:
+            finalizer()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> PostgresFlowPersistence:
+        """A backend with the same settings and its own connections (locks and pools are not
+        copyable)."""
+        return type(self).model_validate(self.model_dump())
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _record(self, flow_uuid: str, method_name: str, state: str, feedback: str | None) -> None:
+        phase = (self.phase_map or {}).get(method_name, method_name)
+        args = (flow_uuid, self._context, phase, state, method_name)
+        if self.on_conflict == "last_writer_wins":
+            self._call("fetchval", _RECORD_STEP, *args, None, self.flow_type, feedback)
+            return
+        # This object's saves of one flow go one at a time, each expecting the last one's version.
+        with self._flow_locks[hash(flow_uuid) % len(self._flow_locks)]:
+            version = self._call("fetchval", _RECORD_STEP, *args, self._versions.get(flow_uuid, 0),
+                                 self.flow_type, feedback)
+            self._versions[flow_uuid] = int(version)
+
+    def _saw(self, flow_uuid: str, version: int) -> None:
+        if self.on_conflict == "raise":
+            self._versions[flow_uuid] = version
+
+    def _call(self, method: str, query: str, *args: Any) -> Any:
+        """One statement on the pool, run on the background loop; FS00x become StateErrors
+        and a state PostgreSQL cannot read ($4 of flow_record_step) StateValidationError."""
+        bridge = self._connected()
+
+        async def call() -> Any:
+            with sqlstate_errors(json_param=4 if query is _RECORD_STEP else None):
+                return await getattr(bridge.pool, method)(query, *args)
+
+        return bridge.run(call())
+
+    def _connected(self) -> _Bridge:
+        with self._bridge_lock:
+            bridge = self._bridge
+            if bridge is None or bridge.pid != os.getpid() or bridge.loop.is_closed():
+                bridge = _Bridge(self.dsn or os.environ.get("DATABASE_URL"), self.max_connections)
+                self._bridge = bridge
+                self._finalizer = weakref.finalize(self, bridge.close)
+            return bridge
+
+
+def _object(value: Any) -> Any:
+    # create_pool's codec decodes jsonb already; text would come from a plain codec.
+    return decode_json(value) if isinstance(value, str) else value
