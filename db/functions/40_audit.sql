@@ -129,8 +129,9 @@ begin
                                                   else 'admin_delete' end);
 
   if tg_op = 'DELETE' then
-    insert into flowstate.audit_log (flow_id, operation, old_version, old_phase, actor_user_id, actor_role, snapshot)
-    values (old.flow_id, v_operation, old.flow_version, old.current_phase, v_user, flowstate._caller_role(),
+    -- new_version: the version that was deleted (kept whole in the snapshot).
+    insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, actor_user_id, actor_role, snapshot)
+    values (old.flow_id, v_operation, old.flow_version, old.flow_version, old.current_phase, v_user, flowstate._caller_role(),
             flowstate._audit_content(old));
     return old;
   end if;
