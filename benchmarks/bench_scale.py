@@ -5,7 +5,9 @@
 The store is grown in SQL (INSERT ... SELECT, triggers off for the bulk load, audit history
 written alongside: a snapshot and two change rows per flow), then VACUUM ANALYZE, then random
 existing flows are saved and loaded through the functions. Latency at the largest size should
-be within 1.2x of the smallest. The plans of the hot lookups are printed to show index scans.
+be within 1.2x of the smallest. The floor (a bare upsert plus history row, a bare SELECT) runs
+on a table of the same size in the same run, to tell what any table of that size costs from
+what pgflowstate adds. The plans of the hot lookups are printed to show index scans.
 """
 
 from __future__ import annotations
@@ -50,6 +52,30 @@ select md5('flow' || i)::uuid, op, nullif(v - 1, 0), v, case when v > 1 then 'da
 """]
 
 
+FLOOR = """
+create table if not exists bench_floor (flow_id uuid primary key, version bigint not null, doc jsonb not null);
+alter table bench_floor alter column doc set compression lz4;
+create table if not exists bench_floor_history (flow_id uuid not null, version bigint not null, doc jsonb not null,
+                                                primary key (flow_id, version));
+alter table bench_floor_history alter column doc set compression lz4;
+"""
+GROW_FLOOR = """
+with f as (
+  insert into bench_floor (flow_id, version, doc)
+  select f.flow_id, 3, flowstate._document(f, true) from flowstate.flows f
+   where f.flow_id in (select md5('flow' || i)::uuid from generate_series($1::bigint + 1, $2::bigint) i)
+  returning flow_id, version, doc)
+insert into bench_floor_history select flow_id, v, doc from f, generate_series(1, 3) v
+"""
+FLOOR_SAVE = """
+with u as (
+  insert into bench_floor as f (flow_id, version, doc) values ($1, 1, $2)
+  on conflict (flow_id) do update set version = f.version + 1, doc = excluded.doc
+  returning version)
+insert into bench_floor_history (flow_id, version, doc) select $1, u.version, $2 from u
+"""
+
+
 async def grow(conn, have: int, want: int) -> None:
     # One batch at a time, so a 1M-flow load never needs one giant transaction.
     step = 100_000
@@ -62,7 +88,10 @@ async def grow(conn, have: int, want: int) -> None:
             await conn.execute(flows, uuid.UUID(TENANT["client_account_id"]),
                                uuid.UUID(TENANT["engagement_id"]), user, start, end)
             await conn.execute(audit, user, start, end)
+            await conn.execute(GROW_FLOOR, start, end)
     await conn.execute("vacuum analyze flowstate.flows")
+    await conn.execute("vacuum analyze bench_floor")
+    await conn.execute("vacuum analyze bench_floor_history")
     await conn.execute("analyze flowstate.audit_log")
 
 
@@ -73,13 +102,19 @@ def flow_id(i: int) -> uuid.UUID:
 async def measure(conn, size: int, operations: int) -> dict:
     save = await conn.prepare("select flowstate.flow_save_state($1, $2, $3, $4)")
     load = await conn.prepare("select flowstate.flow_load_state($1, $2)")
+    floor_save = await conn.prepare(FLOOR_SAVE)
+    floor_load = await conn.prepare("select doc from bench_floor where flow_id = $1")
     rng = random.Random(size)
-    samples = {"save": [], "load": []}
+    samples = {"save": [], "load": [], "floor_save": [], "floor_load": []}
     for _ in range(operations):
         fid = flow_id(rng.randint(1, size))
         document = await timed(samples["load"], load.fetchval(fid, TENANT))
         document["state_data"]["iteration"] += 1
         await timed(samples["save"], save.fetchval(fid, document, document["flow_version"], TENANT))
+        # The floor on another random flow of the same size of table, same payload.
+        other = flow_id(rng.randint(1, size))
+        await timed(samples["floor_load"], floor_load.fetchval(other))
+        await timed(samples["floor_save"], floor_save.fetch(other, document))
     return {op: summary(values) for op, values in samples.items()}
 
 
@@ -100,6 +135,7 @@ async def plans(conn) -> dict:
 async def run(dsn: str, sizes: list[int], operations: int) -> dict:
     conn = await connect(dsn)
     try:
+        await conn.execute(FLOOR)
         results, have = {}, 0
         for size in sizes:
             await grow(conn, have, size)
@@ -107,7 +143,8 @@ async def run(dsn: str, sizes: list[int], operations: int) -> dict:
             results[str(size)] = await measure(conn, size, operations)
         smallest, largest = results[str(sizes[0])], results[str(sizes[-1])]
         results["ratio_largest_to_smallest_p50"] = {
-            op: round(largest[op]["p50_ms"] / smallest[op]["p50_ms"], 2) for op in ("save", "load")}
+            op: round(largest[op]["p50_ms"] / smallest[op]["p50_ms"], 2)
+            for op in ("save", "load", "floor_save", "floor_load")}
         results["plans"] = await plans(conn)
         return results
     finally:
@@ -115,13 +152,13 @@ async def run(dsn: str, sizes: list[int], operations: int) -> dict:
 
 
 def print_report(results: dict, sizes: list[int]) -> None:
-    print(f"{'flows':>10}{'save p50':>10}{'save p95':>10}{'load p50':>10}{'load p95':>10}  (ms)")
+    ops = ("save", "floor_save", "load", "floor_load")
+    print(f"{'flows':>10}" + "".join(f"{op + ' p50':>16}" for op in ops) + "  (ms)")
     for size in sizes:
         r = results[str(size)]
-        print(f"{size:>10}{r['save']['p50_ms']:>10.3f}{r['save']['p95_ms']:>10.3f}"
-              f"{r['load']['p50_ms']:>10.3f}{r['load']['p95_ms']:>10.3f}")
+        print(f"{size:>10}" + "".join(f"{r[op]['p50_ms']:>16.3f}" for op in ops))
     ratio = results["ratio_largest_to_smallest_p50"]
-    print(f"p50 at {sizes[-1]} flows / at {sizes[0]}: save {ratio['save']:.2f}x, load {ratio['load']:.2f}x")
+    print(f"p50 at {sizes[-1]} flows / at {sizes[0]}: " + ", ".join(f"{op} {ratio[op]:.2f}x" for op in ops))
     for name, plan in results["plans"].items():
         print(f"plan, {name}: " + " / ".join(line.strip() for line in plan))
 

@@ -105,9 +105,11 @@ class LocalCluster:
     Use as a context manager, or call start()/stop(). `dsn(dbname)` gives a superuser URL.
     """
 
-    def __init__(self, pg_bin: Path | None = None, base_dir: Path | None = None, durable: bool = False):
+    def __init__(self, pg_bin: Path | None = None, base_dir: Path | None = None, durable: bool = False,
+                 settings: dict[str, str] | None = None):
         self.pg_bin = Path(pg_bin) if pg_bin else find_pg_bin()
         self.durable = durable  # fsync etc. off for tests only, never for real data
+        self.settings = settings or {}  # extra postgresql.conf settings, e.g. for benchmarks
         self.temporary = base_dir is None
         self.base_dir = Path(base_dir) if base_dir else None
         self.run_as = unprivileged_user()
@@ -191,6 +193,7 @@ class LocalCluster:
         }
         if not self.durable:
             settings.update(fsync="off", synchronous_commit="off", full_page_writes="off")
+        settings.update(self.settings)
         text = "".join(f"{k} = {v}\n" for k, v in settings.items())
         # postgresql.auto.conf is read last, so these win over postgresql.conf.
         auto_conf = self.data_dir / "postgresql.auto.conf"
