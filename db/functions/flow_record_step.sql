@@ -26,10 +26,14 @@ begin
     'current_phase', p_phase,
     'phases_completed', case
       when p_old.flow_id is null then '[]'::jsonb
+      -- Nothing to add: the same phase again, a terminal phase (refused later: FS003), a phase
+      -- completed before, or a move to failed (which records the failed phase instead).
       when p_old.current_phase in (p_phase, 'completed', 'failed') or p_old.current_phase = any (p_old.phases_completed)
-        then to_jsonb(p_old.phases_completed)  -- nothing to add (a terminal phase is refused: FS003)
+           or p_phase = 'failed'
+        then to_jsonb(p_old.phases_completed)
       else to_jsonb(p_old.phases_completed || p_old.current_phase) end,
-    'status', p_status,
+    -- A step named completed or failed ends the flow: its status is the phase's.
+    'status', case when p_phase in ('completed', 'failed') then p_phase else p_status end,
     'state_data', p_state_data);
 end;
 $$;
