@@ -43,11 +43,23 @@ __all__ = [
     "FlowStateValidator",
     "HistoryEntry",
     "InvalidTransitionError",
+    "MigrationReport",
     "NoResetConnection",
     "RequestContext",
     "StateError",
+    "StateMigrator",
     "StateRecoveryError",
     "StateValidationError",
     "create_pool",
     "listen_alerts",
 ]
+
+
+def __getattr__(name: str):
+    # Imported on first use: `python -m pgflowstate.migrator` must not find the module
+    # imported already (runpy warns).
+    if name in ("MigrationReport", "StateMigrator"):
+        from . import migrator
+
+        return getattr(migrator, name)
+    raise AttributeError(f"module 'pgflowstate' has no attribute {name!r}")

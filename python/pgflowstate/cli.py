@@ -189,10 +189,10 @@ def format_server(r: dict) -> str:
 # migrate-sqlite
 
 
-def _tenant_option(name: str, what: str):
+def _tenant_option(name: str, help: str):
     envvar = "PGFLOWSTATE_" + name.upper().replace("-", "_")
     return click.option(f"--{name}", type=click.UUID, required=True, envvar=envvar, show_envvar=True,
-                        metavar="UUID", help=f"The {what} to import into.")
+                        metavar="UUID", help=help)
 
 
 @main.command("migrate-sqlite")
@@ -202,9 +202,9 @@ def _tenant_option(name: str, what: str):
 @click.option("--dry-run", is_flag=True, help="Run every import and roll it back: write nothing.")
 @click.option("--verify", "verify_only", is_flag=True,
               help="Only compare the source with PostgreSQL (content hashes); write nothing.")
-@_tenant_option("client-account-id", "client account")
-@_tenant_option("engagement-id", "engagement")
-@_tenant_option("user-id", "user (recorded as the importer)")
+@_tenant_option("client-account-id", "The client account (tenant) to import into.")
+@_tenant_option("engagement-id", "The engagement (tenant) to import into.")
+@_tenant_option("user-id", "The user recorded as the importer.")
 @click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Flows imported in parallel (one connection each).")
 def migrate_sqlite(path, dsn, as_json, dry_run, verify_only, client_account_id, engagement_id, user_id,
