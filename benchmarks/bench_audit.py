@@ -7,7 +7,8 @@
 2. flow_state_at at the oldest, middle and newest versions of a flow with --versions
    versions, next to a flow with 10 versions (a 20 KB state, so changes are stored as
    diffs and rebuilt from snapshots). Ratios near 1 mean the cost does not grow with history.
-Save latency against the floor with the audit trigger on is bench_core.py's job.
+Save latency against the floor with the audit trigger on is `pgflowstate bench`'s job
+(benchmarks/bench.py).
 """
 
 from __future__ import annotations

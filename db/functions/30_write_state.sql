@@ -181,3 +181,30 @@ $$;
 
 comment on function flowstate._status(text, text, text) is
 'Internal. The status to store for p_phase given the sent status and a default.';
+
+-- flowstate._locked_flow
+-- The flow's row, locked for update; FS004 when there is none for this tenant, FS002 when
+-- p_expected_version is given and stale.
+create or replace function flowstate._locked_flow(p_flow_id uuid, p_expected_version bigint)
+returns flowstate.flows
+language plpgsql
+as $$
+declare
+  v_flow flowstate.flows;
+begin
+  select * into v_flow from flowstate.flows where flow_id = p_flow_id for update;
+  if v_flow.flow_id is null then
+    raise exception 'flow % not found', p_flow_id
+      using errcode = 'FS004', detail = jsonb_build_object('flow_id', p_flow_id)::text;
+  end if;
+  if p_expected_version is not null and v_flow.flow_version <> p_expected_version then
+    raise exception 'flow % was modified concurrently: expected version %, found %', p_flow_id, p_expected_version, v_flow.flow_version
+      using errcode = 'FS002',
+            detail = jsonb_build_object('flow_id', p_flow_id, 'expected', p_expected_version, 'actual', v_flow.flow_version)::text;
+  end if;
+  return v_flow;
+end;
+$$;
+
+comment on function flowstate._locked_flow(uuid, bigint) is
+'Internal. Lock and return a flow row; FS004 if missing for this tenant, FS002 if p_expected_version is stale.';

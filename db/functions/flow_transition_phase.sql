@@ -18,16 +18,7 @@ declare
   v_error text;
 begin
   v_published := flowstate._context(p_context)::text;
-  select * into v_flow from flowstate.flows where flow_id = p_flow_id for update;
-  if v_flow.flow_id is null then
-    raise exception 'flow % not found', p_flow_id
-      using errcode = 'FS004', detail = jsonb_build_object('flow_id', p_flow_id)::text;
-  end if;
-  if p_expected_version is not null and v_flow.flow_version <> p_expected_version then
-    raise exception 'flow % was modified concurrently: expected version %, found %', p_flow_id, p_expected_version, v_flow.flow_version
-      using errcode = 'FS002',
-            detail = jsonb_build_object('flow_id', p_flow_id, 'expected', p_expected_version, 'actual', v_flow.flow_version)::text;
-  end if;
+  v_flow := flowstate._locked_flow(p_flow_id, p_expected_version);
   v_error := flowstate._transition_error(v_flow.flow_type, v_flow.current_phase, v_flow.phases_completed, p_new_phase);
   if v_error is not null then
     raise exception 'flow %: %', p_flow_id, v_error
