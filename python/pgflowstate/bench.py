@@ -3,7 +3,8 @@
 On one server, in interleaved rounds (so noise hits every candidate alike):
 - floor_save: a bare single-statement upsert of the JSONB row plus an appended history row
   (jsonb columns with lz4, full copy in history, no validation); floor_load: a bare prepared
-  SELECT of the document;
+  SELECT of the document; both through a pool like the wrapper's (create_pool), as an
+  application calls them;
 - our save, load and transition through the Python wrapper as users call it
   (create_pool() + FlowStateStore);
 - where installed: LangGraph's AsyncPostgresSaver (aput / aget_tuple) and CrewAI's
@@ -16,16 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Awaitable, Callable
 
 import asyncpg
 
 from .models import RequestContext
-from .store import FlowStateStore, create_pool, encode_json, set_json_codecs
+from .store import FlowStateStore, create_pool, encode_json
 
 FLOOR_DDL = """
 create table if not exists public.bench_floor (flow_id uuid primary key, version bigint not null, doc jsonb not null);
@@ -83,14 +82,15 @@ class Candidates:
         return {"flow_id": str(flow_id), "current_phase": phase, "phases_completed": completed, "state_data": data}
 
     async def open(self) -> None:
-        conn = await asyncpg.connect(self.dsn)
-        self.closers.append(conn.close)
-        await set_json_codecs(conn)  # the floor encodes and decodes JSON like the wrapper does
-        await conn.execute(FLOOR_DDL)
-        floor_save, floor_load = await conn.prepare(FLOOR_SAVE), await conn.prepare(FLOOR_LOAD)
+        # The floor goes through a pool set up like the wrapper's (same JSON codecs, no reset
+        # query), as an application would call it: what is compared is the database's work
+        # and the wrapper's, not asyncpg's pool against a bare connection.
+        floor_pool = await create_pool(self.dsn, min_size=1, max_size=1)
+        self.closers.append(floor_pool.close)
+        await floor_pool.execute(FLOOR_DDL)
         floor_id = uuid.uuid4()
-        self.ops["floor_save"] = lambda i: floor_save.fetch(floor_id, self.document(floor_id, i))
-        self.ops["floor_load"] = lambda i: floor_load.fetchval(floor_id)
+        self.ops["floor_save"] = lambda i: floor_pool.execute(FLOOR_SAVE, floor_id, self.document(floor_id, i))
+        self.ops["floor_load"] = lambda i: floor_pool.fetchval(FLOOR_LOAD, floor_id)
 
         pool = await create_pool(self.dsn, min_size=1, max_size=1)
         self.closers.append(pool.close)
@@ -137,16 +137,15 @@ class Candidates:
 
     def _crewai(self) -> None:
         try:
-            from crewai.flow.persistence import SQLiteFlowPersistence
+            from .legacy import scratch_sqlite_persistence
         except ImportError:
             self.skipped["crewai"] = "crewai is not installed"
             return
-        directory = tempfile.TemporaryDirectory(prefix="pgflowstate-bench-")
-        persistence = SQLiteFlowPersistence(str(Path(directory.name) / "flow_states.db"))
+        persistence, remove = scratch_sqlite_persistence()
         flow_uuid = str(uuid.uuid4())
 
         async def cleanup():
-            directory.cleanup()
+            remove()
 
         self.closers.append(cleanup)
         self.ops["crewai_sqlite_save"] = lambda i: asyncio.to_thread(
@@ -185,10 +184,9 @@ async def throughput(dsn: str, size: int, clients: int, seconds: float) -> dict:
 
     async def floor_writer(deadline: float) -> int:
         flow_id, n = uuid.uuid4(), 0
-        async with pool.acquire() as conn:
-            while time.perf_counter() < deadline:
-                n += 1
-                await conn.execute(FLOOR_SAVE, flow_id, dict(data, iteration=n))
+        while time.perf_counter() < deadline:
+            n += 1
+            await pool.execute(FLOOR_SAVE, flow_id, dict(data, iteration=n))
         return n
 
     async def our_writer(deadline: float) -> int:

@@ -308,3 +308,14 @@ class CutoverFlowPersistence(FlowPersistence):
 
 def _differing_keys(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     return sorted(k for k in a.keys() | b.keys() if a.get(k, ...) != b.get(k, ...))
+
+
+def scratch_sqlite_persistence() -> tuple[SQLiteFlowPersistence, Any]:
+    """CrewAI's own SQLite backend on a temporary file, for side-by-side benchmarks
+    (`pgflowstate bench`), with the function that removes the file. Kept here so that SQLite
+    stays out of every module but the migrator and this one."""
+    import tempfile
+    from pathlib import Path
+
+    directory = tempfile.TemporaryDirectory(prefix="pgflowstate-bench-")
+    return SQLiteFlowPersistence(str(Path(directory.name) / "flow_states.db")), directory.cleanup
