@@ -23,9 +23,9 @@ begin
         'flow_id_for needs a context with client_account_id and engagement_id.'))::text;
   end if;
   -- Namespace: UUIDv5 of the tenant in pgflowstate's own namespace (a fixed random UUID).
-  return public.uuid_generate_v5(
-    public.uuid_generate_v5('6f1c2a4e-8d3b-4c7a-9e5f-0b2d4a6c8e10'::uuid,
-                            lower(p_context ->> 'client_account_id') || '/' || lower(p_context ->> 'engagement_id')),
+  return flowstate._uuid_v5(
+    flowstate._uuid_v5('6f1c2a4e-8d3b-4c7a-9e5f-0b2d4a6c8e10'::uuid,
+                       lower(p_context ->> 'client_account_id') || '/' || lower(p_context ->> 'engagement_id')),
     p_external_id);
 end;
 $$;

@@ -95,8 +95,7 @@ create table flowstate.flows (
   check ((status = 'completed') = (current_phase = 'completed')),
   check ((status = 'failed') = (current_phase = 'failed'))
 );
--- lz4: at 100 KB the default pglz compression costs three times the rest of a save.
-alter table flowstate.flows alter column state_data set compression lz4;
+-- (state_data gets lz4 compression in db/functions/07_compression.sql, where the server has it.)
 create index flows_tenant_updated_idx on flowstate.flows (client_account_id, engagement_id, updated_at);
 create index flows_updated_at_idx on flowstate.flows (updated_at);
 comment on table flowstate.flows is
@@ -143,8 +142,6 @@ create table flowstate.audit_log (
   check (old_version is null or new_version >= old_version)
 ) partition by range (logged_at);
 create table flowstate.audit_log_default partition of flowstate.audit_log default;
-alter table flowstate.audit_log alter column changes set compression lz4;
-alter table flowstate.audit_log alter column snapshot set compression lz4;
 comment on table flowstate.audit_log is
 'Append-only history of every change to every flow. Rows are written by triggers and never updated or deleted.';
 

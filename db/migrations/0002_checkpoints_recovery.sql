@@ -14,7 +14,6 @@ create table flowstate.checkpoints (
   created_at    timestamptz not null default clock_timestamp(),
   primary key (flow_id, checkpoint_id)
 );
-alter table flowstate.checkpoints alter column snapshot set compression lz4;
 create index checkpoints_flow_created_idx on flowstate.checkpoints (flow_id, created_at);
 comment on table flowstate.checkpoints is
 'Full snapshots of flows taken by flow_create_checkpoint; restored by flow_recover_from_checkpoint and flow_recover_failed.';
@@ -29,7 +28,6 @@ create table flowstate.quarantine (
   archived_at   timestamptz not null default clock_timestamp(),
   primary key (flow_id, quarantine_id)
 );
-alter table flowstate.quarantine alter column document set compression lz4;
 comment on table flowstate.quarantine is
 'Corrupted flow documents archived unchanged by flow_handle_corrupted before the flow was reset.';
 

@@ -2,8 +2,6 @@
 -- to a flow id deterministically (flowstate.flow_id_for) and stays findable here.
 -- depends: 0002_checkpoints_recovery
 
-create extension if not exists "uuid-ossp" with schema public;
-
 alter table flowstate.flows add column external_id text;
 comment on column flowstate.flows.external_id is
 'The id the flow had outside pgflowstate (a CrewAI flow_uuid of any spelling); flowstate.flow_id_for maps it to flow_id.';

@@ -14,8 +14,7 @@ create table flowstate.legacy_rows (
   state_sha256     text not null check (state_sha256 ~ '^[0-9a-f]{64}$'),
   primary key (flow_id, legacy_id)
 );
--- lz4: the legacy text is most of a migration's bytes; pglz would cost four times as much.
-alter table flowstate.legacy_rows alter column state_text set compression lz4;
+-- (lz4 for the legacy text, most of a migration's bytes: db/functions/07_compression.sql.)
 comment on table flowstate.legacy_rows is
 'Every legacy (CrewAI SQLite flow_states) row of an imported flow, with its exact original text; latest = highest legacy_id. Read with flowstate.flow_legacy_history.';
 comment on column flowstate.legacy_rows.legacy_timestamp is 'The original timestamp text, unparsed.';
@@ -31,8 +30,6 @@ create table flowstate.legacy_pending_feedback (
   state_text      text not null,
   created_at_text text not null
 );
-alter table flowstate.legacy_pending_feedback alter column context_text set compression lz4;
-alter table flowstate.legacy_pending_feedback alter column state_text set compression lz4;
 comment on table flowstate.legacy_pending_feedback is
 'The legacy pending_feedback row of an imported paused flow, with its exact original texts.';
 

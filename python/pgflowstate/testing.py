@@ -10,6 +10,7 @@ if it exists, else nobody) through `runuser`, and the cluster's directory belong
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import re
@@ -46,13 +47,25 @@ def find_pg_bin() -> Path:
         candidates.append(Path(initdb).resolve().parent)
     debian = Path("/usr/lib/postgresql").glob("*/bin")
     candidates += sorted(debian, key=lambda p: _version_key(p.parent.name), reverse=True)
+    candidates += pip_installed_bin()
     for bin_dir in candidates:
         if (bin_dir / "initdb").exists() and (bin_dir / "pg_ctl").exists():
             return bin_dir
     raise ClusterError(
-        "no PostgreSQL server binaries found (initdb, pg_ctl): install postgresql-15 "
-        "or set PGFLOWSTATE_PG_BIN"
+        "no PostgreSQL server binaries found (initdb, pg_ctl): install postgresql-15, "
+        "or pip install 'pgflowstate[embedded]', or set PGFLOWSTATE_PG_BIN"
     )
+
+
+def pip_installed_bin() -> list[Path]:
+    """Server binaries from PyPI, for machines without a PostgreSQL package: the optional
+    extra `embedded` installs pgserver, whose wheel carries PostgreSQL 16 (no contrib, which
+    the schema does not need)."""
+    # Located, not imported: importing pgserver prints platformdirs warnings on stderr.
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or spec.origin is None:
+        return []
+    return [Path(spec.origin).parent / "pginstall" / "bin"]
 
 
 def _version_key(name: str) -> tuple:

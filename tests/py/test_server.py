@@ -57,3 +57,42 @@ def test_cli_commands_without_dsn_use_the_embedded_server(home):
     assert url.stdout.strip().startswith("postgresql://")
     stopped = cli("down")
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
+
+
+async def test_the_embedded_server_runs_on_pip_installed_binaries(home, monkeypatch):
+    """The `embedded` extra's binaries (pgserver's PostgreSQL 16, without contrib) carry the
+    whole schema: the fallback for machines with no PostgreSQL package."""
+    import uuid
+
+    import pgserver
+
+    from pgflowstate import FlowStateStore, RequestContext
+    from pgflowstate.testing import pip_installed_bin
+
+    # A copy every user can read: as root the server runs as another user, who cannot enter
+    # a private virtualenv (CI's lives in a mode-700 directory). The binaries find their
+    # libraries at ../../../pgserver.libs, so the copy keeps that layout.
+    package = Path(pgserver.__file__).parent
+    copy = home.parent / "site-packages"
+    shutil.copytree(package / "pginstall", copy / "pgserver" / "pginstall", symlinks=True)
+    shutil.copytree(package.parent / "pgserver.libs", copy / "pgserver.libs", symlinks=True)
+    for path in [copy, *copy.rglob("*")]:
+        path.chmod(path.stat().st_mode | 0o055)
+    assert pip_installed_bin() == [package / "pginstall" / "bin"]
+    monkeypatch.setenv("PGFLOWSTATE_PG_BIN", str(copy / "pgserver" / "pginstall" / "bin"))
+
+    started = server.up()
+    with psycopg.connect(started["url"]) as conn:
+        assert conn.execute("show server_version").fetchone()[0].startswith("16")
+    pool = await server.connect()
+    try:
+        store = FlowStateStore(pool, RequestContext(client_account_id=uuid.uuid4(), engagement_id=uuid.uuid4(),
+                                                    user_id=uuid.uuid4()))
+        flow_id = uuid.uuid4()
+        await store.save_state(flow_id, {"flow_id": str(flow_id), "current_phase": "data_import",
+                                         "phases_completed": [], "state_data": {"ok": True}})
+        assert (await store.load_state(flow_id)).state_data == {"ok": True}
+        assert await pool.fetchval("select flowstate.flow_id_for('run-1', $1::jsonb) is not null",
+                                   store._context)
+    finally:
+        await pool.close()
