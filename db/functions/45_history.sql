@@ -112,7 +112,7 @@ declare
 begin
   -- (0 when retention dropped the creation: what remains is all this flow's.)
   select coalesce(max(a.audit_id), 0) into v_born from flowstate.audit_log a
-   where a.flow_id = p_flow_id and a.operation = 'create';
+   where a.flow_id = p_flow_id and a.new_version = 1 and a.operation = 'create';  -- an index probe
   select a.logged_at into logged_at
     from flowstate.audit_log a
    where a.flow_id = p_flow_id and a.new_version = p_version and a.operation not in ('checkpoint', 'archive')
@@ -131,19 +131,24 @@ begin
   end if;
   content := v_base.snapshot;
   -- Net changes: a change is dropped when a later one sets or deletes the same path or a
-  -- parent of it, so a key changed a thousand times is applied once.
+  -- parent of it, so a key changed a thousand times is applied once. The latest change of
+  -- each path first (one sort), then parents among those few.
   for v_change in
     with c as (
       select e.change, e.ord, a.audit_id,
              array(select jsonb_array_elements_text(e.change -> 0)) as path
         from flowstate.audit_log a, jsonb_array_elements(a.changes) with ordinality as e(change, ord)
        where a.flow_id = p_flow_id and a.new_version > v_base.new_version and a.new_version <= p_version
-         and a.changes is not null and a.audit_id > v_base.audit_id)
-    select c.change from c
-     where not exists (select from c later
-                        where (later.audit_id, later.ord) > (c.audit_id, c.ord)
-                          and later.path = c.path[1:cardinality(later.path)])
-     order by c.audit_id, c.ord
+         and a.changes is not null and a.audit_id > v_base.audit_id),
+    latest as (
+      select distinct on (c.path) c.path, c.change, c.audit_id, c.ord
+        from c order by c.path, c.audit_id desc, c.ord desc)
+    select l.change from latest l
+     where not exists (select from latest parent
+                        where (parent.audit_id, parent.ord) > (l.audit_id, l.ord)
+                          and cardinality(parent.path) < cardinality(l.path)
+                          and parent.path = l.path[1:cardinality(parent.path)])
+     order by l.audit_id, l.ord
   loop
     if jsonb_array_length(v_change) = 1 then
       content := content #- array(select jsonb_array_elements_text(v_change -> 0));
