@@ -62,16 +62,27 @@ comment on function flowstate._jsonb_patch(jsonb, jsonb) is 'Internal. Apply flo
 
 -- flowstate._audit_content
 -- The audited content of a flow: its document without what the audit row itself records
--- (flow_version, updated_at) and without checkpoints (kept in their own table).
+-- (flow_version, updated_at) and without checkpoints (kept in their own table). SQL, so that
+-- it is inlined into the trigger's INSERT.
 create or replace function flowstate._audit_content(p_flow flowstate.flows)
 returns jsonb
-language plpgsql
+language sql
 stable
 as $$
-begin
-  return
-    flowstate._document(p_flow, true) - '{flow_version,updated_at,checkpoints}'::text[];
-end;
+  select jsonb_build_object(
+           'flow_id', p_flow.flow_id,
+           'flow_type', p_flow.flow_type,
+           'current_phase', p_flow.current_phase,
+           'phases_completed', to_jsonb(p_flow.phases_completed),
+           'status', p_flow.status,
+           'created_at', flowstate._iso(p_flow.created_at),
+           'metadata', p_flow.metadata || jsonb_build_object(
+             'client_account_id', p_flow.client_account_id,
+             'engagement_id', p_flow.engagement_id,
+             'user_id', p_flow.user_id))
+         || case when p_flow.failed_phase is null then '{}'::jsonb
+                 else jsonb_build_object('failed_phase', p_flow.failed_phase) end
+         || jsonb_build_object('state_data', p_flow.state_data)
 $$;
 
 comment on function flowstate._audit_content(flowstate.flows) is 'Internal. A flow''s document as the audit trail stores it.';
@@ -187,6 +198,24 @@ $$;
 comment on function flowstate._audit_flow_change() is
 'Internal. Trigger: writes one flowstate.audit_log row per change of flowstate.flows (changes only, or a full snapshot when due).';
 
+-- flowstate._audit_flow_change_as_owner
+-- The same trigger body, for writes made as flowstate_owner, which every flow_* function runs
+-- as: that role may write audit rows itself and its functions pin search_path already, so
+-- this copy is not SECURITY DEFINER and does not pay for pinning it again (about a tenth of
+-- a 1 KB save). Everyone else (a DBA's direct edit) gets the SECURITY DEFINER original.
+do $$
+begin
+  execute format('create or replace function flowstate._audit_flow_change_as_owner() returns trigger language plpgsql as %L',
+                 (select p.prosrc from pg_catalog.pg_proc p where p.oid = 'flowstate._audit_flow_change()'::regprocedure));
+end;
+$$;
+
+comment on function flowstate._audit_flow_change_as_owner() is
+'Internal. Trigger: flowstate._audit_flow_change for writes made as flowstate_owner (the flow_* functions); same body, not SECURITY DEFINER.';
+
 create or replace trigger flows_audit
   before insert or update or delete on flowstate.flows
-  for each row execute function flowstate._audit_flow_change();
+  for each row when (current_user <> 'flowstate_owner') execute function flowstate._audit_flow_change();
+create or replace trigger flows_audit_as_owner
+  before insert or update or delete on flowstate.flows
+  for each row when (current_user = 'flowstate_owner') execute function flowstate._audit_flow_change_as_owner();
