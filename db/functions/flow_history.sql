@@ -18,7 +18,7 @@ as $$
 begin
   if flowstate._context(p_context) and exists (select from flowstate.flows f where f.flow_id = p_flow_id) then
     return query
-      select a.audit_id, a.logged_at, a.operation, a.old_version, a.new_version, a.old_phase, a.new_phase,
+      select a.audit_id, a.logged_at, a.operation::text, a.old_version, a.new_version, a.old_phase, a.new_phase,
              a.actor_user_id, a.actor_role, a.label, a.changes, a.snapshot is not null
         from flowstate.audit_log a
        where a.flow_id = p_flow_id

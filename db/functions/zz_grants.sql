@@ -7,11 +7,16 @@ declare
   v_object record;
 begin
   for v_object in
-    -- Tables and partitions; identity sequences follow their table.
+    -- Tables and partitions (identity sequences follow their table), domains, functions.
     select format('table %s', c.oid::regclass) as name
       from pg_catalog.pg_class c
      where c.relnamespace = 'flowstate'::regnamespace and c.relkind in ('r', 'p')
        and pg_catalog.pg_get_userbyid(c.relowner) <> 'flowstate_owner'
+    union all
+    select format('domain %s', t.oid::regtype)
+      from pg_catalog.pg_type t
+     where t.typnamespace = 'flowstate'::regnamespace and t.typtype = 'd'
+       and pg_catalog.pg_get_userbyid(t.typowner) <> 'flowstate_owner'
     union all
     select format('function %s', p.oid::regprocedure)
       from pg_catalog.pg_proc p

@@ -15,7 +15,7 @@ reset role;
 
 select is(flowstate_tests.audit_count(:'flow_id'), 4::bigint, 'one row for the create and one per call');
 select results_eq(
-  format($$ select operation, old_version, new_version, old_phase, new_phase, actor_user_id::text, actor_role, label
+  format($$ select operation::text, old_version, new_version, old_phase, new_phase, actor_user_id::text, actor_role, label
               from flowstate.audit_log where flow_id = %L and operation <> 'create' order by audit_id $$, :'flow_id'),
   format($$ values ('save', 1::bigint, 2::bigint, 'data_import', 'data_import', %L, 'flowstate_app', null::text),
                    ('put', 2, 3, 'data_import', 'field_mapping', %L, 'flowstate_app', 'map_fields'),

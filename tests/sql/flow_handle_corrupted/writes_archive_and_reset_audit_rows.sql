@@ -12,7 +12,7 @@ select flowstate.flow_handle_corrupted(:'flow_id', flowstate_tests.ctx(1, 6)) ->
 
 select is(flowstate_tests.audit_count(:'flow_id'), :audit_before + 2::bigint, 'two audit rows are written');
 select results_eq(
-  format($$ select operation, old_version, new_version, old_phase, new_phase, label, actor_user_id
+  format($$ select operation::text, old_version, new_version, old_phase, new_phase, label, actor_user_id
               from flowstate.audit_log where flow_id = %L order by audit_id desc limit 2 $$, :'flow_id'),
   format($$ values ('reset', 3::bigint, 4::bigint, 'bogus', 'data_import', %L, %L::uuid),
                    ('archive', 3::bigint, 3::bigint, 'bogus', 'bogus', %L, %L::uuid) $$,

@@ -14,7 +14,7 @@ reset role;
 select is(flowstate_tests.row_of(:'flow_id') ->> 'last_label', 'research', 'flows.last_label is the last put''s label');
 select is(array(select label from flowstate.audit_log where flow_id = :'flow_id' order by audit_id),
           array['kickoff', 'research'], 'audit_log.label records each put''s label, in order');
-select is(array(select operation from flowstate.audit_log where flow_id = :'flow_id' order by audit_id),
+select is(array(select operation::text from flowstate.audit_log where flow_id = :'flow_id' order by audit_id),
           array['create', 'put'], 'the first put is audited as a create, the next as a put');
 
 set local role flowstate_app;
