@@ -90,10 +90,11 @@ as $$
            'metadata', p_flow.metadata || jsonb_build_object(
              'client_account_id', p_flow.client_account_id,
              'engagement_id', p_flow.engagement_id,
-             'user_id', p_flow.user_id))
+             'user_id', p_flow.user_id),
+           'state_data', p_flow.state_data)
+         -- jsonb || returns the other side as is when one side is empty: no second walk.
          || case when p_flow.failed_phase is null then '{}'::jsonb
                  else jsonb_build_object('failed_phase', p_flow.failed_phase) end
-         || jsonb_build_object('state_data', p_flow.state_data)
 $$;
 
 comment on function flowstate._audit_content(flowstate.flows) is 'Internal. A flow''s document as the audit trail stores it.';
