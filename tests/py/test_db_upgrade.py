@@ -134,6 +134,40 @@ def test_a_new_migration_also_reapplies_the_function_files(fresh_database, db_co
     assert report["function_files_applied"] == FUNCTION_FILES
 
 
+def test_the_domains_migration_upgrades_a_populated_store(fresh_database, db_copy):
+    """0007 turns column rules into domains on a store that already holds flows and history:
+    nothing is lost, the functions work, and the rules still hold."""
+    dsn = fresh_database(migrated=False)
+    (db_copy / "migrations" / "0007_domains.sql").unlink()
+    db.upgrade(dsn, db_dir=db_copy)
+    ctx = ('{"client_account_id": "11111111-1111-1111-1111-111111111111", '
+           '"engagement_id": "22222222-2222-2222-2222-222222222222", '
+           '"user_id": "33333333-3333-3333-3333-333333333333"}')
+    flow_id = "aaaaaaaa-0000-0000-0000-000000000001"
+    doc = f'{{"flow_id": "{flow_id}", "current_phase": "data_import", "phases_completed": [], "state_data": {{"n": 1}}}}'
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("select flowstate.flow_save_state(%s, %s, null, %s)", (flow_id, doc, ctx))
+        conn.execute("select flowstate.flow_transition_phase(%s, 'failed', null, %s)", (flow_id, ctx))
+        before = conn.execute("select flowstate.flow_load_state(%s, %s), "
+                              "(select jsonb_agg(to_jsonb(a) order by audit_id) from flowstate.audit_log a)",
+                              (flow_id, ctx)).fetchone()
+        assert conn.execute("select pg_typeof(status)::text from flowstate.flows").fetchone() == ("text",)
+
+    assert db.upgrade(dsn)["migrations_applied"] == ["0007_domains"]
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        types = dict(conn.execute(
+            "select attname, format_type(atttypid, atttypmod) from pg_attribute"
+            " where attrelid = 'flowstate.flows'::regclass and attname in ('status', 'state_data')").fetchall())
+        assert types == {"status": "flowstate.flow_status", "state_data": "flowstate.json_object"}
+        after = conn.execute("select flowstate.flow_load_state(%s, %s), "
+                             "(select jsonb_agg(to_jsonb(a) order by audit_id) from flowstate.audit_log a)",
+                             (flow_id, ctx)).fetchone()
+        assert after == before
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute("update flowstate.flows set status = 'bogus'")
+
+
 def test_failing_migration_is_named_and_not_recorded(fresh_database, db_copy):
     dsn = fresh_database()
     (db_copy / "migrations" / "9999_broken.sql").write_text(
