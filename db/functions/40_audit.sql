@@ -8,8 +8,9 @@
 -- on both sides: a jsonb array of [path] (delete) and [path, value] (set) entries, paths
 -- prefixed with p_path. Each level is one query over its keys (wide objects cost one
 -- statement, not one per key); only the changed objects below it are visited, one call each.
--- An unchanged value is compared once and never copied into a work table, which is what
--- a 100 KB state with one changed key spends its time on (a recursive CTE took 2.5x as long).
+-- An unchanged value is compared once, and unchanged subtrees never pass through a
+-- recursive CTE's work tables (copying them there made a one-key change of a 100 KB state
+-- take 2.3x as long).
 create or replace function flowstate._jsonb_diff(p_old jsonb, p_new jsonb, p_path text[])
 returns jsonb
 language plpgsql
