@@ -18,11 +18,7 @@ declare
 begin
   perform flowstate._context(p_context);
   -- Locked: saves wait, so the snapshot is exactly the version it names.
-  select * into v_flow from flowstate.flows where flow_id = p_flow_id for update;
-  if v_flow.flow_id is null then
-    raise exception 'flow % not found', p_flow_id
-      using errcode = 'FS004', detail = jsonb_build_object('flow_id', p_flow_id)::text;
-  end if;
+  v_flow := flowstate._locked_flow(p_flow_id, null);
   if p_phase is not null and p_phase <> v_flow.current_phase and not p_phase = any (v_flow.phases_completed) then
     raise exception 'flow %: phase % is neither current nor completed', p_flow_id, p_phase
       using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'errors', jsonb_build_array(
