@@ -79,7 +79,9 @@ comment on function flowstate._jsonb_patch(jsonb, jsonb) is 'Internal. Apply flo
 -- flowstate._audit_content
 -- The audited content of a flow: its document without what the audit row itself records
 -- (flow_version, updated_at) and without checkpoints (kept in their own table). SQL, so that
--- it is inlined into the trigger's INSERT.
+-- it is inlined into the trigger's INSERT; built directly rather than as flowstate._document
+-- minus keys, which would copy state_data again. The flow_state_at tests rebuild the current
+-- version and compare it with the loaded document, so the two cannot drift apart unseen.
 create or replace function flowstate._audit_content(p_flow flowstate.flows)
 returns jsonb
 language sql
