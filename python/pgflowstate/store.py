@@ -87,7 +87,12 @@ def encode_json(value: Any) -> str:
     except orjson.JSONEncodeError as exc:
         if "64-bit" not in str(exc):
             raise
-        return json.dumps(value, allow_nan=False, separators=(",", ":"))
+        # What json cannot write (datetimes, UUIDs, ...) is written as orjson writes it.
+        return json.dumps(value, allow_nan=False, separators=(",", ":"), default=_as_orjson_writes)
+
+
+def _as_orjson_writes(value: Any) -> Any:
+    return orjson.loads(orjson.dumps(value))
 
 
 def decode_json(text: str) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 
 import asyncpg
 
@@ -164,3 +164,13 @@ async def test_hostile_but_valid_strings_round_trip_exactly(store):
     saved = await store.save_state(flow_id, new_doc(flow_id, **hostile))
     loaded = await store.load_state(flow_id)
     assert loaded.state_data == hostile == saved.state_data
+
+
+async def test_integers_past_64_bits_beside_datetimes_and_uuids_are_saved(store):
+    # orjson writes datetimes and UUIDs but refuses integers past 64 bits; the fallback for
+    # those must still write the rest as orjson would.
+    flow_id, ref = uuid.uuid4(), uuid.uuid4()
+    when = datetime(2026, 11, 27, 5, 0, tzinfo=timezone.utc)
+    await store.save_state(flow_id, new_doc(flow_id, big=2**70, when=when, ref=ref, pair=(1, 2)))
+    loaded = await store.load_state(flow_id)
+    assert loaded.state_data == {"big": 2**70, "when": "2026-11-27T05:00:00+00:00", "ref": str(ref), "pair": [1, 2]}
