@@ -4,23 +4,28 @@ Every load still asks the database, in one round trip, but with the version it h
 (flowstate.flow_load_state_if_changed): when nothing changed the answer is a few bytes and
 the cached document is returned; otherwise the new document comes back and replaces it. So a
 read never returns a version older than the database's at the time of the read, whoever
-wrote it, and the saving is the transfer and decoding of large states (a 100 KB state costs
-about a millisecond to send and decode; the probe, a tenth of that). That is also why it is
-off by default: for small states a plain load costs the same as the probe.
+wrote it, and the saving is the transfer of large states and the server's work to send them.
+That is also why it is off by default: for small states a plain load costs the same as the
+probe.
+
+Documents are kept as JSON text and decoded on every hit: decoding is the cheapest copy a
+caller may change freely (a deep copy of a 100 KB state costs about four times as much), and
+what a hit returns is what the database stores, as a plain load returns it.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from uuid import UUID
 
 from .errors import sqlstate_errors
 from .models import FlowState
-from .store import FlowId, FlowStateStore, State, _flow_id, _incoming
+from .store import FlowId, FlowStateStore, State, _flow_id, decode_json, encode_json
 
+# As text, whatever the pool's jsonb codec: the text is what the cache keeps.
 _LOAD_IF_CHANGED = (
     "select flowstate.flow_load_state_if_changed(p_flow_id => $1, p_known_version => $2,"
-    " p_context => $3)"
+    " p_context => $3)::text"
 )
 
 
@@ -28,47 +33,43 @@ class CachedFlowStateStore(FlowStateStore):
     """FlowStateStore whose load_state serves unchanged documents from memory.
 
     The cache learns from this store's own saves (the stored document, with the caller's
-    state_data) and from every load; other processes' writes are seen by the version probe.
-    ``max_entries`` bounds memory (least recently used first out). Documents handed out are
-    copies, so a caller changing one cannot change the cache.
+    state_data as it is stored) and from every load; other processes' writes are seen by the
+    version probe. ``max_entries`` bounds memory (least recently used first out).
     """
 
     def __init__(self, pool, context, max_entries: int = 1000) -> None:
         super().__init__(pool, context)
         self.max_entries = max_entries
-        self._documents: OrderedDict[Any, FlowState] = OrderedDict()
+        self._documents: OrderedDict[UUID, tuple[int, str]] = OrderedDict()  # id -> (version, JSON)
         self.hits = self.misses = 0
 
-    def _remember(self, document: FlowState) -> None:
+    def _remember(self, document: FlowState, text: str | None = None) -> None:
         if document.state_data is None:  # a transition's answer: state_data not sent
             self._documents.pop(document.flow_id, None)
             return
-        self._documents[document.flow_id] = document.model_copy(deep=True)
+        if text is None:  # a save's answer: state_data written as the save wrote it
+            text = encode_json({**document.model_dump(exclude={"state_data"}), "state_data": document.state_data})
+        self._documents[document.flow_id] = (document.flow_version, text)
         self._documents.move_to_end(document.flow_id)
         while len(self._documents) > self.max_entries:
             self._documents.popitem(last=False)
 
     async def load_state(self, flow_id: FlowId) -> FlowState | None:
         key = _flow_id(flow_id)
-        cached = self._documents.get(key)
-        if cached is None:
-            self.misses += 1
-            document = await super().load_state(key)
-        else:
-            with sqlstate_errors():
-                answer = await self._pool.fetchval(_LOAD_IF_CHANGED, key, cached.flow_version, self._context)
-            answer = None if answer is None else _incoming(answer)
-            if answer is None:
-                self._documents.pop(key, None)
-                return None
-            if answer.get("unchanged"):
-                self.hits += 1
-                self._documents.move_to_end(key)
-                return cached.model_copy(deep=True)
-            self.misses += 1
-            document = FlowState.model_validate(answer)
-        if document is not None:
-            self._remember(document)
+        version, text = self._documents.get(key, (None, None))
+        with sqlstate_errors():
+            answer = await self._pool.fetchval(_LOAD_IF_CHANGED, key, version, self._context)
+        if answer is None:
+            self._documents.pop(key, None)
+            return None
+        document = decode_json(answer)
+        if document.get("unchanged"):
+            self.hits += 1
+            self._documents.move_to_end(key)
+            return FlowState.model_validate(decode_json(text))
+        self.misses += 1
+        document = FlowState.model_validate(document)
+        self._remember(document, answer)
         return document
 
     async def save_state(self, flow_id: FlowId, state: State, phase: str | None = None,

@@ -14,7 +14,7 @@ def test_bench_reports_floors_ours_and_ratios(admin_dsn):
     report = json.loads(result.stdout)
     for size in ("1KB", "100KB"):
         rows = report["latency"][size]
-        for name in ("floor_save", "floor_load", "save", "load", "transition"):
+        for name in ("floor_save", "floor_load", "save", "load", "load_cached", "transition"):
             assert rows[name]["p50_ms"] > 0 and rows[name]["ops_s"] > 0
         assert rows["save"]["ratio_to_floor"] > 0 and rows["load"]["ratio_to_floor"] > 0
         for peer in ("langgraph_aput", "langgraph_aget_tuple", "crewai_sqlite_save"):

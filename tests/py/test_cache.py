@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import uuid
+from datetime import datetime, timezone
 
 from pgflowstate import FlowStateStore, RequestContext, create_pool
 from pgflowstate.cache import CachedFlowStateStore
@@ -84,5 +85,25 @@ async def test_own_writes_and_transitions_are_seen(app_dsn):
         assert (document.current_phase, document.flow_version) == ("field_mapping", moved.flow_version)
         assert document.state_data["count"] == 0
         assert await cached.load_state(uuid.uuid4()) is None
+    finally:
+        await pool.close()
+
+
+async def test_a_cached_save_reads_back_as_the_database_stores_it(app_dsn):
+    # The cache keeps what the database holds, not the caller's Python objects: a datetime
+    # is a string and a tuple a list once stored, in a cache hit as in a plain load.
+    pool = await create_pool(app_dsn, min_size=1, max_size=2)
+    try:
+        cached = CachedFlowStateStore(pool, context())
+        flow_id = uuid.uuid4()
+        doc = new_doc(flow_id)
+        doc["state_data"].update(when=datetime(2026, 11, 27, 5, 0, tzinfo=timezone.utc), pair=(1, 2),
+                                 huge=2**70)
+        await cached.save_state(flow_id, doc)
+        hit = await cached.load_state(flow_id)
+        assert cached.hits == 1
+        plain = await FlowStateStore(pool, cached.context).load_state(flow_id)
+        assert hit == plain
+        assert hit.state_data["pair"] == [1, 2] and hit.state_data["huge"] == 2**70
     finally:
         await pool.close()
