@@ -4,8 +4,10 @@ When neither --dsn nor DATABASE_URL is given, the CLI and :func:`pgflowstate.con
 server whose data lives under the user's data directory: ``$PGFLOWSTATE_HOME``, else
 ``$XDG_DATA_HOME/pgflowstate`` or ``~/.local/share/pgflowstate``. As root that would be under
 /root, which the unprivileged server user cannot enter, so root's default is
-/var/lib/pgflowstate. It listens on 127.0.0.1 (a free port, chosen at each start) and a unix
-socket in that directory; the schema is applied on first use. It uses the PostgreSQL server
+/var/lib/pgflowstate. It listens on 127.0.0.1 (a free port, chosen at each start), where it
+asks for the superuser's random password (kept in the server's directory, readable by its owner
+only; the URL carries it), and on a unix socket in that directory; the schema is applied on
+first use. It uses the PostgreSQL server
 binaries installed on the machine (see :func:`pgflowstate.testing.find_pg_bin`).
 """
 
@@ -50,11 +52,12 @@ def status() -> dict:
     cluster = _cluster()
     port = _running_port(cluster)
     return {"home": str(home()), "initialised": (cluster.data_dir / "PG_VERSION").exists(),
-            "running": port is not None, "url": _url(port) if port else None}
+            "running": port is not None, "url": _url(cluster, port) if port else None}
 
 
-def _url(port: int) -> str:
-    return f"postgresql://postgres@127.0.0.1:{port}/{DATABASE}"
+def _url(cluster: LocalCluster, port: int) -> str:
+    cluster.port = port
+    return cluster.dsn(DATABASE)
 
 
 def up() -> dict:
@@ -62,10 +65,13 @@ def up() -> dict:
     database and apply the schema. Idempotent. Returns status()."""
     cluster = _cluster()
     port = _running_port(cluster)
+    if port is not None and not cluster.password_file.exists():
+        cluster.stop()  # started by a version that trusted TCP: a restart secures it
+        port = None
     if port is None:
         cluster.start()
         port = cluster.port
-    server_url = _url(port)
+    server_url = _url(cluster, port)
     with psycopg.connect(url(server_url, dbname="postgres"), autocommit=True) as conn:
         if conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone() is None:
             conn.execute(f'create database "{DATABASE}"')

@@ -6,6 +6,10 @@ cluster removed on stop.
 
 PostgreSQL refuses to run as root, so as root initdb/pg_ctl run as an unprivileged user (postgres
 if it exists, else nobody) through `runuser`, and the cluster's directory belongs to that user.
+
+Only that directory's owner gets in: TCP connections need the superuser's password, which is
+random and kept in the directory (mode 0600, `dsn()` carries it), and the unix socket, which
+trusts, lies in the directory (mode 0700).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 SUPERUSER = "postgres"
@@ -140,8 +146,14 @@ class LocalCluster:
     def log_file(self) -> Path:
         return self.base_dir / "postgres.log"
 
-    def dsn(self, dbname: str = "postgres", user: str = SUPERUSER) -> str:
-        return f"postgresql://{quote(user, safe='')}@127.0.0.1:{self.port}/{quote(dbname, safe='')}"
+    @property
+    def password_file(self) -> Path:
+        return self.base_dir / "superuser.password"
+
+    def dsn(self, dbname: str = "postgres") -> str:
+        """The superuser's URL over TCP, password included."""
+        password = quote(self.password_file.read_text().strip(), safe="")
+        return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{self.port}/{quote(dbname, safe='')}"
 
     def __enter__(self) -> "LocalCluster":
         self.start()
@@ -166,23 +178,50 @@ class LocalCluster:
         if self.base_dir is None:
             self.base_dir = Path(tempfile.mkdtemp(prefix="pgflowstate-pg-"))
         self.base_dir.mkdir(parents=True, exist_ok=True)
-        if self.run_as:
-            pw = pwd.getpwnam(self.run_as)
-            os.chown(self.base_dir, pw.pw_uid, pw.pw_gid)
+        self.base_dir.chmod(0o700)
+        self._give_to_server_user(self.base_dir)
         try:
             if not (self.data_dir / "PG_VERSION").exists():
                 self._initdb()
+            self._write_access_rules()
             self._start_on_free_port()
+            self._set_password()
         except BaseException:
             self.stop()
             raise
 
+    def _give_to_server_user(self, path: Path) -> None:
+        if self.run_as:
+            pw = pwd.getpwnam(self.run_as)
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+
     def _initdb(self) -> None:
-        args = ["initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust",
-                "--encoding=UTF8", "--locale=C"]
+        args = ["initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--encoding=UTF8", "--locale=C"]
         if not self.durable:
             args.append("--no-sync")
         self._run(*args)
+
+    def _write_access_rules(self) -> None:
+        # Written at every start, so servers initialised when these were laxer are secured too.
+        hba = self.data_dir / "pg_hba.conf"
+        hba.write_text("local all all trust\n"
+                       "host all all 127.0.0.1/32 scram-sha-256\n"
+                       "host all all ::1/128 scram-sha-256\n")
+        self._give_to_server_user(hba)
+        if not self.password_file.exists():
+            self.password_file.touch(mode=0o600)
+            self.password_file.write_text(secrets.token_urlsafe(24))
+            self._give_to_server_user(self.password_file)
+
+    def _set_password(self) -> None:
+        """Set the superuser's password from the file, over the unix socket; as a SCRAM
+        verifier, so the password itself never reaches the server or its log."""
+        with psycopg.connect(host=str(self.socket_dir), port=self.port, user=SUPERUSER, dbname="postgres",
+                             autocommit=True) as conn:
+            verifier = conn.pgconn.encrypt_password(self.password_file.read_bytes().strip(), SUPERUSER.encode(),
+                                                    b"scram-sha-256")
+            conn.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(SUPERUSER),
+                                                                     sql.Literal(verifier.decode())))
 
     def _start_on_free_port(self) -> None:
         # A free port can be taken between our probe and the server's bind: retry a few times.

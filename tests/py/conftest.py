@@ -129,8 +129,7 @@ def dbname(dsn: str) -> str:
 
 def login_role_dsn(server: Server, database_dsn: str, role: str, group: str) -> str:
     """Create (or reset) a LOGIN role in `group`. Roles are cluster-wide and may survive an
-    earlier run, so a new random password is set each session (the throwaway cluster trusts
-    local connections and ignores it)."""
+    earlier run, so a new random password is set each session."""
     password = secrets.token_urlsafe(18)
     server.execute(sql.SQL("""
         do $$ begin

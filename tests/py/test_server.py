@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import psycopg
+import psycopg.conninfo
 import pytest
 
 from pgflowstate import server
@@ -96,3 +97,48 @@ async def test_the_embedded_server_runs_on_pip_installed_binaries(home, monkeypa
                                    store._context)
     finally:
         await pool.close()
+
+
+def test_only_its_owner_can_connect(home):
+    # Trust over TCP would let any local user in as superuser. TCP needs the password, kept in
+    # a file only the owner reads; the unix socket lies in a directory only the owner enters.
+    started = server.up()
+    info = psycopg.conninfo.conninfo_to_dict(started["url"])
+    assert info["password"]
+    without = psycopg.conninfo.make_conninfo(started["url"], password="")
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(without).close()
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(psycopg.conninfo.make_conninfo(started["url"], password="guess")).close()
+    cluster_dir = home / "server"
+    assert (cluster_dir / "superuser.password").stat().st_mode & 0o077 == 0
+    assert cluster_dir.stat().st_mode & 0o077 == 0
+
+
+def test_a_server_made_before_passwords_gets_one(home):
+    # Servers initialised by earlier versions trusted every TCP connection: the next start
+    # secures them, and their data stays.
+    url = server.up()["url"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("insert into flowstate.settings values ('test_marker', 7, 'kept')")
+    server.down()
+    cluster_dir = home / "server"
+    (cluster_dir / "superuser.password").unlink()
+    (cluster_dir / "data" / "pg_hba.conf").write_text("host all all 127.0.0.1/32 trust\nlocal all all trust\n")
+    url = server.up()["url"]
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(psycopg.conninfo.make_conninfo(url, password="")).close()
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select value from flowstate.settings where name = 'test_marker'").fetchone()[0] == 7
+
+
+def test_a_running_server_made_before_passwords_is_restarted_secured(home):
+    server.up()
+    cluster_dir = home / "server"
+    (cluster_dir / "superuser.password").unlink()
+    (cluster_dir / "data" / "pg_hba.conf").write_text("host all all 127.0.0.1/32 trust\nlocal all all trust\n")
+    url = server.up()["url"]
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(psycopg.conninfo.make_conninfo(url, password="")).close()
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select count(*) from flowstate.flow_types").fetchone()[0] >= 2
