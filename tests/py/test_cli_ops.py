@@ -331,9 +331,13 @@ def test_stats_reads_pg_stat_statements_where_it_is_loaded(pg_bin, pg_server):
 
 
 def watching(*args: str) -> subprocess.Popen:
-    """`pgflowstate watch ...`, returned once it listens (it says so on stderr)."""
+    """`pgflowstate watch ...`, returned once it listens (it says so on stderr).
+
+    It gets Ctrl-C as in a terminal's foreground even when these tests run where SIGINT is
+    ignored (a background job), which its children would otherwise inherit."""
     proc = subprocess.Popen([sys.executable, "-m", "pgflowstate", "watch", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     first = proc.stderr.readline()
     assert first.startswith("watching flowstate_alerts on "), first + proc.stderr.read()
     return proc
