@@ -52,7 +52,9 @@ def status() -> dict:
     cluster = _cluster()
     port = _running_port(cluster)
     return {"home": str(home()), "initialised": (cluster.data_dir / "PG_VERSION").exists(),
-            "running": port is not None, "url": _url(cluster, port) if port else None}
+            "running": port is not None,
+            # No password file: a server from before passwords, secured at the next up.
+            "url": _url(cluster, port) if port and cluster.password_file.exists() else None}
 
 
 def _url(cluster: LocalCluster, port: int) -> str:

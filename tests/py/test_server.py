@@ -137,6 +137,7 @@ def test_a_running_server_made_before_passwords_is_restarted_secured(home):
     cluster_dir = home / "server"
     (cluster_dir / "superuser.password").unlink()
     (cluster_dir / "data" / "pg_hba.conf").write_text("host all all 127.0.0.1/32 trust\nlocal all all trust\n")
+    assert server.status()["running"], "status still works before the restart"
     url = server.up()["url"]
     with pytest.raises(psycopg.OperationalError, match="password"):
         psycopg.connect(psycopg.conninfo.make_conninfo(url, password="")).close()
