@@ -7,8 +7,8 @@ server whose data lives under the user's data directory: ``$PGFLOWSTATE_HOME``, 
 /var/lib/pgflowstate. It listens on 127.0.0.1 (a free port, chosen at each start), where it
 asks for the superuser's random password (kept in the server's directory, readable by its owner
 only; the URL carries it), and on a unix socket in that directory; the schema is applied on
-first use. It uses the PostgreSQL server
-binaries installed on the machine (see :func:`pgflowstate.testing.find_pg_bin`).
+first use. It uses the PostgreSQL server binaries installed on the machine (see
+:func:`pgflowstate.testing.find_pg_bin`).
 """
 
 from __future__ import annotations

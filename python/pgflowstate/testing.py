@@ -250,9 +250,7 @@ class LocalCluster:
         # postgresql.auto.conf is read last, so these win over postgresql.conf.
         auto_conf = self.data_dir / "postgresql.auto.conf"
         auto_conf.write_text(text)
-        if self.run_as:  # the server must own it (ALTER SYSTEM rewrites it)
-            pw = pwd.getpwnam(self.run_as)
-            os.chown(auto_conf, pw.pw_uid, pw.pw_gid)
+        self._give_to_server_user(auto_conf)  # ALTER SYSTEM rewrites it
 
     def stop(self) -> None:
         if self.base_dir is None:
