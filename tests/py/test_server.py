@@ -99,15 +99,24 @@ async def test_the_embedded_server_runs_on_pip_installed_binaries(home, monkeypa
         await pool.close()
 
 
+def as_made_before_passwords(cluster_dir: Path) -> None:
+    """Make a server look initialised by an earlier version: no password, TCP trusted."""
+    (cluster_dir / "superuser.password").unlink()
+    (cluster_dir / "data" / "pg_hba.conf").write_text("host all all 127.0.0.1/32 trust\nlocal all all trust\n")
+
+
+def refuses_no_password(url: str) -> None:
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(psycopg.conninfo.make_conninfo(url, password="")).close()
+
+
 def test_only_its_owner_can_connect(home):
     # Trust over TCP would let any local user in as superuser. TCP needs the password, kept in
     # a file only the owner reads; the unix socket lies in a directory only the owner enters.
     started = server.up()
     info = psycopg.conninfo.conninfo_to_dict(started["url"])
     assert info["password"]
-    without = psycopg.conninfo.make_conninfo(started["url"], password="")
-    with pytest.raises(psycopg.OperationalError, match="password"):
-        psycopg.connect(without).close()
+    refuses_no_password(started["url"])
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         psycopg.connect(psycopg.conninfo.make_conninfo(started["url"], password="guess")).close()
     cluster_dir = home / "server"
@@ -122,24 +131,18 @@ def test_a_server_made_before_passwords_gets_one(home):
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("insert into flowstate.settings values ('test_marker', 7, 'kept')")
     server.down()
-    cluster_dir = home / "server"
-    (cluster_dir / "superuser.password").unlink()
-    (cluster_dir / "data" / "pg_hba.conf").write_text("host all all 127.0.0.1/32 trust\nlocal all all trust\n")
+    as_made_before_passwords(home / "server")
     url = server.up()["url"]
-    with pytest.raises(psycopg.OperationalError, match="password"):
-        psycopg.connect(psycopg.conninfo.make_conninfo(url, password="")).close()
+    refuses_no_password(url)
     with psycopg.connect(url) as conn:
         assert conn.execute("select value from flowstate.settings where name = 'test_marker'").fetchone()[0] == 7
 
 
 def test_a_running_server_made_before_passwords_is_restarted_secured(home):
     server.up()
-    cluster_dir = home / "server"
-    (cluster_dir / "superuser.password").unlink()
-    (cluster_dir / "data" / "pg_hba.conf").write_text("host all all 127.0.0.1/32 trust\nlocal all all trust\n")
+    as_made_before_passwords(home / "server")
     assert server.status()["running"], "status still works before the restart"
     url = server.up()["url"]
-    with pytest.raises(psycopg.OperationalError, match="password"):
-        psycopg.connect(psycopg.conninfo.make_conninfo(url, password="")).close()
+    refuses_no_password(url)
     with psycopg.connect(url) as conn:
         assert conn.execute("select count(*) from flowstate.flow_types").fetchone()[0] >= 2
