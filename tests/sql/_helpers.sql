@@ -276,3 +276,15 @@ language sql stable as $$
     from pg_inherits i join pg_class c on c.oid = i.inhrelid
    where i.inhparent = 'flowstate.audit_log'::regclass and pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
 $$;
+
+-- ---- Added with the folders of the batch, cache, feedback and import functions ----
+
+-- The SQLSTATEs of p_call, a statement with one %s where the context goes, called with a
+-- malformed context, with one that is not an object, and with NULL (which only admins may
+-- pass): {FS001,FS001,FS001} when all three are refused, as run by flowstate_app.
+create function flowstate_tests.context_refusals(p_call text)
+returns text[] language sql as $$
+  select array_agg(flowstate_tests.outcome_of(format(p_call, c.context)) ->> 'sqlstate' order by c.n)
+    from unnest(array[quote_literal('{"client_account_id": "x"}'), quote_literal('[]'), 'null'])
+         with ordinality as c(context, n)
+$$;
