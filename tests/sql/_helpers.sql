@@ -288,3 +288,14 @@ returns text[] language sql as $$
     from unnest(array[quote_literal('{"client_account_id": "x"}'), quote_literal('[]'), 'null'])
          with ordinality as c(context, n)
 $$;
+
+-- Fabricate an older checkpoint (test setup only, as the superuser): set its created_at to
+-- p_at, with the append-only trigger off for that one statement, as backdate_audit does.
+create function flowstate_tests.backdate_checkpoint(p_checkpoint_id uuid, p_at timestamptz)
+returns void language plpgsql as $$
+begin
+  perform set_config('session_replication_role', 'replica', true);
+  update flowstate.checkpoints set created_at = p_at where checkpoint_id = p_checkpoint_id;
+  perform set_config('session_replication_role', 'origin', true);
+end;
+$$;
