@@ -17,7 +17,6 @@ from pgflowstate import (
     Alert,
     ConcurrentModificationError,
     CorruptionReport,
-    FlowNotFoundError,
     FlowState,
     FlowStateRecovery,
     FlowStateStore,
@@ -247,37 +246,6 @@ async def test_handle_corrupted_alerts_readably_whatever_the_corruption(
         alert = await alerts.get(ALERT_TIMEOUT)  # nothing else notifies in this test
     assert report.document.current_phase == "data_import"
     assert (alert.event, alert.flow_id) == ("corrupted_state_reset", flow_id)
-
-
-# -- tenants ---------------------------------------------------------------------------------
-
-
-async def test_another_tenants_flow_is_missing_to_checkpoints_and_recovery(app_pool, store):
-    flow_id = uuid.uuid4()
-    await store.save_state(flow_id, new_doc(flow_id, secret="s"))
-    checkpoint_id = await store.create_checkpoint(flow_id)
-    before = await store.load_state(flow_id)
-    stranger = FlowStateStore(app_pool, new_context())
-    recovery = FlowStateRecovery(stranger)
-
-    refusals = []
-    for target in (flow_id, uuid.uuid4()):
-        calls = [
-            stranger.create_checkpoint(target),
-            stranger.recover_from_checkpoint(target, checkpoint_id),
-            recovery.recover_failed_flow(target),
-            recovery.handle_corrupted_state(target),
-        ]
-        seen = []
-        for call in calls:
-            with pytest.raises(FlowNotFoundError) as caught:
-                await call
-            seen.append((caught.value.sqlstate, sorted(caught.value.detail)))
-        refusals.append(seen)
-
-    assert refusals[0] == refusals[1]
-    assert await store.load_state(flow_id) == before
-    assert len(await store.history(flow_id)) == 2
 
 
 # -- the listener itself ---------------------------------------------------------------------
