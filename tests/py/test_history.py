@@ -195,7 +195,7 @@ async def test_a_malformed_flow_id_is_refused_before_any_round_trip(store):
 async def test_a_reused_flow_id_shows_nothing_of_the_deleted_flow(app_pool, store, admin_role_dsn):
     """Across committed transactions, as a DBA and two tenants meet in production: tenant A's
     flow is deleted by a DBA's DELETE, tenant B creates the id again. B's history, time travel
-    and recovery see only B's flow (the pgTAP files under flow_id_reuse/ cover every reader)."""
+    and recovery see only B's flow (tests/sql/reused_flow_id/ covers every reader)."""
     flow_id = uuid.uuid4()
     await store.save_state(flow_id, new_doc(flow_id, secret="A1"))
     await store.save_state(flow_id, new_doc(flow_id, secret="A2"), version=1)

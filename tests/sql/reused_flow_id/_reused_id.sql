@@ -1,4 +1,4 @@
--- Setup of the flow_id_reuse tests (\ir after ../_helpers.sql): a flow id that lives twice.
+-- Setup of the reused_flow_id tests (\ir after ../_helpers.sql): a flow id that lives twice.
 -- Tenant A's flow lives a full life: imported from legacy CrewAI rows while paused for
 -- feedback, saved, checkpointed, quarantined and reset by flow_handle_corrupted, saved again,
 -- every state holding an A secret. Then a DBA deletes it with a direct DELETE (audited as
