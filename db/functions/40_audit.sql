@@ -123,6 +123,10 @@ declare
   v_changes jsonb;
   v_size bigint;
 begin
+  -- A flow's life is the database's: an update keeps it (an insert gets a new one, below).
+  if tg_op = 'UPDATE' then
+    new.generation := old.generation;
+  end if;
   if v_operation = 'checkpoint' then
     -- flow_create_checkpoint appending to the checkpoints list: not a new version. Anyone can
     -- set the operation, so this holds only if nothing but that list changed.
@@ -146,6 +150,10 @@ begin
   -- Versions and timestamps are the database's, whoever writes: a DBA's direct UPDATE is a
   -- change like any other, so a save based on the version before it is refused (FS002).
   if tg_op = 'INSERT' then
+    -- A new flow, even under the id of a deleted one (or as a DBA's copy of its row): a life
+    -- of its own, with none of the old one's records and no checkpoints yet.
+    new.generation := nextval('flowstate.flow_generation');
+    new.checkpoints := '[]';
     new.flow_version := 1;
     new.created_at := now();
     new.updated_at := now();
@@ -160,9 +168,10 @@ begin
 
   if tg_op = 'DELETE' then
     -- new_version: the version that was deleted (kept whole in the snapshot).
-    insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, actor_user_id, actor_role, snapshot)
-    values (old.flow_id, v_operation, old.flow_version, old.flow_version, old.current_phase, v_user, flowstate._caller_role(),
-            flowstate._audit_content(old));
+    insert into flowstate.audit_log (flow_id, generation, operation, old_version, new_version, old_phase, actor_user_id, actor_role,
+                                     snapshot)
+    values (old.flow_id, old.generation, v_operation, old.flow_version, old.flow_version, old.current_phase, v_user,
+            flowstate._caller_role(), flowstate._audit_content(old));
     return old;
   end if;
 
@@ -193,9 +202,9 @@ begin
        and old.history_changes + 1 < (flowstate._settings() ->> 'audit_snapshot_every')::bigint then
       new.history_bytes := old.history_bytes + v_size;
       new.history_changes := old.history_changes + 1;
-      insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, new_phase,
+      insert into flowstate.audit_log (flow_id, generation, operation, old_version, new_version, old_phase, new_phase,
                                        actor_user_id, actor_role, label, changes)
-      values (new.flow_id, v_operation, old.flow_version, new.flow_version, old.current_phase, new.current_phase,
+      values (new.flow_id, new.generation, v_operation, old.flow_version, new.flow_version, old.current_phase, new.current_phase,
               v_user, flowstate._caller_role(), v_label, v_changes);
       return new;
     end if;
@@ -204,9 +213,9 @@ begin
   -- An insert, or enough change since the last snapshot: store the whole content.
   new.history_bytes := 0;
   new.history_changes := 0;
-  insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, new_phase,
+  insert into flowstate.audit_log (flow_id, generation, operation, old_version, new_version, old_phase, new_phase,
                                    actor_user_id, actor_role, label, snapshot)
-  values (new.flow_id, v_operation, case when tg_op = 'UPDATE' then old.flow_version end, new.flow_version,
+  values (new.flow_id, new.generation, v_operation, case when tg_op = 'UPDATE' then old.flow_version end, new.flow_version,
           case when tg_op = 'UPDATE' then old.current_phase end, new.current_phase,
           v_user, flowstate._caller_role(), v_label,
           flowstate._audit_content(new));

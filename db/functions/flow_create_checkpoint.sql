@@ -25,8 +25,8 @@ begin
         format('A checkpoint''s phase must be the current phase (%s) or a completed one, not %s.',
                v_flow.current_phase, quote_literal(p_phase))))::text;
   end if;
-  insert into flowstate.checkpoints (flow_id, phase, label, flow_version, snapshot, created_by)
-  values (p_flow_id, coalesce(p_phase, v_flow.current_phase), p_label, v_flow.flow_version,
+  insert into flowstate.checkpoints (flow_id, generation, phase, label, flow_version, snapshot, created_by)
+  values (p_flow_id, v_flow.generation, coalesce(p_phase, v_flow.current_phase), p_label, v_flow.flow_version,
           flowstate._audit_content(v_flow), nullif(current_setting('flowstate.user_id', true), '')::uuid)
   returning * into v_checkpoint;
   -- The flow row keeps the document's checkpoints list (the audit trigger lets this pass

@@ -11,8 +11,9 @@
 --
 -- Idempotent: a flow already imported with the same content returns status
 -- 'already_migrated' and writes nothing. A flow imported with other content (from another
--- source, or rows added since), or created in PostgreSQL without an import, is a conflict
--- (FS005): never merged.
+-- source, or rows added since), or created in PostgreSQL without an import (a later flow
+-- under the id of an imported one that was deleted included), is a conflict (FS005): never
+-- merged.
 --
 -- A flow too big for one call is sent in parts within ONE transaction: every call but the
 -- last passes p_more => true (rows are stored, status 'staged'); the last call writes the flow.
@@ -97,6 +98,12 @@ begin
 
   if not v_continuing then
     select * into v_ledger from flowstate.migration_ledger where flow_id = v_flow_id;
+    if v_ledger.generation <> flowstate._generation(v_flow_id) then
+      raise exception 'legacy flow % was imported, but that flow was deleted and its id now holds another flow', p_external_id
+        using errcode = 'FS005', detail = jsonb_build_object(
+          'flow_id', v_flow_id, 'external_id', p_external_id,
+          'reason', 'the imported flow was deleted and its id now holds another flow')::text;
+    end if;
     if v_ledger.flow_id is not null then
       if not p_more then
         v_hash := flowstate._legacy_content_hash(p_legacy_ids, p_method_names, p_timestamps,
@@ -230,10 +237,10 @@ begin
   end if;
 
   v_hash := flowstate._legacy_content_hash(v_ids, v_methods, v_timestamps, v_shas, v_pending_line);
-  insert into flowstate.migration_ledger (flow_id, client_account_id, engagement_id, external_id, source_fingerprint,
+  insert into flowstate.migration_ledger (flow_id, generation, client_account_id, engagement_id, external_id, source_fingerprint,
                                           source, row_count, last_legacy_id, content_hash, has_pending, flow_version,
                                           mapped, migrated_by)
-  values (v_flow_id, v_flow.client_account_id, v_flow.engagement_id, p_external_id, p_source ->> 'fingerprint',
+  values (v_flow_id, v_flow.generation, v_flow.client_account_id, v_flow.engagement_id, p_external_id, p_source ->> 'fingerprint',
           p_source - 'fingerprint', cardinality(v_ids), v_ids[cardinality(v_ids)], v_hash, p_pending is not null,
           v_flow.flow_version, v_state.notes, v_flow.user_id);
 

@@ -57,6 +57,8 @@ begin
     select * into v_flow from flowstate.flows f where f.flow_id = v_ledger.flow_id;
     if v_flow.flow_id is null then
       problems := problems || 'The flow is missing (deleted after the import?).'::text;
+    elsif v_flow.generation <> v_ledger.generation then
+      problems := problems || 'The imported flow was deleted; its id now holds another flow.'::text;
     elsif v_flow.external_id is distinct from v_id then
       problems := problems || format('The flow''s external_id is %s, not %s.', quote_nullable(v_flow.external_id), quote_literal(v_id));
     elsif v_flow.flow_version = v_ledger.flow_version and row_count > 0 then
@@ -73,4 +75,4 @@ end;
 $$;
 
 comment on function flowstate.flow_import_verify(text[], jsonb) is
-'Re-read imported legacy flows by their original ids: row_count and content_hash recomputed from the stored text (compare with the source), and problems (not imported, rows differ from the ledger, flow missing, document not what the latest row maps to while unchanged since the import). One row per id, in order. Errors: FS001 invalid context.';
+'Re-read imported legacy flows by their original ids: row_count and content_hash recomputed from the stored text (compare with the source), and problems (not imported, rows differ from the ledger, flow missing or replaced by another flow with its id, document not what the latest row maps to while unchanged since the import). One row per id, in order. Errors: FS001 invalid context.';

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -166,6 +167,79 @@ def test_the_domains_migration_upgrades_a_populated_store(fresh_database, db_cop
         assert after == before
         with pytest.raises(psycopg.errors.CheckViolation):
             conn.execute("update flowstate.flows set status = 'bogus'")
+
+
+def test_the_generations_migration_tells_the_lives_of_a_reused_id_apart(fresh_database, db_copy):
+    """0009 on a store that already holds a reused flow id: tenant A's imported flow (with a
+    checkpoint and a quarantined document) was deleted by a DBA and tenant B created the id
+    again. The records of A's life go to an earlier generation, B's stay with B (generation 0,
+    rewriting nothing), and B's readers and recoveries see only B's. The store is filled as the
+    functions before 0009 filled it, row by row with triggers off (those functions are gone)."""
+    dsn = fresh_database(migrated=False)
+    (db_copy / "migrations" / "0009_flow_generations.sql").unlink()
+    db.upgrade(dsn, db_dir=db_copy)
+    flow_id, a_checkpoint, b_checkpoint, a_quarantine = (str(uuid.uuid4()) for _ in range(4))
+    tenant = {n: {"client_account_id": f"00000000-0000-4000-a000-00000000000{n}",
+                  "engagement_id": f"00000000-0000-4000-b000-00000000000{n}",
+                  "user_id": f"00000000-0000-4000-c000-00000000000{n}"} for n in (1, 2)}
+    content = {n: json.dumps({"flow_id": flow_id, "flow_type": "crewai", "current_phase": "work",
+                              "phases_completed": [], "status": "running", "created_at": "2026-01-01T00:00:00Z",
+                              "metadata": tenant[n], "state_data": {"secret": n}}) for n in (1, 2)}
+    with psycopg.connect(dsn, autocommit=True) as conn, conn.transaction():
+        conn.execute("set local session_replication_role = replica")
+        audit = ("insert into flowstate.audit_log (flow_id, logged_at, operation, old_version, new_version,"
+                 " old_phase, new_phase, actor_role, label, snapshot)"
+                 " values (%s, %s, %s, %s, %s, 'work', 'work', 'x', %s, %s)")
+        for at, operation, old, new, label, snapshot in [
+                ("2026-01-01", "import", None, 1, None, content[1]),
+                ("2026-01-02", "checkpoint", 1, 1, a_checkpoint, None),
+                ("2026-01-03", "archive", 1, 1, a_quarantine, None),
+                ("2026-01-04", "admin_delete", 1, 1, None, content[1]),
+                ("2026-01-05", "create", None, 1, None, content[2]),
+                ("2026-01-06", "checkpoint", 1, 1, b_checkpoint, None)]:
+            conn.execute(audit, (flow_id, at, operation, old, new, label, snapshot))
+        for checkpoint, at, n in [(a_checkpoint, "2026-01-02", 1), (b_checkpoint, "2026-01-06", 2)]:
+            conn.execute("insert into flowstate.checkpoints (flow_id, checkpoint_id, phase, flow_version, snapshot,"
+                         " created_at) values (%s, %s, 'work', 1, %s, %s)", (flow_id, checkpoint, content[n], at))
+        conn.execute("insert into flowstate.quarantine (flow_id, quarantine_id, flow_version, document, errors,"
+                     " archived_at) values (%s, %s, 1, %s, '{}', '2026-01-03')", (flow_id, a_quarantine, content[1]))
+        conn.execute("insert into flowstate.migration_ledger (flow_id, client_account_id, engagement_id, external_id,"
+                     " source_fingerprint, row_count, last_legacy_id, content_hash, has_pending, flow_version,"
+                     " migrated_at)"
+                     " values (%s, %s, %s, %s, 'f', 1, 1, repeat('0', 64), false, 1, '2026-01-01')",
+                     (flow_id, tenant[1]["client_account_id"], tenant[1]["engagement_id"], flow_id))
+        conn.execute("insert into flowstate.flows (flow_id, flow_type, client_account_id, engagement_id, user_id,"
+                     " flow_version, current_phase, phases_completed, status, state_data, checkpoints, created_at,"
+                     " updated_at) values (%s, 'crewai', %s, %s, %s, 1, 'work', '{}', 'running', '{\"secret\": 2}', %s,"
+                     " '2026-01-05', '2026-01-05')",
+                     (flow_id, tenant[2]["client_account_id"], tenant[2]["engagement_id"], tenant[2]["user_id"],
+                      json.dumps([{"id": b_checkpoint}])))
+
+    assert db.upgrade(dsn)["migrations_applied"] == ["0009_flow_generations"]
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        generations = conn.execute(
+            "select array_agg(generation order by audit_id) from flowstate.audit_log"
+            " union all select array_agg(generation order by created_at) from flowstate.checkpoints"
+            " union all select array_agg(generation) from flowstate.quarantine"
+            " union all select array_agg(generation) from flowstate.migration_ledger"
+            " union all select array_agg(generation) from flowstate.flows").fetchall()
+        assert [g for (g,) in generations] == [[-1, -1, -1, -1, 0, 0], [-1, 0], [-1], [-1], [0]]
+        b = json.dumps(tenant[2])
+        history = conn.execute("select operation from flowstate.flow_history(%s, %s)", (flow_id, b)).fetchall()
+        assert history == [("create",), ("checkpoint",)]
+        # A's checkpoint was taken before B's version 1, yet is not B's.
+        state = conn.execute("select flowstate.flow_state_at(%s, 1, %s)", (flow_id, b)).fetchone()[0]
+        assert state["checkpoints"] == []
+        with pytest.raises(psycopg.Error) as refused:
+            conn.execute("select flowstate.flow_recover_from_checkpoint(%s, %s, null, %s)",
+                         (flow_id, a_checkpoint, b))
+        assert refused.value.sqlstate == "FS006"
+        new_flow = str(uuid.uuid4())
+        conn.execute("select flowstate.flow_save_state(%s, %s, null, %s)", (new_flow, json.dumps(
+            {"flow_id": new_flow, "current_phase": "data_import", "phases_completed": [], "state_data": {}}), b))
+        generation = conn.execute("select generation from flowstate.flows where flow_id = %s", (new_flow,)).fetchone()
+        assert generation[0] >= 1
 
 
 def test_failing_migration_is_named_and_not_recorded(fresh_database, db_copy):
