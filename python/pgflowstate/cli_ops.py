@@ -729,3 +729,43 @@ def bench_command(iterations: int, clients: int, seconds: float, dsn: str | None
     with cli_errors():
         results = asyncio.run(bench.run(asyncpg_url(dsn), iterations, clients=clients, seconds=seconds))
     emit(results, as_json, bench.format_results)
+
+
+# -- ui -----------------------------------------------------------------------------------
+
+
+@main.command("ui")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="Port (0: a free one).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the inspector in a browser.")
+@click.option("--allow-actions", is_flag=True, help="Allow recovery (each confirmed); read-only without it.")
+@dsn_option
+@tenant_options
+def ui(host: str, port: int, open_browser: bool, allow_actions: bool, dsn: str | None,
+       **tenant: UUID | None) -> None:
+    """Serve the web inspector on this machine until Ctrl-C.
+
+    Prints a URL with a random token: anyone without it gets 403. Acts as the tenant given,
+    else across tenants (an admin DSN)."""
+    from pgflowstate.models import RequestContext
+
+    try:
+        from pgflowstate import ui as inspector
+    except ImportError as exc:
+        fail(f"the inspector needs its extra: pip install 'pgflowstate[ui]' ({exc.name} is missing)", EXIT_USAGE)
+    context = context_json(**tenant)
+    dsn = resolve_dsn(dsn)
+    with cli_errors():
+        url = asyncpg_url(dsn)
+        try:
+            inspector.serve(url, None if context is None else RequestContext.model_validate_json(context),
+                            host=host, port=port, open_browser=open_browser, allow_actions=allow_actions,
+                            ready=lambda address: click.echo(f"pgflowstate ui: {address}"))
+        except inspector.ServeError as exc:
+            fail(str(exc), EXIT_USAGE)
+        except CONNECT_ERRORS as exc:
+            from pgflowstate import db
+
+            fail(f"cannot connect to {db.describe(url)}: {db.one_line(exc)}", EXIT_USAGE)
+        except KeyboardInterrupt:
+            pass

@@ -17,7 +17,7 @@ import orjson
 
 from .errors import StateError, StateValidationError, encoding_error, error_from, sqlstate_errors
 from .metrics import observed
-from .models import CorruptionReport, DiffEntry, FlowState, HistoryEntry, RequestContext
+from .models import CorruptionReport, DiffEntry, FlowState, HistoryEntry, LegacyEntry, RequestContext
 
 # A state is a document (mapping or FlowState) or JSON text, which is sent as is so that
 # PostgreSQL itself judges it (malformed text becomes StateValidationError).
@@ -56,6 +56,8 @@ _HISTORY = (
     " p_operation => $4, p_limit => $5)"
 )
 _STATE_AT = "select flowstate.flow_state_at(p_flow_id => $1, p_version => $2, p_context => $3)"
+_LEGACY_HISTORY = "select * from flowstate.flow_legacy_history(p_flow_id => $1, p_context => $2)"
+_LOAD_PENDING_FEEDBACK = "select flowstate.flow_load_pending_feedback(p_flow_id => $1, p_context => $2)"
 _SAVE_MANY = "select flowstate.flow_save_states(p_items => $1, p_context => $2, p_atomic => $3)"
 _LOAD_MANY = "select flow_id, document from flowstate.flow_load_states(p_flow_ids => $1, p_context => $2)"
 # Values as JSON text, decoded here: a jsonb string such as "x" would otherwise arrive as
@@ -413,3 +415,19 @@ class FlowStateStore:
         sent = doc if doc is not None else decode_json(text)
         result["state_data"] = sent.get("state_data") if isinstance(sent, Mapping) else None
         return FlowState.model_validate(result)
+
+    @observed
+    async def legacy_history(self, flow_id: FlowId) -> list[LegacyEntry]:
+        """flowstate.flow_legacy_history: the CrewAI SQLite rows an imported flow came from,
+        oldest first (method name, original timestamp, state, exact original text). Empty for a
+        flow that was not imported, a missing or another tenant's."""
+        with sqlstate_errors():
+            rows = await self._pool.fetch(_LEGACY_HISTORY, _flow_id(flow_id), self._context)
+        return [LegacyEntry.model_validate({**row, "state": _incoming(row["state"])}) for row in rows]
+
+    @observed
+    async def load_pending_feedback(self, flow_id: FlowId) -> dict[str, Any] | None:
+        """flowstate.flow_load_pending_feedback: ``{"state", "feedback", "paused_at"}`` of a flow
+        paused for human feedback, or None (not paused, missing or another tenant's)."""
+        with sqlstate_errors():
+            return _incoming(await self._pool.fetchval(_LOAD_PENDING_FEEDBACK, _flow_id(flow_id), self._context))

@@ -1,0 +1,197 @@
+"""The inspector's pages. Each is one or a few calls to the wrapper (flowstate functions); actions
+are a GET that shows what will happen and a confirming POST that does it."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+from uuid import UUID
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from ..errors import StateError
+from ..models import FlowState
+from . import views
+from .tokens import same
+
+
+def inspector(request: Request):
+    return request.app.state.inspector
+
+
+def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    ins = inspector(request)
+    return ins.templates.TemplateResponse(request, name, {"ins": ins, **context}, status_code=status)
+
+
+def flow_id_of(request: Request) -> UUID:
+    try:
+        return UUID(request.path_params["flow_id"])
+    except ValueError:
+        raise HTTPException(404, "That is not a flow id.")
+
+
+def int_param(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise HTTPException(400, f"{name} must be a whole number.")
+
+
+async def current(request: Request, flow_id: UUID) -> FlowState:
+    doc = await inspector(request).store.load_state(flow_id)
+    if doc is None:
+        raise HTTPException(404, f"No flow {flow_id} (or not one this tenant may see).")
+    return doc
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+async def overview(request: Request) -> Response:
+    return page(request, "overview.html")
+
+
+async def go(request: Request) -> Response:
+    """The "open a flow" box: a flow id goes to its page."""
+    query = request.query_params.get("q", "").strip()
+    try:
+        return RedirectResponse(f"/flows/{UUID(query)}", 303)
+    except ValueError:
+        raise HTTPException(404, f"{query!r} is not a flow id (a UUID).")
+
+
+async def flow(request: Request) -> Response:
+    flow_id = flow_id_of(request)
+    store = inspector(request).store
+    doc = await current(request, flow_id)
+    history = await store.history(flow_id)
+    imported = any(row.operation == "import" for row in history)
+    legacy = await store.legacy_history(flow_id) if imported else []
+    feedback = await store.load_pending_feedback(flow_id) if doc.status == "paused" else None
+    quarantined = views.quarantines(history)
+    for record in quarantined:  # the archived version, validated again: why it was quarantined
+        archived = await store.state_at(flow_id, record.version) if record.version else None
+        if archived is not None:
+            record.problems = await store.validate_state(archived.document())
+    return page(request, "flow.html", doc=doc, events=views.timeline(history, legacy),
+                strip=views.phase_strip(history), versions=views.versions(history), legacy=legacy,
+                feedback=feedback, quarantined=quarantined, done=request.query_params.get("done"))
+
+
+async def version(request: Request) -> Response:
+    flow_id = flow_id_of(request)
+    number = int(request.path_params["version"])
+    store = inspector(request).store
+    doc = await current(request, flow_id)
+    state = await store.state_at(flow_id, number)
+    if state is None:
+        raise HTTPException(404, f"Flow {flow_id} has no version {number} (it is at version {doc.flow_version}).")
+    return page(request, "version.html", doc=doc, state=state, number=number)
+
+
+async def diff(request: Request) -> Response:
+    flow_id = flow_id_of(request)
+    store = inspector(request).store
+    doc = await current(request, flow_id)
+    latest = doc.flow_version or 1
+    to_version = int_param(request, "to") or latest
+    from_version = int_param(request, "from") or max(to_version - 1, 1)
+    entries = await store.diff(flow_id, from_version, to_version)
+    missing = [] if entries else [v for v in (from_version, to_version) if not 1 <= v <= latest]
+    return page(request, "diff.html", doc=doc, entries=entries, from_version=from_version,
+                to_version=to_version, missing=missing, versions=list(range(1, latest + 1)))
+
+
+async def legacy(request: Request) -> Response:
+    flow_id = flow_id_of(request)
+    doc = await current(request, flow_id)
+    rows = await inspector(request).store.legacy_history(flow_id)
+    return page(request, "legacy.html", doc=doc, rows=rows)
+
+
+# -- actions ------------------------------------------------------------------------------
+
+
+async def form(request: Request) -> dict[str, str]:
+    """An urlencoded form body (what browsers send), last value per name."""
+    body = (await request.body()).decode("utf-8", "replace")
+    return {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+def read_only(request: Request) -> Response:
+    return page(request, "error.html", 403, title="Read-only inspector", sentences=[
+        "Actions are off: start the inspector with `pgflowstate ui --allow-actions` to recover flows."])
+
+
+async def confirmed(request: Request) -> dict[str, str]:
+    """The POSTed form, after checking that actions are on and the CSRF token is right."""
+    ins = inspector(request)
+    fields = await form(request)
+    if not same(fields.get("csrf"), ins.csrf):
+        raise HTTPException(403, "The form's CSRF token is missing or wrong: reload the page.")
+    return fields
+
+
+async def recover(request: Request) -> Response:
+    """Recover from a checkpoint (flow_recover_from_checkpoint, version-checked) or, without
+    one, from the newest valid checkpoint (flow_recover_failed)."""
+    if not inspector(request).allow_actions:
+        return read_only(request)
+    flow_id = flow_id_of(request)
+    store = inspector(request).store
+    problem = None
+    if request.method == "POST":
+        fields = await confirmed(request)
+        checkpoint = fields.get("checkpoint") or None
+        try:
+            if checkpoint:
+                expected = int(fields["expected_version"])
+                result = await store.recover_from_checkpoint(flow_id, checkpoint, version=expected)
+            else:
+                result = await store.recover_failed(flow_id)
+        except StateError as exc:
+            problem = views.describe_error(exc)
+        else:
+            done = urlencode({"done": f"Recovered: version {result.flow_version}, phase "
+                                      f"{result.current_phase}, status {result.status}."})
+            return RedirectResponse(f"/flows/{flow_id}?{done}", 303)
+    else:
+        checkpoint = request.query_params.get("checkpoint") or None
+    doc = await current(request, flow_id)
+    chosen = next((c for c in doc.checkpoints if str(c.id) == checkpoint), None)
+    return page(request, "recover.html", 409 if problem else 200, doc=doc, checkpoint=checkpoint,
+                chosen=chosen, problem=problem, expected_version=doc.flow_version)
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    titles = {403: "Forbidden", 404: "Not found", 400: "Bad request"}
+    return page(request, "error.html", exc.status_code, title=titles.get(exc.status_code, "Error"),
+                sentences=[exc.detail])
+
+
+async def state_error(request: Request, exc: StateError) -> Response:
+    problem = views.describe_error(exc)
+    return page(request, "error.html", 400, title=problem.title, sentences=problem.sentences,
+                sqlstate=problem.sqlstate)
+
+
+ROUTES = [
+    Route("/", overview),
+    Route("/go", go),
+    Route("/flows/{flow_id}", flow),
+    Route("/flows/{flow_id}/versions/{version:int}", version),
+    Route("/flows/{flow_id}/diff", diff),
+    Route("/flows/{flow_id}/legacy", legacy),
+    Route("/flows/{flow_id}/recover", recover, methods=["GET", "POST"]),
+]
+EXCEPTION_HANDLERS = {HTTPException: http_error, StateError: state_error}
