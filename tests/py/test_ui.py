@@ -354,7 +354,7 @@ async def test_an_imported_flow_shows_its_legacy_steps_and_pending_feedback(brow
     feedback = browser.find_element(By.CSS_SELECTOR, "[aria-labelledby=feedback-h]").text
     assert "Paused for human feedback" in feedback and "Approve the notes?" in feedback
     screenshot(browser, "flow_imported")
-    legacy[0].find_element(By.CSS_SELECTOR, "td[data-label=Label] a").click()
+    legacy[0].find_element(By.CSS_SELECTOR, "td.label a").click()
     wait_for_path(browser, f"/flows/{story.imported_id}/legacy")
     assert texts(browser, "ol.legacy > li > p > b") == ["start", "research", "review"]
     screenshot(browser, "legacy_history")

@@ -119,11 +119,19 @@ class Event:
     old_phase: str | None = None
     new_phase: str | None = None
     actor: str = ""
-    actor_user_id: str = ""
+    user: str = ""  # the acting user's id, short
     label: str = ""
     changed_paths: list[str] = field(default_factory=list)
     snapshot: bool = False
     legacy_id: int | None = None
+
+    @property
+    def time(self) -> str:
+        return utc(self.at)
+
+    @property
+    def iso(self) -> str:
+        return iso(self.at)
 
     @property
     def phase_changed(self) -> bool:
@@ -154,7 +162,7 @@ def timeline(history: list[HistoryEntry], legacy: list[LegacyEntry]) -> list[Eve
             at=row.logged_at, operation=row.operation, kind=NOTABLE.get(row.operation, row.operation),
             old_version=row.old_version, new_version=row.new_version, old_phase=row.old_phase,
             new_phase=row.new_phase, actor=row.actor_role or "",
-            actor_user_id=str(row.actor_user_id or ""), label=row.label or "",
+            user=short_id(row.actor_user_id), label=row.label or "",
             changed_paths=changed_paths(row.changes), snapshot=row.snapshot))
     return events
 
