@@ -1,7 +1,8 @@
 -- flowstate.flow_import_status
 -- What the migration ledger holds for legacy flows of the context's tenant, by their
 -- original (CrewAI) ids: one row per id that was imported (in no particular order), none for
--- the others. Lets a migrator skip what is done without sending it again. Raises FS001.
+-- the others. Lets a migrator skip what is done without sending it again. At most
+-- max_batch_items ids. Raises FS001 (context, too many ids, an id over max_label_bytes).
 create or replace function flowstate.flow_import_status(p_external_ids text[], p_context jsonb)
 returns table (
   external_id text, flow_id uuid, row_count bigint, last_legacy_id bigint, content_hash text,
@@ -12,6 +13,8 @@ stable
 security definer
 set search_path = ''
 as $$
+declare
+  v_checked boolean := flowstate._check_size('p_external_ids', cardinality(p_external_ids), 'max_batch_items');
 begin
   perform flowstate._context(p_context);
   -- = any (array(...)): a join on flow_id_for(...) plans ten times slower.
@@ -24,4 +27,4 @@ end;
 $$;
 
 comment on function flowstate.flow_import_status(text[], jsonb) is
-'Migration ledger entries of the context''s tenant for legacy (CrewAI) flow ids: flow_id, row_count, last_legacy_id, content_hash, source_fingerprint, source, migrated_at; no row for an id not imported. Errors: FS001 invalid context.';
+'Migration ledger entries of the context''s tenant for legacy (CrewAI) flow ids: flow_id, row_count, last_legacy_id, content_hash, source_fingerprint, source, migrated_at; no row for an id not imported. At most max_batch_items ids (flowstate.settings). Errors: FS001 invalid context, too many ids, an id over max_label_bytes.';
