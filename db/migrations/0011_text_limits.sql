@@ -7,7 +7,7 @@
 insert into flowstate.settings (name, value, description) values
   ('max_name_bytes', 200, 'Longest accepted phase or flow type name, in bytes (UTF-8).'),
   ('max_label_bytes', 1024, 'Longest accepted label (a CrewAI method name, a checkpoint label), external id or other short text, in bytes (UTF-8).'),
-  ('max_feedback_bytes', 1048576, 'Largest accepted human-feedback context (CrewAI pending feedback), in bytes (jsonb binary size).'),
+  ('max_feedback_bytes', 1048576, 'Largest accepted human-feedback context (CrewAI pending feedback) or other side JSON (an import''s p_source), in bytes.'),
   ('max_batch_items', 1000, 'Most items in one batch call (flow_save_states, flow_load_states, lists of external ids); a batch''s cost grows linearly with its size.'),
   ('checkpoints_in_document', 10, 'Checkpoints listed in a flow''s document (the newest; flow_checkpoints pages through all). A change applies from each flow''s next checkpoint.')
 on conflict (name) do nothing;
