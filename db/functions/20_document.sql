@@ -32,10 +32,25 @@ $$;
 comment on function flowstate._generation(uuid) is
 'Internal. The generation of the flow now at p_flow_id (NULL if none for this tenant): readers keep only records of that generation.';
 
+-- flowstate._checkpoint_entry
+-- A checkpoint as documents and flow_checkpoints list it.
+create or replace function flowstate._checkpoint_entry(p_checkpoint flowstate.checkpoints)
+returns jsonb
+language sql
+stable
+as $$
+  select jsonb_build_object('id', p_checkpoint.checkpoint_id, 'phase', p_checkpoint.phase, 'label', p_checkpoint.label,
+                            'flow_version', p_checkpoint.flow_version, 'created_at', flowstate._iso(p_checkpoint.created_at))
+$$;
+
+comment on function flowstate._checkpoint_entry(flowstate.checkpoints) is
+'Internal. A checkpoint as an entry of a document''s checkpoints list: {id, phase, label, flow_version, created_at}.';
+
 -- flowstate._checkpoint_list
--- The `checkpoints` list of a document: the checkpoints of generation p_generation of the flow
--- (NULL: the current one) taken before p_before, oldest first. The current list is also kept
--- on the flow row (flows.checkpoints); time travel uses this.
+-- The `checkpoints` list of a document: the newest checkpoints_in_document (flowstate.settings)
+-- of the checkpoints of generation p_generation of the flow (NULL: the current one) taken
+-- before p_before, oldest first. The current list is also kept on the flow row
+-- (flows.checkpoints, bounded the same way); time travel uses this.
 drop function if exists flowstate._checkpoint_list(uuid, timestamptz);
 create or replace function flowstate._checkpoint_list(p_flow_id uuid, p_before timestamptz, p_generation bigint default null)
 returns jsonb
@@ -44,17 +59,16 @@ stable
 as $$
 begin
   p_generation := coalesce(p_generation, flowstate._generation(p_flow_id));
-  return coalesce((select jsonb_agg(jsonb_build_object('id', c.checkpoint_id, 'phase', c.phase, 'label', c.label,
-                                                       'flow_version', c.flow_version,
-                                                       'created_at', flowstate._iso(c.created_at))
-                                    order by c.created_at)
-                     from flowstate.checkpoints c
-                    where c.flow_id = p_flow_id and c.generation = p_generation and c.created_at < p_before), '[]'::jsonb);
+  return coalesce((select jsonb_agg(flowstate._checkpoint_entry(n.c) order by (n.c).created_at)
+                     from (select c from flowstate.checkpoints c
+                            where c.flow_id = p_flow_id and c.generation = p_generation and c.created_at < p_before
+                            order by c.created_at desc
+                            limit (flowstate._settings() ->> 'checkpoints_in_document')::bigint) n), '[]'::jsonb);
 end;
 $$;
 
 comment on function flowstate._checkpoint_list(uuid, timestamptz, bigint) is
-'Internal. The checkpoints list of a flow document: checkpoints of generation p_generation (NULL: the current flow''s) created before p_before, oldest first.';
+'Internal. The checkpoints list of a flow document: the newest checkpoints_in_document checkpoints of generation p_generation (NULL: the current flow''s) created before p_before, oldest first.';
 
 -- flowstate._document
 -- The state document callers see, assembled from a flows row. Without state_data when

@@ -1,8 +1,9 @@
 -- flowstate.flow_create_checkpoint
 -- Store a full snapshot of a flow, labelled with a phase (NULL: the current one; otherwise
 -- the current or a completed phase) and p_label. The state does not change, so neither does
--- flow_version; the checkpoint is audited and listed in the document's `checkpoints`.
--- Returns the checkpoint id. Raises FS001 (context, phase), FS004 (not found).
+-- flow_version; the checkpoint is audited and listed in the document's `checkpoints` (the
+-- newest checkpoints_in_document are). Returns the checkpoint id. Raises FS001 (context, phase,
+-- p_phase over max_name_bytes, p_label over max_label_bytes), FS004 (not found).
 create or replace function flowstate.flow_create_checkpoint(
   p_flow_id uuid, p_phase text, p_label text, p_context jsonb
 )
@@ -12,6 +13,8 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_checked boolean := flowstate._check_size('p_phase', octet_length(p_phase), 'max_name_bytes', p_flow_id)
+                   and flowstate._check_size('p_label', octet_length(p_label), 'max_label_bytes', p_flow_id);
   v_flow flowstate.flows;
   v_checkpoint flowstate.checkpoints;
   v_published text;  -- set_config() results, unused
@@ -29,13 +32,13 @@ begin
   values (p_flow_id, v_flow.generation, coalesce(p_phase, v_flow.current_phase), p_label, v_flow.flow_version,
           flowstate._audit_content(v_flow), nullif(current_setting('flowstate.user_id', true), '')::uuid)
   returning * into v_checkpoint;
-  -- The flow row keeps the document's checkpoints list (the audit trigger lets this pass
-  -- without a new version: the state did not change).
+  -- The flow row keeps the document's checkpoints list, the newest checkpoints_in_document of
+  -- them (flow_checkpoints pages through all). The audit trigger lets this pass without a new
+  -- version: the state did not change.
   v_published := set_config('flowstate.operation', 'checkpoint', true);
   update flowstate.flows f
-     set checkpoints = f.checkpoints || jsonb_build_array(jsonb_build_object(
-           'id', v_checkpoint.checkpoint_id, 'phase', v_checkpoint.phase, 'label', v_checkpoint.label,
-           'flow_version', v_checkpoint.flow_version, 'created_at', flowstate._iso(v_checkpoint.created_at)))
+     set checkpoints = jsonb_path_query_array(f.checkpoints || jsonb_build_array(flowstate._checkpoint_entry(v_checkpoint)),
+                                              'lax $[last - $checkpoints_in_document + 1 to last]', flowstate._settings())
    where f.flow_id = p_flow_id;
   v_published := set_config('flowstate.operation', '', true);
   return v_checkpoint.checkpoint_id;
@@ -43,4 +46,4 @@ end;
 $$;
 
 comment on function flowstate.flow_create_checkpoint(uuid, text, text, jsonb) is
-'Store a full snapshot of a flow as a checkpoint (p_phase NULL = the current phase; else the current or a completed phase; p_label free text). flow_version does not change; the checkpoint is audited and appears in the document''s checkpoints list. Returns the checkpoint id. Errors: FS001 invalid context or phase, FS004 not found.';
+'Store a full snapshot of a flow as a checkpoint (p_phase NULL = the current phase; else the current or a completed phase; p_label free text). flow_version does not change; the checkpoint is audited and appears in the document''s checkpoints list, which holds the newest checkpoints_in_document (flowstate.settings; flow_checkpoints lists them all). Returns the checkpoint id. Errors: FS001 invalid context or phase (or p_phase over max_name_bytes, p_label over max_label_bytes), FS004 not found.';

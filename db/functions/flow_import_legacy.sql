@@ -22,8 +22,8 @@
 -- p_pending: {"legacy_id": n, "context_json": text, "state_json": text, "created_at": text}.
 -- Returns {flow_id, external_id, status: migrated | already_migrated | staged, rows,
 -- content_hash, flow_version, mapped: [notes]}.
--- Raises FS001 (bad arguments or context, a row that is not JSON, a document the schema
--- refuses; DETAIL lists every problem), FS005 (conflict; DETAIL says with what).
+-- Raises FS001 (bad arguments or context, an argument over its limit in flowstate.settings, a
+-- row that is not JSON, a document the schema refuses; DETAIL lists every problem), FS005 (conflict; DETAIL says with what).
 create or replace function flowstate.flow_import_legacy(
   p_external_id text,
   p_legacy_ids bigint[], p_method_names text[], p_timestamps text[], p_states text[],
@@ -55,6 +55,15 @@ declare
   v_paused_at timestamptz;
   v_document jsonb;
   v_flow flowstate.flows;
+  -- Sizes first, before any work (method names become phases; each row is a document).
+  v_checked boolean := flowstate._check_size('p_external_id', octet_length(p_external_id), 'max_label_bytes')
+    and flowstate._check_size('An element of p_method_names', (select max(octet_length(m)) from unnest(p_method_names) m), 'max_name_bytes')
+    and flowstate._check_size('An element of p_timestamps', (select max(octet_length(t)) from unnest(p_timestamps) t), 'max_label_bytes')
+    and flowstate._check_size('An element of p_states', (select max(octet_length(s)) from unnest(p_states) s), 'max_document_bytes')
+    and flowstate._check_size('p_source', flowstate._jsonb_bytes(p_source), 'max_feedback_bytes')
+    and flowstate._check_size('p_pending.context_json', octet_length(p_pending ->> 'context_json'), 'max_feedback_bytes')
+    and flowstate._check_size('p_pending.state_json', octet_length(p_pending ->> 'state_json'), 'max_document_bytes')
+    and flowstate._check_size('p_pending.created_at', octet_length(p_pending ->> 'created_at'), 'max_label_bytes');
 begin
   perform flowstate._context(p_context);
   if current_setting('flowstate.all_tenants') = 'on' then
@@ -251,4 +260,4 @@ end;
 $$;
 
 comment on function flowstate.flow_import_legacy(text, bigint[], text[], text[], text[], jsonb, jsonb, jsonb, boolean) is
-'Import one legacy CrewAI SQLite flow in one transaction: rows (in id order) kept exactly in flowstate.legacy_rows, the flow created from the latest row (operation import), pending feedback, and a migration_ledger entry. Same content again: status already_migrated, nothing written. Big flows: parts with p_more => true, in one transaction. Returns {flow_id, external_id, status, rows, content_hash, flow_version, mapped}. Errors: FS001 invalid arguments, rows that are not JSON or a refused document; FS005 conflict (imported with other content, or the flow exists).';
+'Import one legacy CrewAI SQLite flow in one transaction: rows (in id order) kept exactly in flowstate.legacy_rows, the flow created from the latest row (operation import), pending feedback, and a migration_ledger entry. Same content again: status already_migrated, nothing written. Big flows: parts with p_more => true, in one transaction. Returns {flow_id, external_id, status, rows, content_hash, flow_version, mapped}. Errors: FS001 invalid arguments (or over their limits in flowstate.settings: max_label_bytes, max_name_bytes for method names, max_document_bytes for each row, max_feedback_bytes for p_source and the pending context), rows that are not JSON or a refused document; FS005 conflict (imported with other content, or the flow exists).';

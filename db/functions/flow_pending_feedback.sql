@@ -3,7 +3,8 @@
 
 -- flowstate.flow_save_pending_feedback
 -- Put the flow's state (as flow_put_state does, audited with p_label) and record the pause.
--- Returns the stored document without state_data. Raises FS001, FS003, FS005 as flow_put_state.
+-- Returns the stored document without state_data. Raises FS001, FS003, FS005 as flow_put_state
+-- (FS001 also for p_feedback over max_feedback_bytes).
 create or replace function flowstate.flow_save_pending_feedback(
   p_flow_id uuid, p_state jsonb, p_feedback jsonb, p_label text, p_context jsonb, p_external_id text default null
 )
@@ -13,6 +14,9 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_checked boolean := flowstate._check_size('p_feedback', flowstate._jsonb_bytes(p_feedback), 'max_feedback_bytes', p_flow_id)
+                   and flowstate._check_size('p_label', octet_length(p_label), 'max_label_bytes', p_flow_id)
+                   and flowstate._check_size('p_external_id', octet_length(p_external_id), 'max_label_bytes', p_flow_id);
   v_document jsonb;
 begin
   if jsonb_typeof(p_feedback) is distinct from 'object' then
@@ -29,7 +33,7 @@ end;
 $$;
 
 comment on function flowstate.flow_save_pending_feedback(uuid, jsonb, jsonb, text, jsonb, text) is
-'Save a flow''s state (like flow_put_state, audited with p_label) and record it as paused for human feedback with p_feedback, in one transaction. Returns the stored document without state_data. Errors: FS001, FS003, FS005 as flow_put_state.';
+'Save a flow''s state (like flow_put_state, audited with p_label) and record it as paused for human feedback with p_feedback, in one transaction. Returns the stored document without state_data. Errors: FS001, FS003, FS005 as flow_put_state (FS001 also for p_feedback over max_feedback_bytes).';
 
 -- flowstate.flow_load_pending_feedback
 -- {"state": the current document, "feedback": the pause's context, "paused_at": ...}, or

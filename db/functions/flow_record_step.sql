@@ -8,8 +8,8 @@
 -- for human feedback, as flow_save_pending_feedback does, in the same transaction; the stored
 -- status is then `paused`, otherwise `running`. p_label (the method name) and p_external_id are
 -- recorded as by flow_put_state.
--- Returns the stored document without state_data. Raises FS001 (invalid), FS002 (stale or, with
--- 0, existing), FS003 (the stored phase is terminal), FS004 (n >= 1 and missing), FS005 (the id
+-- Returns the stored document without state_data. Raises FS001 (invalid, or a side input over
+-- its limit in flowstate.settings), FS002 (stale or, with 0, existing), FS003 (the stored phase is terminal), FS004 (n >= 1 and missing), FS005 (the id
 -- is another tenant's).
 create or replace function flowstate._step_document(
   p_flow_id uuid, p_old flowstate.flows, p_phase text, p_state_data jsonb, p_flow_type text, p_status text
@@ -52,6 +52,11 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_checked boolean := flowstate._check_size('p_phase', octet_length(p_phase), 'max_name_bytes', p_flow_id)
+                   and flowstate._check_size('p_flow_type', octet_length(p_flow_type), 'max_name_bytes', p_flow_id)
+                   and flowstate._check_size('p_label', octet_length(p_label), 'max_label_bytes', p_flow_id)
+                   and flowstate._check_size('p_external_id', octet_length(p_external_id), 'max_label_bytes', p_flow_id)
+                   and flowstate._check_size('p_feedback', flowstate._jsonb_bytes(p_feedback), 'max_feedback_bytes', p_flow_id);
   v_published boolean;
   v_old flowstate.flows;
   v_status text := case when p_feedback is null then 'running' else 'paused' end;
@@ -105,4 +110,4 @@ end;
 $$;
 
 comment on function flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint, text, text, jsonb) is
-'Record one step of a flow whose caller does not know the stored phases (CrewAI''s save_state): under the row lock p_phase becomes current and the phase it leaves joins phases_completed; state_data is replaced. Creates a missing flow (type p_flow_type, else the stored type, else crewai). p_expected_version NULL: last writer wins; 0: the flow must not exist; n: compare-and-set. With p_feedback, also records a pause for human feedback (status paused) in the same transaction. p_label and p_external_id as flow_put_state. Returns the stored document without state_data. Errors: FS001 invalid, FS002 stale (or exists, with 0), FS003 terminal phase, FS004 missing (with n), FS005 another tenant''s id.';
+'Record one step of a flow whose caller does not know the stored phases (CrewAI''s save_state): under the row lock p_phase becomes current and the phase it leaves joins phases_completed; state_data is replaced. Creates a missing flow (type p_flow_type, else the stored type, else crewai). p_expected_version NULL: last writer wins; 0: the flow must not exist; n: compare-and-set. With p_feedback, also records a pause for human feedback (status paused) in the same transaction. p_label and p_external_id as flow_put_state. Returns the stored document without state_data. Errors: FS001 invalid (or p_phase, p_flow_type, p_label, p_external_id, p_feedback over its limit in flowstate.settings), FS002 stale (or exists, with 0), FS003 terminal phase, FS004 missing (with n), FS005 another tenant''s id.';

@@ -1,7 +1,7 @@
 -- flowstate.flow_recover_from_checkpoint
 -- Restore a checkpoint's phase, completed phases and state_data as the flow's next version,
 -- status recovered. History is never rewritten. Returns the whole restored document.
--- Raises FS001 (context), FS002 (stale), FS004 (not found), FS006 (no such checkpoint for
+-- Raises FS001 (context, p_expected_version below 1), FS002 (stale), FS004 (not found), FS006 (no such checkpoint for
 -- this flow, or its snapshot no longer validates).
 create or replace function flowstate.flow_recover_from_checkpoint(
   p_flow_id uuid, p_checkpoint_id uuid, p_expected_version bigint, p_context jsonb
@@ -38,4 +38,4 @@ end;
 $$;
 
 comment on function flowstate.flow_recover_from_checkpoint(uuid, uuid, bigint, jsonb) is
-'Restore a checkpoint as the flow''s next version (status recovered; history is never rewritten); NULL p_expected_version skips the version check. Returns the whole restored document and alerts on flowstate_alerts. Errors: FS001 invalid context, FS002 stale, FS004 not found, FS006 no such checkpoint of this flow (an earlier flow''s with the same id included) or its snapshot no longer validates.';
+'Restore a checkpoint as the flow''s next version (status recovered; history is never rewritten); NULL p_expected_version skips the version check. Returns the whole restored document and alerts on flowstate_alerts. Errors: FS001 invalid context or p_expected_version below 1, FS002 stale, FS004 not found, FS006 no such checkpoint of this flow (an earlier flow''s with the same id included) or its snapshot no longer validates.';

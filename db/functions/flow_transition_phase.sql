@@ -3,7 +3,7 @@
 -- phases_completed (except when moving to `failed`, which records the phase that failed).
 -- NULL p_expected_version skips the version check; the move is still computed from the
 -- stored state under a row lock. Returns the stored document without state_data.
--- Raises FS001 (context), FS002 (stale), FS003 (not allowed), FS004 (not found).
+-- Raises FS001 (context, p_new_phase over max_name_bytes, p_expected_version below 1), FS002 (stale), FS003 (not allowed), FS004 (not found).
 create or replace function flowstate.flow_transition_phase(
   p_flow_id uuid, p_new_phase text, p_expected_version bigint, p_context jsonb
 )
@@ -13,6 +13,7 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_checked boolean := flowstate._check_size('p_new_phase', octet_length(p_new_phase), 'max_name_bytes', p_flow_id);
   v_published text;  -- set_config() results, unused
   v_flow flowstate.flows;
   v_error text;
@@ -46,4 +47,4 @@ end;
 $$;
 
 comment on function flowstate.flow_transition_phase(uuid, text, bigint, jsonb) is
-'Move a flow to p_new_phase if its flow type''s graph allows it; the current phase is marked completed (moving to failed records failed_phase instead). NULL p_expected_version skips the version check (still atomic under a row lock). Returns the stored document without state_data. Errors: FS001 invalid context, FS002 stale, FS003 not allowed (DETAIL.allowed lists the legal next phases), FS004 not found.';
+'Move a flow to p_new_phase if its flow type''s graph allows it; the current phase is marked completed (moving to failed records failed_phase instead). NULL p_expected_version skips the version check (still atomic under a row lock). Returns the stored document without state_data. Errors: FS001 invalid context (or p_new_phase over max_name_bytes, p_expected_version below 1), FS002 stale, FS003 not allowed (DETAIL.allowed lists the legal next phases), FS004 not found.';

@@ -17,6 +17,7 @@ from .manager import FlowStateManager, FlowStateValidator
 from .models import (
     Alert,
     Checkpoint,
+    CheckpointPage,
     CorruptionReport,
     DiffEntry,
     FlowState,
@@ -31,6 +32,7 @@ __all__ = [
     "Alert",
     "AlertStream",
     "Checkpoint",
+    "CheckpointPage",
     "ConcurrentModificationError",
     "CorruptionReport",
     "DiffEntry",

@@ -39,7 +39,18 @@ class Checkpoint(BaseModel):
     id: UUID
     phase: str | None = None
     label: str | None = None
+    flow_version: int | None = None
     created_at: datetime | None = None
+
+
+class CheckpointPage(BaseModel):
+    """One page of ``flow_checkpoints``: checkpoints newest first, and ``next``, the ``after``
+    of the following page (None after the last)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    checkpoints: list[Checkpoint] = Field(default_factory=list)
+    next: UUID | None = None
 
 
 class FlowState(BaseModel):

@@ -240,6 +240,45 @@ def test_the_generations_migration_tells_the_lives_of_a_reused_id_apart(fresh_da
             {"flow_id": new_flow, "current_phase": "data_import", "phases_completed": [], "state_data": {}}), b))
         generation = conn.execute("select generation from flowstate.flows where flow_id = %s", (new_flow,)).fetchone()
         assert generation[0] >= 1
+def test_the_text_limits_migration_trims_long_checkpoint_lists(fresh_database, db_copy):
+    """0011 adds the limits as settings and bounds the checkpoints list a document carries: a
+    store from before it, whose flow lists 14 checkpoints, keeps the newest 10 in the document,
+    every checkpoint in flowstate.checkpoints (flow_checkpoints lists all 14), and its audit
+    trail untouched (the state did not change)."""
+    dsn = fresh_database(migrated=False)
+    (db_copy / "migrations" / "0011_text_limits.sql").unlink()
+    db.upgrade(dsn, db_dir=db_copy)
+    ctx = ('{"client_account_id": "11111111-1111-1111-1111-111111111111", '
+           '"engagement_id": "22222222-2222-2222-2222-222222222222", '
+           '"user_id": "33333333-3333-3333-3333-333333333333"}')
+    flow_id = "aaaaaaaa-0000-0000-0000-000000000011"
+    doc = f'{{"flow_id": "{flow_id}", "current_phase": "data_import", "phases_completed": [], "state_data": {{"n": 1}}}}'
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("select flowstate.flow_save_state(%s, %s, null, %s)", (flow_id, doc, ctx))
+        # As the functions before 0011 left it: every checkpoint in the document's list.
+        with conn.transaction():
+            conn.execute("set local session_replication_role = replica")
+            conn.execute("""
+                insert into flowstate.checkpoints (flow_id, generation, phase, label, flow_version, snapshot, created_at)
+                select f.flow_id, f.generation, 'data_import', 'cp ' || n, 1, '{}', now() + make_interval(secs => n)
+                  from flowstate.flows f, generate_series(1, 14) n where f.flow_id = %s""", (flow_id,))
+            conn.execute("""
+                update flowstate.flows f set checkpoints = (
+                  select jsonb_agg(jsonb_build_object('id', c.checkpoint_id, 'phase', c.phase, 'label', c.label,
+                                                      'flow_version', c.flow_version,
+                                                      'created_at', flowstate._iso(c.created_at)) order by c.created_at)
+                    from flowstate.checkpoints c where c.flow_id = f.flow_id)""")
+        audit = conn.execute("select jsonb_agg(to_jsonb(a) order by audit_id) from flowstate.audit_log a").fetchone()
+
+    assert db.upgrade(dsn)["migrations_applied"] == ["0011_text_limits"]
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        loaded = conn.execute("select flowstate.flow_load_state(%s, %s)", (flow_id, ctx)).fetchone()[0]
+        assert [c["label"] for c in loaded["checkpoints"]] == [f"cp {n}" for n in range(5, 15)]
+        page = conn.execute("select flowstate.flow_checkpoints(%s, %s, p_limit => 20)", (flow_id, ctx)).fetchone()[0]
+        assert [c["label"] for c in page["checkpoints"]] == [f"cp {n}" for n in range(14, 0, -1)]
+        assert conn.execute("select jsonb_agg(to_jsonb(a) order by audit_id) from flowstate.audit_log a").fetchone() == audit
+        assert conn.execute("select value from flowstate.settings where name = 'max_label_bytes'").fetchone() == (1024,)
 
 
 def test_failing_migration_is_named_and_not_recorded(fresh_database, db_copy):

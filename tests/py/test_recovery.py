@@ -15,6 +15,8 @@ import pytest
 from flowdocs import app_pool, new_context, new_doc, store  # noqa: F401 (fixtures)
 from pgflowstate import (
     Alert,
+    Checkpoint,
+    CheckpointPage,
     ConcurrentModificationError,
     CorruptionReport,
     FlowState,
@@ -246,6 +248,25 @@ async def test_handle_corrupted_alerts_readably_whatever_the_corruption(
         alert = await alerts.get(ALERT_TIMEOUT)  # nothing else notifies in this test
     assert report.document.current_phase == "data_import"
     assert (alert.event, alert.flow_id) == ("corrupted_state_reset", flow_id)
+
+
+async def test_list_checkpoints_pages_through_all_of_them_as_typed_pages(store):
+    flow_id = uuid.uuid4()
+    await store.save_state(flow_id, new_doc(flow_id))
+    ids = [await store.create_checkpoint(flow_id, label=f"cp {n}") for n in range(12)]
+    seen, after = [], None
+    while True:
+        page = await store.list_checkpoints(flow_id, after=after, limit=5)
+        assert isinstance(page, CheckpointPage) and all(isinstance(c, Checkpoint) for c in page.checkpoints)
+        seen += page.checkpoints
+        if page.next is None:
+            break
+        assert page.next == page.checkpoints[-1].id
+        after = page.next
+    assert [c.id for c in seen] == ids[::-1]
+    assert (seen[0].label, seen[0].phase, seen[0].flow_version) == ("cp 11", "data_import", 1)
+    assert [c.id for c in (await store.load_state(flow_id)).checkpoints] == ids[2:]
+    assert await store.list_checkpoints(uuid.uuid4()) is None
 
 
 # -- the listener itself ---------------------------------------------------------------------

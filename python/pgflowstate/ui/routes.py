@@ -44,6 +44,16 @@ def int_param(request: Request, name: str) -> int | None:
         raise HTTPException(400, f"{name} must be a whole number.")
 
 
+CHECKPOINTS_PAGE = 20
+
+
+def checkpoint_after(request: Request) -> UUID | None:
+    try:
+        return UUID(request.query_params["checkpoints_after"])
+    except (KeyError, ValueError):
+        return None
+
+
 async def current(request: Request, flow_id: UUID) -> FlowState:
     doc = await inspector(request).store.load_state(flow_id)
     if doc is None:
@@ -75,6 +85,7 @@ async def flow(request: Request) -> Response:
     imported = any(row.operation == "import" for row in history)
     legacy = await store.legacy_history(flow_id) if imported else []
     feedback = await store.load_pending_feedback(flow_id) if doc.status == "paused" else None
+    checkpoints = await store.list_checkpoints(flow_id, after=checkpoint_after(request), limit=CHECKPOINTS_PAGE)
     quarantined = views.quarantines(history)
     for record in quarantined:  # the archived version, validated again: why it was quarantined
         archived = await store.state_at(flow_id, record.version) if record.version else None
@@ -82,7 +93,8 @@ async def flow(request: Request) -> Response:
             record.problems = await store.validate_state(archived.document())
     return page(request, "flow.html", doc=doc, events=views.timeline(history, legacy),
                 strip=views.phase_strip(history), versions=views.versions(history), legacy=legacy,
-                feedback=feedback, quarantined=quarantined, done=request.query_params.get("done"))
+                feedback=feedback, quarantined=quarantined, checkpoints=checkpoints,
+                done=request.query_params.get("done"))
 
 
 async def version(request: Request) -> Response:
