@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import re
 import shutil
 import signal
 import socket
@@ -310,6 +311,19 @@ async def test_checkpoints_are_listed_with_their_labels(browser, read_only, stor
     listed = texts(browser, "li.checkpoint")
     assert len(listed) == len(doc.checkpoints)
     assert any("mapping done" in c and str(story.checkpoint_id)[:8] in c for c in listed)
+
+
+async def test_older_checkpoints_are_a_page_away(browser, read_only, store):
+    flow_id = uuid.uuid4()
+    await store.save_state(flow_id, new_doc(flow_id))
+    for i in range(23):
+        await store.create_checkpoint(flow_id, label=f"cp {i}")
+    visit(browser, read_only, f"/flows/{flow_id}")
+    assert len(texts(browser, "li.checkpoint")) == 20 and "cp 22" in texts(browser, "li.checkpoint")[0]
+    browser.find_element(By.LINK_TEXT, "Older checkpoints").click()
+    WebDriverWait(browser, 15).until(lambda b: "checkpoints_after=" in b.current_url)
+    assert [re.search(r"cp \d+", t)[0] for t in texts(browser, "li.checkpoint")] == ["cp 2", "cp 1", "cp 0"]
+    assert browser.find_elements(By.LINK_TEXT, "Older checkpoints") == []
 
 
 async def test_picking_two_versions_shows_the_diff_between_them(browser, read_only, story, store):
