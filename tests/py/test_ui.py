@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import json
 import re
 import shutil
 import signal
@@ -37,6 +38,7 @@ from pgflowstate import ConcurrentModificationError, FlowStateStore, RequestCont
 
 SCREENS = Path(__file__).resolve().parents[1] / "output" / "screens"
 PHONE = (390, 844)
+CREWAI_ID = "pump-research-1"  # a CrewAI flow id that is not a UUID
 DESKTOP = (1280, 900)
 
 
@@ -87,15 +89,16 @@ async def story(app_pool, admin_dsn, app_dsn, tmp_path_factory) -> Story:
     await store.handle_corrupted(flow_id)
     await store.recover_from_checkpoint(flow_id, checkpoint_id)
 
-    imported_id = uuid.uuid4()
     writer = LegacyWriter(tmp_path_factory.mktemp("crewai") / "flow_states.db")
-    writer.save_state(str(imported_id), "start", {"id": str(imported_id), "topic": "pumps"}, at="2024-05-01T09:00:00+00:00")
-    writer.save_state(str(imported_id), "research", {"id": str(imported_id), "topic": "pumps", "notes": ["a"]},
+    writer.save_state(CREWAI_ID, "start", {"id": CREWAI_ID, "topic": "pumps"}, at="2024-05-01T09:00:00+00:00")
+    writer.save_state(CREWAI_ID, "research", {"id": CREWAI_ID, "topic": "pumps", "notes": ["a"]},
                       at="2024-05-01T09:05:00+00:00")
-    writer.save_pending_feedback(str(imported_id), {"method_name": "review", "message": "Approve the notes?"},
-                                 {"id": str(imported_id), "topic": "pumps", "notes": ["a", "b"]})
+    writer.save_pending_feedback(CREWAI_ID, {"method_name": "review", "message": "Approve the notes?"},
+                                 {"id": CREWAI_ID, "topic": "pumps", "notes": ["a", "b"]})
     writer.close()
     assert (await StateMigrator(app_dsn, context).migrate(writer.path)).ok
+    imported_id = await app_pool.fetchval("select flowstate.flow_id_for($1, $2)", CREWAI_ID,
+                                          json.dumps(context.jsonb()))
 
     bare_id, spare_id = uuid.uuid4(), uuid.uuid4()
     await store.save_state(bare_id, new_doc(bare_id))
