@@ -246,7 +246,9 @@ def test_the_token_in_the_url_becomes_a_cookie_and_leaves_the_url(read_only, sto
     assert headers["location"] == f"/flows/{story.flow_id}?x=1"
     cookie = headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
-    assert request(read_only, "GET", f"/flows/{story.flow_id}", {"Cookie": login_cookie(read_only)})[0] == 200
+    status, headers, _ = request(read_only, "GET", f"/flows/{story.flow_id}", {"Cookie": login_cookie(read_only)})
+    assert status == 200
+    assert "frame-ancestors 'none'" in headers["content-security-policy"] and headers["referrer-policy"] == "no-referrer"
 
 
 def test_the_inspector_listens_on_the_loopback_address_only(read_only):

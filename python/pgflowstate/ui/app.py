@@ -65,6 +65,7 @@ class TokenGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        send = with_headers(send)
         request = Request(scope)
         if same(request.query_params.get(TOKEN_PARAM), self.token):
             # Keep the token out of the address bar and the history: cookie, then redirect.
@@ -77,6 +78,24 @@ class TokenGate:
         else:
             response = HTMLResponse(FORBIDDEN, status_code=403)
         await response(scope, receive, send)
+
+
+# Pages come from this server only, are never framed (no clicking an action through another
+# site's page) and never tell other sites their address.
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+def with_headers(send: Send) -> Send:
+    async def sending(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+        await send(message)
+
+    return sending
 
 
 FORBIDDEN = """<!doctype html><html lang="en"><meta charset="utf-8"><title>403 · pgflowstate ui</title>
