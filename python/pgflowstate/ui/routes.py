@@ -77,24 +77,34 @@ async def go(request: Request) -> Response:
         raise HTTPException(404, f"{query!r} is not a flow id (a UUID).")
 
 
+TIMELINE_PAGE = 500
+SAME_INSTANT = 50  # audit rows of one transaction share a timestamp: fetch past them, then skip
+
+
 async def flow(request: Request) -> Response:
     flow_id = flow_id_of(request)
     store = inspector(request).store
     doc = await current(request, flow_id)
-    history = await store.history(flow_id)
-    imported = any(row.operation == "import" for row in history)
+    cursor = views.Cursor.parse(request.query_params.get("events_after"))
+    size = min(int_param(request, "events") or TIMELINE_PAGE, 10 * TIMELINE_PAGE)
+    fetched = await store.history(flow_id, since=cursor and cursor.at, limit=size + SAME_INSTANT)
+    history = [row for row in fetched if cursor is None or row.audit_id > cursor.audit_id]
+    more = len(history) > size or len(fetched) == size + SAME_INSTANT
+    history = history[:size]
+    imported = cursor is None and any(row.operation == "import" for row in history)
     legacy = await store.legacy_history(flow_id) if imported else []
     feedback = await store.load_pending_feedback(flow_id) if doc.status == "paused" else None
     checkpoints = await store.list_checkpoints(flow_id, after=checkpoint_after(request), limit=CHECKPOINTS_PAGE)
-    quarantined = views.quarantines(history)
+    quarantined = views.quarantines(await store.history(flow_id, operation="archive"))
     for record in quarantined:  # the archived version, validated again: why it was quarantined
         archived = await store.state_at(flow_id, record.version) if record.version else None
         if archived is not None:
             record.problems = await store.validate_state(archived.document())
+    later = views.Cursor.of(history[-1]) if more and history else None
     return page(request, "flow.html", doc=doc, events=views.timeline(history, legacy),
                 strip=views.phase_strip(history), versions=views.versions(history), legacy=legacy,
-                feedback=feedback, quarantined=quarantined, checkpoints=checkpoints,
-                done=request.query_params.get("done"))
+                feedback=feedback, quarantined=quarantined, checkpoints=checkpoints, continued=cursor is not None,
+                later=later, size=size if size != TIMELINE_PAGE else None, done=request.query_params.get("done"))
 
 
 async def version(request: Request) -> Response:

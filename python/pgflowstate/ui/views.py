@@ -168,6 +168,29 @@ def timeline(history: list[HistoryEntry], legacy: list[LegacyEntry]) -> list[Eve
 
 
 @dataclass
+class Cursor:
+    """Where a page of the timeline ends: the last audit row shown (its id and time)."""
+
+    audit_id: int
+    at: datetime
+
+    @classmethod
+    def of(cls, row: HistoryEntry) -> Cursor:
+        return cls(row.audit_id, row.logged_at)
+
+    @classmethod
+    def parse(cls, text: str | None) -> Cursor | None:
+        try:
+            audit_id, at = (text or "").split("@", 1)
+            return cls(int(audit_id), datetime.fromisoformat(at))
+        except ValueError:
+            return None
+
+    def __str__(self) -> str:
+        return f"{self.audit_id}@{self.at.isoformat()}"
+
+
+@dataclass
 class Segment:
     phase: str
     start: int  # index of the first event in the phase
