@@ -5,7 +5,7 @@
 A flow is saved --versions times through the wrapper (one key changed per save, a checkpoint
 every 100), then `pgflowstate ui` is started (a subprocess, as a user starts it) and its pages are
 fetched over HTTP, each --repeat times: the flow page (the whole timeline, the phase strip,
-checkpoints, quarantine), the state at a middle version, a diff. When the database has
+checkpoints, quarantine; first page and all events at once), the state at a middle version, a diff. When the database has
 flowstate.flow_search, --flows flows are grown in SQL as bench_scale.py grows them and the
 flows list is timed too: its first page, the next page, and a filtered page. Prints ms (p50, p95).
 """
@@ -119,7 +119,8 @@ def run(dsn: str, versions: int, flows: int, repeat: int) -> dict:
     ui = UI(dsn)
     try:
         pages = {
-            f"flow page ({versions} versions)": f"/flows/{flow_id}",
+            f"flow page ({versions} versions, first 500 events)": f"/flows/{flow_id}",
+            f"flow page, all {versions + versions // 100} events at once": f"/flows/{flow_id}?events={versions + versions // 100}",
             "state at a middle version": f"/flows/{flow_id}/versions/{versions // 2}",
             "diff of two distant versions": f"/flows/{flow_id}/diff?from=2&to={versions}",
         }
@@ -140,9 +141,9 @@ def run(dsn: str, versions: int, flows: int, repeat: int) -> dict:
 def print_report(results: dict) -> None:
     if "flows" in results:
         print(f"{results['flows']} flows grown in {results['grow_s']} s")
-    print(f"{'page':<40}{'p50 ms':>10}{'p95 ms':>10}{'KB':>8}")
+    print(f"{'page':<48}{'p50 ms':>10}{'p95 ms':>10}{'KB':>8}")
     for name, r in results["pages"].items():
-        print(f"{name:<40}{r['p50_ms']:>10.1f}{r['p95_ms']:>10.1f}{r['kb']:>8.1f}")
+        print(f"{name:<48}{r['p50_ms']:>10.1f}{r['p95_ms']:>10.1f}{r['kb']:>8.1f}")
 
 
 def main() -> None:
