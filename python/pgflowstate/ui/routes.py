@@ -101,8 +101,8 @@ async def flow(request: Request) -> Response:
         if archived is not None:
             record.problems = await store.validate_state(archived.document())
     later = views.Cursor.of(history[-1]) if more and history else None
-    return page(request, "flow.html", doc=doc, events=views.timeline(history, legacy),
-                strip=views.phase_strip(history), versions=views.versions(history), legacy=legacy,
+    events = views.timeline(history, legacy)
+    return page(request, "flow.html", doc=doc, events=events, strip=views.phase_strip(events), versions=views.versions(history), legacy=legacy,
                 feedback=feedback, quarantined=quarantined, checkpoints=checkpoints, continued=cursor is not None,
                 later=later, size=size if size != TIMELINE_PAGE else None, done=request.query_params.get("done"))
 

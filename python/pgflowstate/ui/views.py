@@ -154,7 +154,7 @@ def changed_paths(changes: list[Any] | None) -> list[str]:
 def timeline(history: list[HistoryEntry], legacy: list[LegacyEntry]) -> list[Event]:
     events = [
         Event(at=row.legacy_timestamp, operation=row.method_name or "(no method)", kind="legacy",
-              legacy_id=row.legacy_id, label=f"CrewAI row {row.legacy_id}")
+              new_phase=row.method_name, legacy_id=row.legacy_id, label=f"CrewAI row {row.legacy_id}")
         for row in legacy
     ]
     for row in history:
@@ -217,21 +217,21 @@ class PhaseStrip:
         return round(100 * (segment.end - segment.start) / self.events, 3)
 
 
-def phase_strip(history: list[HistoryEntry]) -> PhaseStrip:
+def phase_strip(events: list[Event]) -> PhaseStrip:
     lanes: list[str] = []
     segments: list[Segment] = []
-    for i, row in enumerate(history):
-        phase = row.new_phase or row.old_phase or "?"
+    for i, event in enumerate(events):
+        phase = event.new_phase or event.old_phase or "?"
         if phase not in lanes:
             lanes.append(phase)
         last = segments[-1] if segments else None
         if last is not None and last.phase == phase:
             last.end = i + 1
-            last.last_version = row.new_version
-            last.until = row.logged_at
+            last.last_version = event.new_version
+            last.until = event.at
         else:
-            segments.append(Segment(phase, i, i + 1, row.new_version, row.new_version, row.logged_at, row.logged_at))
-    return PhaseStrip(lanes, segments, max(len(history), 1))
+            segments.append(Segment(phase, i, i + 1, event.new_version, event.new_version, event.at, event.at))
+    return PhaseStrip(lanes, segments, max(len(events), 1))
 
 
 @dataclass
