@@ -112,7 +112,7 @@ declare
 begin
   -- (0 when retention dropped the creation: what remains is all this flow's.)
   select coalesce(max(a.audit_id), 0) into v_born from flowstate.audit_log a
-   where a.flow_id = p_flow_id and a.new_version = 1 and a.operation = 'create';  -- an index probe
+   where a.flow_id = p_flow_id and a.new_version = 1 and a.operation in ('create', 'admin_insert');  -- an index probe
   select a.logged_at into logged_at
     from flowstate.audit_log a
    where a.flow_id = p_flow_id and a.new_version = p_version and a.operation not in ('checkpoint', 'archive')
