@@ -20,6 +20,8 @@ create table flowstate.alerts (
 create index alerts_alert_id_idx on flowstate.alerts (alert_id);
 comment on table flowstate.alerts is
 'Alerts sent on channel flowstate_alerts, with their details; read through flowstate.flow_alert by the flow''s tenant (or an admin).';
+comment on column flowstate.alerts.event is 'flow_recovered or corrupted_state_reset (the notification carries this and alert_id only).';
+comment on column flowstate.alerts.details is 'flow_type, flow_version, current_phase, actor_user_id, actor_role, and the event''s own keys.';
 
 alter table flowstate.alerts enable row level security;
 alter table flowstate.alerts force row level security;
