@@ -127,16 +127,6 @@ declare
   v_changes jsonb;
   v_size bigint;
 begin
-  if tg_op = 'INSERT' and not v_direct and current_setting('flowstate.all_tenants', true) is distinct from 'on'
-     and (new.client_account_id, new.engagement_id)
-         is distinct from (nullif(current_setting('flowstate.client_account_id', true), '')::uuid,
-                           nullif(current_setting('flowstate.engagement_id', true), '')::uuid) then
-    -- A function creating a flow outside the published tenant: the context was refused
-    -- (flowstate.role_tenants), which reads as a foreign flow (row-level security would
-    -- refuse the row too, with a less useful error).
-    raise exception 'flow % not found', new.flow_id
-      using errcode = 'FS004', detail = jsonb_build_object('flow_id', new.flow_id)::text;
-  end if;
   if v_operation = 'checkpoint' then
     -- flow_create_checkpoint appending to the checkpoints list: not a new version, and only
     -- if nothing but that list changed.
@@ -156,6 +146,16 @@ begin
   if v_operation is not null then
     v_user := nullif(current_setting('flowstate.user_id', true), '')::uuid;
     v_label := nullif(current_setting('flowstate.label', true), '');
+  end if;
+  if tg_op = 'INSERT' and not v_direct and current_setting('flowstate.all_tenants', true) is distinct from 'on'
+     and (new.client_account_id, new.engagement_id)
+         is distinct from (nullif(current_setting('flowstate.client_account_id', true), '')::uuid,
+                           nullif(current_setting('flowstate.engagement_id', true), '')::uuid) then
+    -- A function creating a flow outside the published tenant: the context was refused
+    -- (flowstate.role_tenants), which reads as a foreign flow (row-level security would
+    -- refuse the row too, with a less useful error).
+    raise exception 'flow % not found', new.flow_id
+      using errcode = 'FS004', detail = jsonb_build_object('flow_id', new.flow_id)::text;
   end if;
   -- Versions and timestamps are the database's, whoever writes: a DBA's direct UPDATE is a
   -- change like any other, so a save based on the version before it is refused (FS002).
