@@ -23,7 +23,8 @@
 -- Returns {flow_id, external_id, status: migrated | already_migrated | staged, rows,
 -- content_hash, flow_version, mapped: [notes]}.
 -- Raises FS001 (bad arguments or context, an argument over its limit in flowstate.settings, a
--- row that is not JSON, a document the schema refuses; DETAIL lists every problem), FS005 (conflict; DETAIL says with what).
+-- row that is not JSON, a document the schema refuses; DETAIL lists every problem), FS004 (a
+-- tenant outside the caller's bindings), FS005 (conflict; DETAIL says with what).
 create or replace function flowstate.flow_import_legacy(
   p_external_id text,
   p_legacy_ids bigint[], p_method_names text[], p_timestamps text[], p_states text[],
@@ -66,6 +67,11 @@ declare
     and flowstate._check_size('p_pending.created_at', octet_length(p_pending ->> 'created_at'), 'max_label_bytes');
 begin
   perform flowstate._context(p_context);
+  if not flowstate._tenant_allowed(p_context) then
+    -- A tenant outside the caller's bindings: refused like a foreign flow, before any row is staged.
+    raise exception 'legacy flow % not found', p_external_id
+      using errcode = 'FS004', detail = jsonb_build_object('external_id', p_external_id)::text;
+  end if;
   if current_setting('flowstate.all_tenants') = 'on' then
     raise exception 'an import needs a tenant'
       using errcode = 'FS001', detail = jsonb_build_object('errors', jsonb_build_array(
@@ -260,4 +266,4 @@ end;
 $$;
 
 comment on function flowstate.flow_import_legacy(text, bigint[], text[], text[], text[], jsonb, jsonb, jsonb, boolean) is
-'Import one legacy CrewAI SQLite flow in one transaction: rows (in id order) kept exactly in flowstate.legacy_rows, the flow created from the latest row (operation import), pending feedback, and a migration_ledger entry. Same content again: status already_migrated, nothing written. Big flows: parts with p_more => true, in one transaction. Returns {flow_id, external_id, status, rows, content_hash, flow_version, mapped}. Errors: FS001 invalid arguments (or over their limits in flowstate.settings: max_label_bytes, max_name_bytes for method names, max_document_bytes for each row, max_feedback_bytes for p_source and the pending context), rows that are not JSON or a refused document; FS005 conflict (imported with other content, or the flow exists).';
+'Import one legacy CrewAI SQLite flow in one transaction: rows (in id order) kept exactly in flowstate.legacy_rows, the flow created from the latest row (operation import), pending feedback, and a migration_ledger entry. Same content again: status already_migrated, nothing written. Big flows: parts with p_more => true, in one transaction. Returns {flow_id, external_id, status, rows, content_hash, flow_version, mapped}. Errors: FS001 invalid arguments (or over their limits in flowstate.settings: max_label_bytes, max_name_bytes for method names, max_document_bytes for each row, max_feedback_bytes for p_source and the pending context), rows that are not JSON or a refused document; FS004 a tenant outside the caller''s bindings (flowstate.role_tenants); FS005 conflict (imported with other content, or the flow exists).';

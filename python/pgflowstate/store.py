@@ -19,7 +19,9 @@ from . import arguments
 from .arguments import INTEGER
 from .errors import StateError, StateValidationError, encoding_error, error_from, sqlstate_errors
 from .metrics import observed
-from .models import CheckpointPage, CorruptionReport, DiffEntry, FlowState, HistoryEntry, LegacyEntry, RequestContext
+from .models import (
+    Alert, CheckpointPage, CorruptionReport, DiffEntry, FlowState, HistoryEntry, LegacyEntry, RequestContext,
+)
 
 # A state is a document (mapping or FlowState) or JSON text, which is sent as is so that
 # PostgreSQL itself judges it (malformed text becomes StateValidationError).
@@ -52,6 +54,8 @@ _RECOVER = (
     " p_expected_version => $3, p_context => $4)"
 )
 _RECOVER_FAILED = "select flowstate.flow_recover_failed(p_flow_id => $1, p_context => $2)"
+# As text, so that a connection without create_pool's codecs (an alert listener's) decodes alike.
+_ALERT = "select flowstate.flow_alert(p_alert_id => $1, p_context => $2)::text"
 _HANDLE_CORRUPTED = "select flowstate.flow_handle_corrupted(p_flow_id => $1, p_context => $2)"
 _HISTORY = (
     "select * from flowstate.flow_history(p_flow_id => $1, p_context => $2, p_since => $3,"
@@ -320,6 +324,14 @@ class FlowStateStore:
         with sqlstate_errors():
             report = await self._pool.fetchval(_HANDLE_CORRUPTED, _flow_id(flow_id), self._context)
         return CorruptionReport.model_validate(_incoming(report))
+
+    @observed
+    async def alert(self, alert_id: UUID | str) -> Alert | None:
+        """flowstate.flow_alert: the details of an alert whose notification named only its
+        event and ``alert_id``; None for another tenant's alert or an unknown id."""
+        with sqlstate_errors():
+            details = await self._pool.fetchval(_ALERT, _flow_id(alert_id, "alert_id"), self._context)
+        return None if details is None else Alert.model_validate(decode_json(details))
 
     @observed
     async def history(

@@ -17,6 +17,7 @@ from pgflowstate import (
     InvalidTransitionError,
     StateError,
     StateValidationError,
+    create_pool,
 )
 from pgflowstate.errors import ERRORS
 
@@ -157,5 +158,35 @@ async def test_only_the_admin_role_may_act_across_tenants(app_pool, store, admin
     try:
         admin = FlowStateStore(pool, None)
         assert (await admin.load_state(flow_id)).state_data == {"n": 1}
+    finally:
+        await pool.close()
+
+
+async def test_a_binding_holds_for_open_sessions_from_the_moment_a_dba_commits_it(admin_dsn, other_app_dsn):
+    """Bindings compile into a function the context check inlines: a session whose plans
+    were made before the DBA's change must follow it at its next call, both ways."""
+    pool = await create_pool(other_app_dsn, min_size=1, max_size=1)  # one session throughout
+    mine, theirs = FlowStateStore(pool, new_context()), FlowStateStore(pool, new_context())
+    ours, other = uuid.uuid4(), uuid.uuid4()
+    await mine.save_state(ours, new_doc(ours))
+    await theirs.save_state(other, new_doc(other))  # both tenants, plans cached while unbound
+    role = await pool.fetchval("select session_user")
+    dba = await asyncpg.connect(admin_dsn)
+    try:
+        await dba.execute("insert into flowstate.role_tenants (role_name, client_account_id, engagement_id)"
+                          " values ($1, $2, $3)", role, mine.context.client_account_id, mine.context.engagement_id)
+        assert await theirs.load_state(other) is None
+        with pytest.raises(FlowNotFoundError):
+            await theirs.save_state(other, new_doc(other, n=1), version=1)
+        new_id = uuid.uuid4()
+        with pytest.raises(FlowNotFoundError):
+            await theirs.save_state(new_id, new_doc(new_id))
+        assert (await mine.save_state(ours, new_doc(ours, n=1), version=1)).flow_version == 2
+    finally:
+        await dba.execute("delete from flowstate.role_tenants where role_name = $1", role)
+        await dba.close()
+    try:
+        assert (await theirs.load_state(other)).flow_version == 1  # unchanged, and visible again
+        assert await theirs.load_state(new_id) is None  # the refused creation created nothing
     finally:
         await pool.close()

@@ -32,7 +32,7 @@ values (:'flow_id', :a_generation, 'crewai', (flowstate_tests.ctx() ->> 'client_
 reset role;
 select ok((select generation from flowstate.flows where flow_id = :'flow_id') not in (:a_generation, :b_generation),
           'an insert gets a generation of its own, whatever it names');
-select is(array(select operation from flowstate.flow_history(:'flow_id', flowstate_tests.ctx())), '{create}'::text[],
+select is(array(select operation from flowstate.flow_history(:'flow_id', flowstate_tests.ctx())), '{admin_insert}'::text[],
           'and A''s tenant, whose flow the DBA meant to bring back, sees none of the deleted flows'' records');
 
 select * from finish();

@@ -27,7 +27,7 @@ reset role;
 select is(flowstate.flow_load_state(:'copied_id', flowstate_tests.ctx()) -> 'checkpoints', '[]'::jsonb,
           'the re-inserted flow lists no checkpoint of the deleted one');
 select is(array(select row(operation, new_version, actor_role)::text from flowstate.flow_history(:'copied_id', flowstate_tests.ctx())),
-          array[row('create', 1::bigint, 'flowstate_admin')::text], 'its history is its creation by the DBA');
+          array[row('admin_insert', 1::bigint, 'flowstate_admin')::text], 'its history is its creation by the DBA');
 select is(flowstate.flow_state_at(:'copied_id', 2, flowstate_tests.ctx()), null, 'the deleted flow''s versions are not its own');
 select is((select row(history_bytes, history_changes)::text from flowstate.flows where flow_id = :'copied_id'), '(0,0)',
           'its history counters start at zero');
