@@ -10,7 +10,7 @@ import time
 import asyncpg
 import orjson
 
-from pgflowstate import db
+from pgflowstate import schema
 from pgflowstate.testing import LocalCluster, random_name, url
 
 
@@ -31,7 +31,7 @@ def bench_database(server_dsn: str | None):
     try:
         asyncio.run(_admin(server_dsn, f'create database "{name}"'))
         dsn = url(server_dsn, dbname=name)
-        db.upgrade(dsn)
+        schema.upgrade(dsn)
         yield dsn
     finally:
         asyncio.run(_admin(server_dsn, f'drop database if exists "{name}" with (force)'))

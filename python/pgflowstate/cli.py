@@ -30,13 +30,13 @@ def fail(message: str, code: int) -> None:
 @contextmanager
 def cli_errors():
     """Turn library errors into one stderr line and an exit code."""
-    from pgflowstate import db
+    from pgflowstate import schema
 
     try:
         yield
-    except db.ConnectionFailed as exc:
+    except schema.ConnectionFailed as exc:
         fail(str(exc), EXIT_USAGE)
-    except db.DatabaseError as exc:
+    except schema.DatabaseError as exc:
         fail(str(exc), EXIT_FAILED)
     except Exception as exc:  # a bug or an unexpected server error: still one line
         if os.environ.get("PGFLOWSTATE_DEBUG"):  # developers want the traceback
@@ -86,11 +86,11 @@ def db_group() -> None:
 def db_upgrade(dsn: str | None, as_json: bool, force: bool) -> None:
     """Apply pending migrations and changed function files (idempotent, safe to run
     concurrently)."""
-    from pgflowstate import db
+    from pgflowstate import schema
 
     dsn = resolve_dsn(dsn)
     with cli_errors():
-        report = db.upgrade(dsn, force_functions=force)
+        report = schema.upgrade(dsn, force_functions=force)
     emit(report, as_json, format_upgrade)
 
 
@@ -99,11 +99,11 @@ def db_upgrade(dsn: str | None, as_json: bool, force: bool) -> None:
 @json_option
 def db_status(dsn: str | None, as_json: bool) -> None:
     """Show applied and pending migrations and the state of the function files."""
-    from pgflowstate import db
+    from pgflowstate import schema
 
     dsn = resolve_dsn(dsn)
     with cli_errors():
-        report = db.status(dsn)
+        report = schema.status(dsn)
     emit(report, as_json, format_status)
 
 

@@ -53,26 +53,26 @@ CONNECT_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.
 
 def asyncpg_url(dsn: str) -> str:
     """asyncpg takes URLs only; libpq key=value DSNs are converted."""
-    from pgflowstate import db
+    from pgflowstate import schema
     from pgflowstate.testing import url
 
     try:
         return url(dsn)
     except Exception as exc:
-        raise db.ConnectionFailed(f"invalid DSN: {db.one_line(exc)}") from exc
+        raise schema.ConnectionFailed(f"invalid DSN: {schema.one_line(exc)}") from exc
 
 
 @asynccontextmanager
 async def connection(dsn: str) -> AsyncIterator[asyncpg.Connection]:
     """One connection with the wrapper's JSON codecs; connection failures become
-    db.ConnectionFailed (exit 2)."""
-    from pgflowstate import db
+    schema.ConnectionFailed (exit 2)."""
+    from pgflowstate import schema
     from pgflowstate.store import set_json_codecs
 
     try:
         conn = await asyncpg.connect(asyncpg_url(dsn), timeout=10)
     except CONNECT_ERRORS as exc:
-        raise db.ConnectionFailed(f"cannot connect to {db.describe(dsn)}: {db.one_line(exc)}") from exc
+        raise schema.ConnectionFailed(f"cannot connect to {schema.describe(dsn)}: {schema.one_line(exc)}") from exc
     try:
         await set_json_codecs(conn)
         yield conn
@@ -619,15 +619,15 @@ def watch(count: int | None, dsn: str | None, as_json: bool) -> None:
 
 
 async def watch_alerts(dsn: str, count: int | None, as_json: bool) -> None:
-    from pgflowstate import db
+    from pgflowstate import schema
     from pgflowstate.alerts import ALERT_CHANNEL, listen_alerts
 
     async with AsyncExitStack() as stack:
         try:
             alerts = await stack.enter_async_context(listen_alerts(asyncpg_url(dsn), timeout=10))
         except CONNECT_ERRORS as exc:
-            raise db.ConnectionFailed(f"cannot connect to {db.describe(dsn)}: {db.one_line(exc)}") from exc
-        click.echo(f"watching {ALERT_CHANNEL} on {db.describe(dsn)}; Ctrl-C to stop", err=True)
+            raise schema.ConnectionFailed(f"cannot connect to {schema.describe(dsn)}: {schema.one_line(exc)}") from exc
+        click.echo(f"watching {ALERT_CHANNEL} on {schema.describe(dsn)}; Ctrl-C to stop", err=True)
         seen = 0
         try:
             async for alert in alerts:
@@ -636,7 +636,7 @@ async def watch_alerts(dsn: str, count: int | None, as_json: bool) -> None:
                 if count is not None and seen >= count:
                     return
         except ConnectionError as exc:
-            raise db.ConnectionFailed(str(exc)) from exc
+            raise schema.ConnectionFailed(str(exc)) from exc
 
 
 def alert_json(alert) -> str:

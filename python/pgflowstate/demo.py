@@ -97,7 +97,7 @@ class Demo:
 
     async def run(self) -> None:
         from .cli_ops import CONNECT_ERRORS, asyncpg_url, format_operations, indent
-        from .db import ConnectionFailed, DatabaseError, describe
+        from .schema import ConnectionFailed, DatabaseError, describe
 
         started = time.perf_counter()
         url = asyncpg_url(self.dsn)

@@ -620,9 +620,9 @@ class StateMigrator:
                 await asyncio.gather(*tasks)
         if fatal:
             if _lost_connection(fatal[0]):
-                from . import db
+                from . import schema
 
-                raise db.ConnectionFailed(f"lost the connection to the server: {db.one_line(fatal[0])} "
+                raise schema.ConnectionFailed(f"lost the connection to the server: {schema.one_line(fatal[0])} "
                                           "(what was imported is kept: run again to resume)") from fatal[0]
             raise fatal[0]
 
@@ -841,7 +841,7 @@ def _conflict_reason(detail: dict) -> str:
 
 
 async def _connect(dsn: str, workers: int) -> asyncpg.Pool:
-    from . import db
+    from . import schema
     from .testing import url
 
     try:  # asyncpg takes URLs only: a libpq key=value DSN is converted
@@ -852,7 +852,7 @@ async def _connect(dsn: str, workers: int) -> asyncpg.Pool:
         return await create_pool(url(dsn), min_size=workers + 1, max_size=workers + 1, timeout=10,
                                  server_settings={"synchronous_commit": "off"})
     except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
-        raise db.ConnectionFailed(f"cannot connect to {db.describe(dsn)}: {db.one_line(exc)}") from exc
+        raise schema.ConnectionFailed(f"cannot connect to {schema.describe(dsn)}: {schema.one_line(exc)}") from exc
 
 
 async def _flush(pool) -> None:
@@ -867,16 +867,16 @@ async def _flush(pool) -> None:
 async def _check_server(pool) -> None:
     """The schema must have the import functions, and the server must store UTF-8 text
     unchanged (the exact original text is the point)."""
-    from . import db
+    from . import schema
 
     encoding, has_import = await pool.fetchrow(
         "select current_setting('server_encoding'),"
         " to_regprocedure('flowstate.flow_import_legacy(text,bigint[],text[],text[],text[],jsonb,jsonb,jsonb,boolean)')"
         " is not null")
     if not has_import:
-        raise db.ConnectionFailed("the database has no flowstate.flow_import_legacy: run `pgflowstate db upgrade`")
+        raise schema.ConnectionFailed("the database has no flowstate.flow_import_legacy: run `pgflowstate db upgrade`")
     if encoding != "UTF8":
-        raise db.ConnectionFailed(f"the server encoding is {encoding}; migrating exact text needs UTF8")
+        raise schema.ConnectionFailed(f"the server encoding is {encoding}; migrating exact text needs UTF8")
 
 
 # -- human output ----------------------------------------------------------------------------

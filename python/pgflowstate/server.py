@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 
-from . import db
+from . import schema
 from .testing import ClusterError, LocalCluster, url
 
 DATABASE = "pgflowstate"
@@ -77,7 +77,7 @@ def up() -> dict:
     with psycopg.connect(url(server_url, dbname="postgres"), autocommit=True) as conn:
         if conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone() is None:
             conn.execute(f'create database "{DATABASE}"')
-    db.upgrade(server_url)
+    schema.upgrade(server_url)
     return status()
 
 
@@ -98,7 +98,7 @@ def default_dsn(dsn: str | None = None) -> str:
     try:
         return up()["url"]
     except (ClusterError, OSError) as exc:
-        raise db.ConnectionFailed(f"no --dsn or DATABASE_URL, and the embedded server did not start: {exc}") from exc
+        raise schema.ConnectionFailed(f"no --dsn or DATABASE_URL, and the embedded server did not start: {exc}") from exc
 
 
 async def connect(dsn: str | None = None, **asyncpg_options):

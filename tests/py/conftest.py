@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from pgflowstate import db
+from pgflowstate import schema
 from pgflowstate.testing import LocalCluster, find_pg_bin, random_name, url
 
 APP_ROLE, APP_GROUP = "pgflowstate_test_app", "flowstate_app"
@@ -85,7 +85,7 @@ def pg_server(pg_bin):
 def template_dsn(pg_server) -> str:
     """The migrated template; no test connects to it, so it can always be copied."""
     dsn = pg_server.create_database("pgflowstate_tmpl_")
-    db.upgrade(dsn)
+    schema.upgrade(dsn)
     return dsn
 
 

@@ -299,7 +299,7 @@ async def test_stats_lists_the_slowest_functions_when_they_are_tracked(fresh_dat
 
 def test_stats_reads_pg_stat_statements_where_it_is_loaded(pg_bin, pg_server):
     """A server of its own: pg_stat_statements must be in shared_preload_libraries."""
-    from pgflowstate import db
+    from pgflowstate import schema
     from pgflowstate.testing import LocalCluster
 
     with psycopg.connect(pg_server.dsn) as conn:
@@ -314,7 +314,7 @@ def test_stats_reads_pg_stat_statements_where_it_is_loaded(pg_bin, pg_server):
         with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
             conn.execute("create database flows")
         dsn = cluster.dsn("flows")
-        db.upgrade(dsn)
+        schema.upgrade(dsn)
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("create extension pg_stat_statements")
             conn.execute("select flowstate.flow_load_state(gen_random_uuid(), null)")
