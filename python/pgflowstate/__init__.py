@@ -24,7 +24,8 @@ from .models import (
     RequestContext,
 )
 from .recovery import FlowStateRecovery
-from .store import FlowStateStore, NoResetConnection, create_pool
+from .pool import NoResetConnection, create_pool
+from .store import FlowStateStore
 
 __all__ = [
     "ALERT_CHANNEL",

@@ -21,7 +21,7 @@ import asyncpg
 import pydantic
 
 from .models import Alert
-from .store import decode_json
+from .codec import decode_json
 
 ALERT_CHANNEL = "flowstate_alerts"
 

@@ -25,8 +25,10 @@ from typing import Awaitable, Callable
 import asyncpg
 
 from .cache import CachedFlowStateStore
+from .codec import encode_json
 from .models import RequestContext
-from .store import FlowStateStore, create_pool, encode_json
+from .pool import create_pool
+from .store import FlowStateStore
 
 FLOOR_DDL = """
 create table if not exists public.bench_floor (flow_id uuid primary key, version bigint not null, doc jsonb not null);

@@ -67,7 +67,7 @@ async def connection(dsn: str) -> AsyncIterator[asyncpg.Connection]:
     """One connection with the wrapper's JSON codecs; connection failures become
     schema.ConnectionFailed (exit 2)."""
     from pgflowstate import schema
-    from pgflowstate.store import set_json_codecs
+    from pgflowstate.pool import set_json_codecs
 
     try:
         conn = await asyncpg.connect(asyncpg_url(dsn), timeout=10)

@@ -23,7 +23,8 @@ from .errors import ConcurrentModificationError, InvalidTransitionError
 from .manager import FlowStateManager
 from .metrics import Metrics
 from .models import Alert, FlowState, RequestContext
-from .store import FlowStateStore, create_pool
+from .pool import create_pool
+from .store import FlowStateStore
 
 ALERT_TIMEOUT = 10
 

@@ -39,9 +39,10 @@ from urllib.parse import quote
 
 import asyncpg
 
+from .codec import encode_json
 from .errors import FlowExistsError, StateError, StateValidationError, sqlstate_errors
 from .models import RequestContext
-from .store import create_pool, encode_json
+from .pool import create_pool
 
 PART_BYTES = 8 << 20  # a flow with more state text than this goes in parts
 INFLIGHT_BYTES = 32 << 20  # state text read from the source and not yet imported

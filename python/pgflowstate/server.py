@@ -104,6 +104,6 @@ def default_dsn(dsn: str | None = None) -> str:
 async def connect(dsn: str | None = None, **asyncpg_options):
     """An asyncpg pool set up for the wrapper (see create_pool) on dsn, $DATABASE_URL, or the
     embedded server, which is started and given the schema on first use."""
-    from .store import create_pool
+    from .pool import create_pool
 
     return await create_pool(default_dsn(dsn), **asyncpg_options)

@@ -20,7 +20,7 @@ import pytest
 
 from flowdocs import app_pool, new_context, new_doc, store  # noqa: F401 (fixtures)
 from pgflowstate import FlowStateStore, RequestContext
-from pgflowstate.store import set_json_codecs
+from pgflowstate.pool import set_json_codecs
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"
 
