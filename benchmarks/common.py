@@ -11,7 +11,8 @@ import asyncpg
 import orjson
 
 from pgflowstate import schema
-from pgflowstate.testing import LocalCluster, random_name, url
+from pgflowstate.connection import url
+from pgflowstate.server.cluster import LocalCluster, random_name
 
 
 @contextlib.contextmanager

@@ -30,13 +30,13 @@ def fail(message: str, code: int) -> None:
 @contextmanager
 def cli_errors():
     """Turn library errors into one stderr line and an exit code."""
-    from pgflowstate import schema
+    from pgflowstate import connection
 
     try:
         yield
-    except schema.ConnectionFailed as exc:
+    except connection.ConnectionFailed as exc:
         fail(str(exc), EXIT_USAGE)
-    except schema.DatabaseError as exc:
+    except connection.DatabaseError as exc:
         fail(str(exc), EXIT_FAILED)
     except Exception as exc:  # a bug or an unexpected server error: still one line
         if os.environ.get("PGFLOWSTATE_DEBUG"):  # developers want the traceback

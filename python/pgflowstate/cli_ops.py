@@ -20,6 +20,7 @@ from uuid import UUID
 import asyncpg
 import click
 
+from pgflowstate.connection import asyncpg_url, connect_errors, connection, describe
 from pgflowstate.cli import EXIT_FAILED, EXIT_USAGE, cli_errors, dsn_option, emit, fail, json_option, main, resolve_dsn
 
 T = TypeVar("T")
@@ -46,38 +47,6 @@ def context_json(client_account_id: UUID | None, engagement_id: UUID | None,
         fail("--client-account-id, --engagement-id and --user-id go together", EXIT_USAGE)
     return json.dumps({"client_account_id": str(client_account_id),
                        "engagement_id": str(engagement_id), "user_id": str(user_id)})
-
-
-CONNECT_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError)
-
-
-def asyncpg_url(dsn: str) -> str:
-    """asyncpg takes URLs only; libpq key=value DSNs are converted."""
-    from pgflowstate import schema
-    from pgflowstate.testing import url
-
-    try:
-        return url(dsn)
-    except Exception as exc:
-        raise schema.ConnectionFailed(f"invalid DSN: {schema.one_line(exc)}") from exc
-
-
-@asynccontextmanager
-async def connection(dsn: str) -> AsyncIterator[asyncpg.Connection]:
-    """One connection with the wrapper's JSON codecs; connection failures become
-    schema.ConnectionFailed (exit 2)."""
-    from pgflowstate import schema
-    from pgflowstate.pool import set_json_codecs
-
-    try:
-        conn = await asyncpg.connect(asyncpg_url(dsn), timeout=10)
-    except CONNECT_ERRORS as exc:
-        raise schema.ConnectionFailed(f"cannot connect to {schema.describe(dsn)}: {schema.one_line(exc)}") from exc
-    try:
-        await set_json_codecs(conn)
-        yield conn
-    finally:
-        await conn.close()
 
 
 @contextmanager
@@ -619,15 +588,13 @@ def watch(count: int | None, dsn: str | None, as_json: bool) -> None:
 
 
 async def watch_alerts(dsn: str, count: int | None, as_json: bool) -> None:
-    from pgflowstate import schema
     from pgflowstate.alerts import ALERT_CHANNEL, listen_alerts
+    from pgflowstate.connection import ConnectionFailed
 
     async with AsyncExitStack() as stack:
-        try:
+        with connect_errors(dsn):
             alerts = await stack.enter_async_context(listen_alerts(asyncpg_url(dsn), timeout=10))
-        except CONNECT_ERRORS as exc:
-            raise schema.ConnectionFailed(f"cannot connect to {schema.describe(dsn)}: {schema.one_line(exc)}") from exc
-        click.echo(f"watching {ALERT_CHANNEL} on {schema.describe(dsn)}; Ctrl-C to stop", err=True)
+        click.echo(f"watching {ALERT_CHANNEL} on {describe(dsn)}; Ctrl-C to stop", err=True)
         seen = 0
         try:
             async for alert in alerts:
@@ -636,7 +603,7 @@ async def watch_alerts(dsn: str, count: int | None, as_json: bool) -> None:
                 if count is not None and seen >= count:
                     return
         except ConnectionError as exc:
-            raise schema.ConnectionFailed(str(exc)) from exc
+            raise ConnectionFailed(str(exc)) from exc
 
 
 def alert_json(alert) -> str:

@@ -45,6 +45,7 @@ from .codec import decode_json, encode_json
 from .errors import sqlstate_errors
 from .models import RequestContext
 from .pool import create_pool
+from .schema import SCHEMA_READY as _SCHEMA_READY
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -80,10 +81,6 @@ _CHECKPOINT = (
 _RECOVER_FAILED = (
     "select d -> 'state_data', (d ->> 'flow_version')::bigint from (select"
     " flowstate.flow_recover_failed(flowstate.flow_id_for($1, $2), $2) as d) s"
-)
-_SCHEMA_READY = (
-    "select to_regprocedure('flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint,"
-    " text, text, jsonb)') is not null"
 )
 
 

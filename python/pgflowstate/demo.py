@@ -23,7 +23,8 @@ from .errors import ConcurrentModificationError, InvalidTransitionError
 from .manager import FlowStateManager
 from .metrics import Metrics
 from .models import Alert, FlowState, RequestContext
-from .pool import create_pool
+from .connection import DatabaseError, asyncpg_url, describe, open_pool
+from .schema import schema_ready
 from .store import FlowStateStore
 
 ALERT_TIMEOUT = 10
@@ -97,18 +98,12 @@ class Demo:
     # -- the story ------------------------------------------------------------------------
 
     async def run(self) -> None:
-        from .cli_ops import CONNECT_ERRORS, asyncpg_url, format_operations, indent
-        from .schema import ConnectionFailed, DatabaseError, describe
+        from .cli_ops import format_operations, indent
 
         started = time.perf_counter()
-        url = asyncpg_url(self.dsn)
+        pool = await open_pool(self.dsn, min_size=2, max_size=4)
         try:
-            pool = await create_pool(url, min_size=2, max_size=4, timeout=10)
-        except CONNECT_ERRORS as exc:
-            raise ConnectionFailed(f"cannot connect to {describe(self.dsn)}: {exc}") from exc
-        try:
-            schema = "select to_regprocedure('flowstate.flow_save_state(uuid, jsonb, bigint, jsonb)')"
-            if await pool.fetchval(schema) is None:
+            if not await schema_ready(pool):
                 raise DatabaseError(f"no flowstate schema in {describe(self.dsn)}: run `pgflowstate db upgrade`")
             self.say(f"pgflowstate demo on {describe(self.dsn)}")
             self.say(f"tenant: client account {self.context.client_account_id}, engagement "
@@ -116,7 +111,7 @@ class Demo:
             self.store = FlowStateStore(pool, self.context)
             self.store.metrics = self.metrics
             self.manager = FlowStateManager(self.store)
-            async with listen_alerts(url) as alerts:
+            async with listen_alerts(asyncpg_url(self.dsn)) as alerts:
                 self.alerts: AlertStream = alerts
                 await self.story(pool)
         finally:

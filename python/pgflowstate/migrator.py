@@ -40,9 +40,10 @@ from urllib.parse import quote
 import asyncpg
 
 from .codec import encode_json
+from .connection import ConnectionFailed, one_line, open_pool
 from .errors import FlowExistsError, StateError, StateValidationError, sqlstate_errors
 from .models import RequestContext
-from .pool import create_pool
+from .schema import schema_ready
 
 PART_BYTES = 8 << 20  # a flow with more state text than this goes in parts
 INFLIGHT_BYTES = 32 << 20  # state text read from the source and not yet imported
@@ -621,9 +622,7 @@ class StateMigrator:
                 await asyncio.gather(*tasks)
         if fatal:
             if _lost_connection(fatal[0]):
-                from . import schema
-
-                raise schema.ConnectionFailed(f"lost the connection to the server: {schema.one_line(fatal[0])} "
+                raise ConnectionFailed(f"lost the connection to the server: {one_line(fatal[0])} "
                                           "(what was imported is kept: run again to resume)") from fatal[0]
             raise fatal[0]
 
@@ -842,18 +841,12 @@ def _conflict_reason(detail: dict) -> str:
 
 
 async def _connect(dsn: str, workers: int) -> asyncpg.Pool:
-    from . import schema
-    from .testing import url
-
-    try:  # asyncpg takes URLs only: a libpq key=value DSN is converted
-        # One connection per worker, and one for ledger lookups and big flows.
-        # Asynchronous commit: an import does not wait for its WAL flush. A server crash can
-        # only lose the last imports whole (ledger included), which the next run redoes; the
-        # run ends with one synchronous commit (_flush), so the report never outruns the disk.
-        return await create_pool(url(dsn), min_size=workers + 1, max_size=workers + 1, timeout=10,
-                                 server_settings={"synchronous_commit": "off"})
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
-        raise schema.ConnectionFailed(f"cannot connect to {schema.describe(dsn)}: {schema.one_line(exc)}") from exc
+    # One connection per worker, and one for ledger lookups and big flows.
+    # Asynchronous commit: an import does not wait for its WAL flush. A server crash can
+    # only lose the last imports whole (ledger included), which the next run redoes; the
+    # run ends with one synchronous commit (_flush), so the report never outruns the disk.
+    return await open_pool(dsn, min_size=workers + 1, max_size=workers + 1,
+                           server_settings={"synchronous_commit": "off"})
 
 
 async def _flush(pool) -> None:
@@ -868,16 +861,11 @@ async def _flush(pool) -> None:
 async def _check_server(pool) -> None:
     """The schema must have the import functions, and the server must store UTF-8 text
     unchanged (the exact original text is the point)."""
-    from . import schema
-
-    encoding, has_import = await pool.fetchrow(
-        "select current_setting('server_encoding'),"
-        " to_regprocedure('flowstate.flow_import_legacy(text,bigint[],text[],text[],text[],jsonb,jsonb,jsonb,boolean)')"
-        " is not null")
-    if not has_import:
-        raise schema.ConnectionFailed("the database has no flowstate.flow_import_legacy: run `pgflowstate db upgrade`")
+    if not await schema_ready(pool):
+        raise ConnectionFailed("the flowstate schema is missing or out of date: run `pgflowstate db upgrade`")
+    encoding = await pool.fetchval("select current_setting('server_encoding')")
     if encoding != "UTF8":
-        raise schema.ConnectionFailed(f"the server encoding is {encoding}; migrating exact text needs UTF8")
+        raise ConnectionFailed(f"the server encoding is {encoding}; migrating exact text needs UTF8")
 
 
 # -- human output ----------------------------------------------------------------------------

@@ -20,7 +20,8 @@ import pytest
 from psycopg import sql
 
 from pgflowstate import schema
-from pgflowstate.testing import LocalCluster, find_pg_bin, random_name, url
+from pgflowstate.connection import url
+from pgflowstate.server.cluster import LocalCluster, find_pg_bin, random_name
 
 APP_ROLE, APP_GROUP = "pgflowstate_test_app", "flowstate_app"
 DBA_ROLE, DBA_GROUP = "pgflowstate_test_dba", "flowstate_admin"

@@ -300,7 +300,7 @@ async def test_stats_lists_the_slowest_functions_when_they_are_tracked(fresh_dat
 def test_stats_reads_pg_stat_statements_where_it_is_loaded(pg_bin, pg_server):
     """A server of its own: pg_stat_statements must be in shared_preload_libraries."""
     from pgflowstate import schema
-    from pgflowstate.testing import LocalCluster
+    from pgflowstate.server.cluster import LocalCluster
 
     with psycopg.connect(pg_server.dsn) as conn:
         available = conn.execute("select from pg_available_extensions where name = 'pg_stat_statements'").fetchone()

@@ -68,7 +68,7 @@ async def test_the_embedded_server_runs_on_pip_installed_binaries(home, monkeypa
     import pgserver
 
     from pgflowstate import FlowStateStore, RequestContext
-    from pgflowstate.testing import pip_installed_bin
+    from pgflowstate.server.cluster import pip_installed_bin
 
     # A copy every user can read: as root the server runs as another user, who cannot enter
     # a private virtualenv (CI's lives in a mode-700 directory). The binaries find their
