@@ -156,7 +156,7 @@ class Demo:
         recovered = await store.recover_failed(flow_id)
         alert = await self.alert("flow_recovered")
         self.line(f"v{recovered.flow_version:<3} flow_recover_failed restored checkpoint "
-                  f"{short_id(alert.model_extra.get('restored'))}: phase {recovered.current_phase}, "
+                  f"{short_id(recovered.restored_checkpoint_id)}: phase {recovered.current_phase}, "
                   f"status {recovered.status}")
         self.line(f"alert via LISTEN flowstate_alerts: {alert.event} (by {alert.actor_role})")
         current = await self.save_phase(recovered, "tech_debt_analysis")
