@@ -14,6 +14,7 @@ from .errors import (
     StateValidationError,
 )
 from .manager import FlowStateManager, FlowStateValidator
+from .migrator import MigrationReport, StateMigrator
 from .models import (
     Alert,
     Checkpoint,
@@ -55,12 +56,3 @@ __all__ = [
     "listen_alerts",
 ]
 
-
-def __getattr__(name: str):
-    # Imported on first use: `python -m pgflowstate.migrator` must not find the module
-    # imported already (runpy warns).
-    if name in ("MigrationReport", "StateMigrator"):
-        from . import migrator
-
-        return getattr(migrator, name)
-    raise AttributeError(f"module 'pgflowstate' has no attribute {name!r}")
