@@ -144,7 +144,7 @@ class Candidates:
 
     def _crewai(self) -> None:
         try:
-            from .legacy import scratch_sqlite_persistence
+            from .crewai.cutover import scratch_sqlite_persistence
         except ImportError:
             self.skipped["crewai"] = "crewai is not installed"
             return

@@ -22,7 +22,7 @@ from crewai_flows import (  # noqa: F401 (fixtures)
 )
 
 from pgflowstate import RequestContext
-from pgflowstate.legacy import FLAG, CutoverFlowPersistence
+from pgflowstate.crewai import FLAG, CutoverFlowPersistence
 from pgflowstate.migrator import StateMigrator
 
 

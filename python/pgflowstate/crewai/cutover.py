@@ -14,40 +14,39 @@
   imported on its first load. Once ``verify()`` finds nothing missing, the SQLite file and this
   module can go: use ``PostgresFlowPersistence`` directly.
 
-Imports go through ``flowstate.flow_import_legacy``, as ``pgflowstate migrate-sqlite`` does
-(exact row text kept, ledger entry). This module and the migrator are the only places in
-pgflowstate that touch SQLite.
+Imports go through ``flowstate.flow_import_legacy`` with the migrator's own reader and call
+(``pgflowstate.migrator``: exact row text kept, ledger entry), as ``pgflowstate migrate-sqlite``
+does. This module and the migrator are the only places in pgflowstate that touch SQLite.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 import os
 import socket
-import sqlite3
+import tempfile
 import threading
-from contextlib import closing
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
+from crewai.flow.async_feedback.types import PendingFeedbackContext
 from crewai.flow.persistence.base import FlowPersistence
 from crewai.flow.persistence.sqlite import SQLiteFlowPersistence
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
-from .crewai import PostgresFlowPersistence
-
-if TYPE_CHECKING:
-    from crewai.flow.async_feedback.types import PendingFeedbackContext
+from ..codec import context_json, decode_json, encode_json
+from ..connection import connection
+from ..migrator import Flow, SourceError, SqliteSource, import_legacy_flow
+from ..models import RequestContext
+from .persistence import PostgresFlowPersistence
 
 __all__ = ["CutoverFlowPersistence", "postgres_only_from_env"]
 
 log = logging.getLogger("pgflowstate.legacy")
 
 FLAG = "USE_POSTGRES_ONLY_STATE"
-_IMPORT = (
-    "select flowstate.flow_import_legacy(p_external_id => $1, p_context => $2, p_legacy_ids => $3,"
-    " p_method_names => $4, p_timestamps => $5, p_states => $6, p_source => $7, p_pending => $8)"
-)
 _COUNTERS = ("mirrored", "mirror_failures", "compared", "differences", "migrated")
 
 
@@ -252,58 +251,61 @@ class CutoverFlowPersistence(FlowPersistence):
         as already migrated. A flow PostgreSQL has with another state gets SQLite's latest
         state (and pending feedback) as its next version, labelled with the method that saved it.
         """
-        rows, pending = self._sqlite_flow(flow_uuid)
-        if not rows:
+        flow = self._sqlite_flow(flow_uuid)
+        if flow is None:
             return False
+        latest = flow.rows[-1]
         if self.postgres.load_state(flow_uuid) is None:
-            result = self.postgres._call(
-                "fetchval", _IMPORT, flow_uuid, self.postgres._context,
-                [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
-                [r[3] for r in rows], self._source(), pending)
+            result = self._import(flow)
             log.info("flow %s: imported %s SQLite rows into PostgreSQL (%s)", flow_uuid,
-                     len(rows), result["status"])
+                     flow.row_count, result["status"])
         else:
             restored = self._sqlite_backend().load_pending_feedback(flow_uuid)
             if restored is not None:
                 self.postgres.save_pending_feedback(flow_uuid, restored[1], restored[0])
             else:
-                self.postgres.save_state(flow_uuid, rows[-1][1], json.loads(rows[-1][3]))
+                self.postgres.save_state(flow_uuid, latest.method, decode_json(latest.state))
             log.info("flow %s: copied its latest SQLite state (%s) into PostgreSQL",
-                     flow_uuid, rows[-1][1])
+                     flow_uuid, latest.method)
         self._count("migrated")
         return True
 
-    def _sqlite_flow(self, flow_uuid: str) -> tuple[list[tuple], str | None]:
-        """The flow's flow_states rows (id, method, timestamp, state text) in id order, and its
-        pending_feedback row as flow_import_legacy takes it (JSON text), from the live file."""
+    def _sqlite_flow(self, flow_uuid: str) -> Flow | None:
+        """The flow as the migrator reads it (every flow_states row in id order with its exact
+        text, and its pending feedback), from the live file; None when SQLite does not have it."""
         if not os.path.exists(self.sqlite_path):
-            return [], None
-        with closing(sqlite3.connect(self.sqlite_path)) as conn:
-            rows = conn.execute(
-                "select id, method_name, timestamp, state_json from flow_states"
-                " where flow_uuid = ? order by id", (flow_uuid,)).fetchall()
-            try:
-                pending = conn.execute(
-                    "select id, context_json, state_json, created_at from pending_feedback"
-                    " where flow_uuid = ?", (flow_uuid,)).fetchone()
-            except sqlite3.OperationalError:  # a file from before CrewAI had the table
-                pending = None
-        if pending is not None:
-            pending = json.dumps(dict(zip(
-                ("legacy_id", "context_json", "state_json", "created_at"), pending)))
-        return rows, pending
+            return None
+        with SqliteSource(self.sqlite_path, live=True) as source:
+            flow = source.flow(flow_uuid)
+        if flow is not None and flow.problems:
+            raise SourceError(f"flow {flow_uuid} cannot be imported: {' '.join(flow.problems)}")
+        return flow
+
+    def _import(self, flow: Flow) -> dict[str, Any]:
+        """flowstate.flow_import_legacy for the whole flow, on a connection of its own in a
+        thread of its own: CrewAI also calls from its event loop's thread, where no other loop
+        can run, and PostgresFlowPersistence offers no way to run a call on its pool."""
+        postgres = self.postgres
+        context = context_json(RequestContext(client_account_id=postgres.client_account_id,
+                                              engagement_id=postgres.engagement_id, user_id=postgres.user_id))
+
+        async def call() -> dict[str, Any]:
+            async with connection(postgres.dsn or os.environ.get("DATABASE_URL")) as conn:
+                return await import_legacy_flow(conn, context, self._source(), flow, flow.rows, flow.pending)
+
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            return thread.submit(asyncio.run, call()).result()
 
     def _source(self) -> str:
         path = os.path.realpath(self.sqlite_path)
-        return json.dumps({"fingerprint": f"cutover:{path}", "path": path,
-                           "host": socket.gethostname(), "via": "CutoverFlowPersistence"})
+        return encode_json({"fingerprint": f"cutover:{path}", "path": path,
+                            "host": socket.gethostname(), "via": "CutoverFlowPersistence"})
 
     def _sqlite_flow_ids(self) -> list[str]:
         if not os.path.exists(self.sqlite_path):
             return []
-        with closing(sqlite3.connect(self.sqlite_path)) as conn:
-            return [r[0] for r in conn.execute(
-                "select flow_uuid from flow_states group by flow_uuid order by min(id)")]
+        with SqliteSource(self.sqlite_path, live=True) as source:
+            return source.flow_ids()
 
 
 def _differing_keys(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
@@ -314,8 +316,5 @@ def scratch_sqlite_persistence() -> tuple[SQLiteFlowPersistence, Any]:
     """CrewAI's own SQLite backend on a temporary file, for side-by-side benchmarks
     (`pgflowstate bench`), with the function that removes the file. Kept here so that SQLite
     stays out of every module but the migrator and this one."""
-    import tempfile
-    from pathlib import Path
-
     directory = tempfile.TemporaryDirectory(prefix="pgflowstate-bench-")
     return SQLiteFlowPersistence(str(Path(directory.name) / "flow_states.db")), directory.cleanup

@@ -33,25 +33,25 @@ from uuid import UUID
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
 try:
+    from crewai.flow.async_feedback.types import PendingFeedbackContext
     from crewai.flow.persistence.base import FlowPersistence
 except ImportError as exc:  # exercised by test_importing_pgflowstate_without_crewai
     raise ImportError(
         "pgflowstate.crewai needs CrewAI: pip install 'pgflowstate[crewai]'"
     ) from exc
 
-from .codec import crewai_default as _json_default
-from .codec import crewai_state_json as state_json
-from .codec import decode_json, encode_json
-from .errors import sqlstate_errors
-from .models import RequestContext
-from .pool import create_pool
-from .schema import SCHEMA_READY as _SCHEMA_READY
+from ..codec import crewai_default as _json_default
+from ..codec import crewai_state_json as state_json
+from ..codec import decode_json, encode_json
+from ..errors import sqlstate_errors
+from ..models import RequestContext
+from ..pool import create_pool
+from ..schema import SCHEMA_READY as _SCHEMA_READY
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
 
     import asyncpg
-    from crewai.flow.async_feedback.types import PendingFeedbackContext
 
 __all__ = ["PostgresFlowPersistence"]
 
@@ -216,8 +216,6 @@ class PostgresFlowPersistence(FlowPersistence):
         self, flow_uuid: str
     ) -> tuple[dict[str, Any], PendingFeedbackContext] | None:
         """The paused flow's state and feedback context, or None when it is not paused."""
-        from crewai.flow.async_feedback.types import PendingFeedbackContext
-
         row = self._call("fetchrow", _LOAD_PENDING, flow_uuid, self._context)
         if row is None or row[1] is None:
             return None
