@@ -17,15 +17,19 @@ import uuid
 from typing import Any, Callable
 
 import asyncpg
+import click
 
-from .alerts import AlertStream, listen_alerts
-from .errors import ConcurrentModificationError, InvalidTransitionError
-from .manager import FlowStateManager
-from .metrics import Metrics
-from .models import Alert, FlowState, RequestContext
-from .connection import DatabaseError, asyncpg_url, describe, open_pool
-from .schema import schema_ready
-from .store import FlowStateStore
+from ..alerts import AlertStream, listen_alerts
+from ..connection import DatabaseError, asyncpg_url, describe, open_pool
+from ..errors import ConcurrentModificationError, InvalidTransitionError
+from ..manager import FlowStateManager
+from ..metrics import Metrics
+from ..models import Alert, FlowState, RequestContext
+from ..schema import schema_ready
+from ..store import FlowStateStore
+from .common import cli_errors, dsn_option, indent, operation_errors, resolve_dsn
+from .flows import format_diff, format_history
+from .stats import format_operations
 
 ALERT_TIMEOUT = 10
 
@@ -98,8 +102,6 @@ class Demo:
     # -- the story ------------------------------------------------------------------------
 
     async def run(self) -> None:
-        from .cli_ops import format_operations, indent
-
         started = time.perf_counter()
         pool = await open_pool(self.dsn, min_size=2, max_size=4)
         try:
@@ -174,8 +176,6 @@ class Demo:
                   f"{', '.join(done.phases_completed)}")
 
         self.step("7. The flow's history (flowstate.flow_history; `pgflowstate history` prints the same)")
-        from .cli_ops import format_diff, format_history, indent
-
         entries = await store.history(flow_id)
         self.say(indent(format_history({"flow_id": str(flow_id),
                                         "entries": [e.model_dump(mode="json") for e in entries]}, compact=True), "   "))
@@ -275,3 +275,16 @@ def short_id(value: Any) -> str:
 async def run_demo(dsn: str, say: Callable[[str], Any] = print) -> None:
     """Run the demo against ``dsn`` (which must have the schema), printing with ``say``."""
     await Demo(dsn, say).run()
+
+
+@click.command("demo")
+@dsn_option
+def demo(dsn: str | None) -> None:
+    """Run a discovery flow end to end, in a few seconds.
+
+    Every phase with checkpoints, a write conflict and its retry, a crash and recovery, a
+    corrupted state reset (alert via LISTEN), then the flow's history and a diff. Without
+    --dsn or DATABASE_URL it runs on the local server, started if needed."""
+    dsn = resolve_dsn(dsn)
+    with cli_errors(), operation_errors():
+        asyncio.run(run_demo(dsn, click.echo))

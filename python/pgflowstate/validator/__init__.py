@@ -5,8 +5,9 @@ statement (admin only). ``FlowStateValidator`` validates documents that are not 
 
     python -m pgflowstate.validator --check-all [--dsn DSN] [--json]
 
-is the same command as ``pgflowstate validate --check-all``: exit 0 when every flow is valid,
-1 when some are not (they are listed), 2 on a usage or connection error.
+is the same command as ``pgflowstate validate --check-all`` (``__main__.py`` runs it): exit 0
+when every flow is valid, 1 when some are not (they are listed), 2 on a usage or connection
+error.
 """
 
 from __future__ import annotations
@@ -15,24 +16,26 @@ from typing import Any
 
 import asyncpg
 
-from .manager import FlowStateValidator
+from ..codec import decode_json
+from ..errors import sqlstate_errors
+from ..manager import FlowStateValidator
 
 __all__ = ["FlowStateValidator", "check_all"]
 
+# One statement, so one round trip and one snapshot: the flows counted are the flows checked.
+# json, not jsonb: it keeps each entry's keys in the order written.
+_CHECK_ALL = (
+    "select (select coalesce(sum(c.flows), 0) from flowstate.flow_counts(p_context => null) c)::bigint,"
+    " (select coalesce(json_agg(json_build_object('flow_id', v.flow_id, 'errors', v.errors)"
+    " order by v.flow_id), '[]') from flowstate.flow_validate_all() v)::text"
+)
+
 
 async def check_all(connection: asyncpg.Connection | asyncpg.Pool) -> dict[str, Any]:
-    """flowstate.flow_validate_all(): {"checked": flows checked, "invalid": [{"flow_id",
-    "errors"}], "valid": bool}. Needs a superuser or a flowstate_admin member (FS001 else)."""
-    invalid = await connection.fetch("select flow_id, errors from flowstate.flow_validate_all()")
-    checked = await connection.fetchval("select count(*) from flowstate.flows")
-    return {
-        "checked": checked,
-        "invalid": [{"flow_id": str(r["flow_id"]), "errors": list(r["errors"])} for r in invalid],
-        "valid": not invalid,
-    }
-
-
-if __name__ == "__main__":
-    from pgflowstate.cli_ops import validate
-
-    validate(prog_name="python -m pgflowstate.validator")
+    """flowstate.flow_validate_all() and the number of flows it checked (flow_counts):
+    {"checked", "invalid": [{"flow_id", "errors"}], "valid": bool}. Needs a superuser or a
+    flowstate_admin member (StateValidationError, FS001, else)."""
+    with sqlstate_errors():
+        checked, invalid = await connection.fetchrow(_CHECK_ALL)
+    invalid = decode_json(invalid)
+    return {"checked": checked, "invalid": invalid, "valid": not invalid}
