@@ -74,7 +74,9 @@ def read_function_files(db_dir: Path) -> list[FunctionFile]:
 
 
 def read_migrations(db_dir: Path):
-    import yoyo  # imported lazily: only upgrade/status need it
+    # Here, not at the top: yoyo and sqlparse add 40 ms to the 480 ms any CLI command takes to
+    # start (python -X importtime), and only upgrade and status need them.
+    import yoyo
 
     return yoyo.read_migrations(str(db_dir / "migrations"))
 
@@ -134,7 +136,7 @@ def apply_migrations(dsn: str, conn: psycopg.Connection, migrations) -> list[str
     pending = pending_migration_ids(conn, migrations)
     if not pending:
         return []
-    import sqlparse.exceptions
+    import sqlparse.exceptions  # lazily, as in read_migrations
     import yoyo
     import yoyo.exceptions
 
