@@ -6,7 +6,9 @@ the local server binaries and removed at the end (works as root and as any other
 The schema is migrated once into a template database; the test database and every
 `fresh_database()` are copies of it (CREATE DATABASE ... TEMPLATE), which nothing else connects to.
 
-Fixtures other test files rely on: admin_dsn, app_dsn, admin_role_dsn, pg_bin, fresh_database.
+Fixtures other test files rely on: admin_dsn, app_dsn, admin_role_dsn, pg_bin, fresh_database,
+app_pool and store. The CrewAI backend's fixtures are in crewai_flows.py: they need CrewAI, an
+optional extra that the rest of the suite must not import.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import pytest_asyncio
+from flowdocs import new_context
 from psycopg import sql
 
-from pgflowstate import schema
+from pgflowstate import FlowStateStore, create_pool, schema
 from pgflowstate.connection import url
 from pgflowstate.server.cluster import LocalCluster, find_pg_bin, random_name
 
@@ -143,3 +147,17 @@ def login_role_dsn(server: Server, database_dsn: str, role: str, group: str) -> 
     """).format(role_literal=sql.Literal(role), role=sql.Identifier(role),
                 password=sql.Literal(password), group=sql.Identifier(group)))
     return url(database_dsn, user=role, password=password)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def app_pool(app_dsn):
+    """A create_pool() pool logged in as the application role (EXECUTE only)."""
+    pool = await create_pool(app_dsn, min_size=1, max_size=4)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+def store(app_pool) -> FlowStateStore:
+    """A store for a fresh tenant."""
+    return FlowStateStore(app_pool, new_context())

@@ -18,7 +18,7 @@ import psycopg
 import psycopg.sql
 import pytest
 
-from flowdocs import app_pool, new_context, new_doc, store  # noqa: F401 (fixtures)
+from flowdocs import new_context, new_doc
 from pgflowstate import FlowStateStore, RequestContext
 from pgflowstate.pool import set_json_codecs
 

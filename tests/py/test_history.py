@@ -9,7 +9,7 @@ from datetime import datetime
 import asyncpg
 import pytest
 
-from flowdocs import app_pool, new_context, new_doc, store  # noqa: F401 (fixtures)
+from flowdocs import new_context, new_doc
 from pgflowstate import DiffEntry, FlowState, FlowStateStore, HistoryEntry, StateValidationError
 
 
