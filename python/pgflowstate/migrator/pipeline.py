@@ -280,13 +280,10 @@ class StateMigrator:
                 result = await import_legacy_flow(conn, self._context, source_json, flow, flow.rows, flow.pending)
         except _Rollback as rollback:
             result = rollback.result
-        except StateError as exc:
-            self._refused(flow, exc, report)
-            return
-        except asyncpg.PostgresError as exc:
+        except (StateError, asyncpg.PostgresError) as exc:
             if _lost_connection(exc):
                 raise
-            report.fail(flow, f"{exc.sqlstate}: {exc}", "error")  # rolled back; the others go on
+            self._failed(flow, exc, report)  # rolled back; the others go on
             return
         self._record(flow, result, report)
 
@@ -324,15 +321,11 @@ class StateMigrator:
                     await transaction.rollback()
                 else:
                     await transaction.commit()
-            except StateError as exc:
-                await transaction.rollback()
-                self._refused(flow, exc, report)
-                return
-            except asyncpg.PostgresError as exc:
+            except (StateError, asyncpg.PostgresError) as exc:
                 if _lost_connection(exc):
                     raise
                 await transaction.rollback()
-                report.fail(flow, f"{exc.sqlstate}: {exc}", "error")
+                self._failed(flow, exc, report)
                 return
             except BaseException:
                 if not conn.is_closed():
@@ -359,7 +352,11 @@ class StateMigrator:
             report.differences.append({"external_id": flow.external_id, "problem":
                                        "PostgreSQL stored other content than the source holds (content hash)."})
 
-    def _refused(self, flow: Flow, exc: StateError, report: MigrationReport) -> None:
+    def _failed(self, flow: Flow, exc: StateError | asyncpg.PostgresError, report: MigrationReport) -> None:
+        """A flow whose import was refused (StateError) or failed: reported with why."""
+        if not isinstance(exc, StateError):
+            report.fail(flow, f"{exc.sqlstate}: {exc}", "error")
+            return
         detail = exc.detail
         if isinstance(exc, FlowExistsError):
             report.fail(flow, _conflict_reason(detail), "conflict", detail.get("flow_id"))
