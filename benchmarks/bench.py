@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from common import bench_database  # noqa: E402
 
-from pgflowstate import bench  # noqa: E402
+from pgflowstate.cli import bench  # noqa: E402
 
 
 def main() -> None:

@@ -10,8 +10,9 @@ import time
 import asyncpg
 import orjson
 
-from pgflowstate import db
-from pgflowstate.testing import LocalCluster, random_name, url
+from pgflowstate import schema
+from pgflowstate.connection import url
+from pgflowstate.server.cluster import LocalCluster, random_name
 
 
 @contextlib.contextmanager
@@ -31,7 +32,7 @@ def bench_database(server_dsn: str | None):
     try:
         asyncio.run(_admin(server_dsn, f'create database "{name}"'))
         dsn = url(server_dsn, dbname=name)
-        db.upgrade(dsn)
+        schema.upgrade(dsn)
         yield dsn
     finally:
         asyncio.run(_admin(server_dsn, f'drop database if exists "{name}" with (force)'))

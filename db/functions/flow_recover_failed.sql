@@ -1,6 +1,7 @@
 -- flowstate.flow_recover_failed
 -- Restore the newest checkpoint whose snapshot still validates and mark the flow recovered.
--- Returns the whole restored document. Raises FS001 (context), FS004 (not found), FS006 (no
+-- Returns the whole restored document, with restored_checkpoint_id: the checkpoint it chose.
+-- Raises FS001 (context), FS004 (not found), FS006 (no
 -- checkpoint qualifies; DETAIL says how many were tried).
 create or replace function flowstate.flow_recover_failed(p_flow_id uuid, p_context jsonb)
 returns jsonb
@@ -23,7 +24,7 @@ begin
     v_tried := v_tried + 1;
     if cardinality(flowstate._validation_errors(v_checkpoint.snapshot, v_flow.flow_type)) = 0 then
       v_flow := flowstate._restore(p_flow_id, v_checkpoint.snapshot, v_checkpoint.checkpoint_id::text);
-      return flowstate._document(v_flow, true);
+      return flowstate._document(v_flow, true) || jsonb_build_object('restored_checkpoint_id', v_checkpoint.checkpoint_id);
     end if;
   end loop;
   raise exception 'flow % has no valid checkpoint to recover from', p_flow_id
@@ -34,4 +35,4 @@ end;
 $$;
 
 comment on function flowstate.flow_recover_failed(uuid, jsonb) is
-'Recover a flow from the newest of its checkpoints (never an earlier flow''s with the same id) whose snapshot still validates: restored as the next version with status recovered, alerted on flowstate_alerts. Returns the whole restored document. Errors: FS001 invalid context, FS004 not found, FS006 no valid checkpoint.';
+'Recover a flow from the newest of its checkpoints (never an earlier flow''s with the same id) whose snapshot still validates: restored as the next version with status recovered, alerted on flowstate_alerts. Returns the whole restored document, with restored_checkpoint_id (the checkpoint it restored). Errors: FS001 invalid context, FS004 not found, FS006 no valid checkpoint.';

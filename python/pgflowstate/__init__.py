@@ -14,6 +14,7 @@ from .errors import (
     StateValidationError,
 )
 from .manager import FlowStateManager, FlowStateValidator
+from .migrator import MigrationReport, StateMigrator
 from .models import (
     Alert,
     Checkpoint,
@@ -25,7 +26,8 @@ from .models import (
     RequestContext,
 )
 from .recovery import FlowStateRecovery
-from .store import FlowStateStore, NoResetConnection, create_pool
+from .pool import NoResetConnection, create_pool
+from .store import FlowStateStore
 
 __all__ = [
     "ALERT_CHANNEL",
@@ -56,12 +58,3 @@ __all__ = [
     "listen_alerts",
 ]
 
-
-def __getattr__(name: str):
-    # Imported on first use: `python -m pgflowstate.migrator` must not find the module
-    # imported already (runpy warns).
-    if name in ("MigrationReport", "StateMigrator"):
-        from . import migrator
-
-        return getattr(migrator, name)
-    raise AttributeError(f"module 'pgflowstate' has no attribute {name!r}")

@@ -28,8 +28,9 @@ from typing import Any, Union
 import asyncpg
 import pydantic
 
+from .codec import decode_json
 from .models import Alert, RequestContext
-from .store import FlowStateStore, decode_json
+from .store import FlowStateStore
 
 ALERT_CHANNEL = "flowstate_alerts"
 

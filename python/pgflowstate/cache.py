@@ -18,9 +18,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from uuid import UUID
 
+from . import arguments
+from .codec import context_json, decode_json, encode_json
 from .errors import sqlstate_errors
 from .models import FlowState
-from .store import FlowId, FlowStateStore, State, _flow_id, decode_json, encode_json
+from .store import FlowId, FlowStateStore, State
 
 # As text, whatever the pool's jsonb codec: the text is what the cache keeps.
 _LOAD_IF_CHANGED = (
@@ -39,6 +41,8 @@ class CachedFlowStateStore(FlowStateStore):
 
     def __init__(self, pool, context, max_entries: int = 1000) -> None:
         super().__init__(pool, context)
+        # The version probe's own handles: what the store keeps is the store's own business.
+        self._probe_pool, self._probe_context = pool, context_json(context)
         self.max_entries = max_entries
         self._documents: OrderedDict[UUID, tuple[int, str]] = OrderedDict()  # id -> (version, JSON)
         self.hits = self.misses = 0
@@ -55,10 +59,10 @@ class CachedFlowStateStore(FlowStateStore):
             self._documents.popitem(last=False)
 
     async def load_state(self, flow_id: FlowId) -> FlowState | None:
-        key = _flow_id(flow_id)
+        key = arguments.uuid(flow_id, "flow_id")
         version, text = self._documents.get(key, (None, None))
         with sqlstate_errors():
-            answer = await self._pool.fetchval(_LOAD_IF_CHANGED, key, version, self._context)
+            answer = await self._probe_pool.fetchval(_LOAD_IF_CHANGED, key, version, self._probe_context)
         if answer is None:
             self._documents.pop(key, None)
             return None

@@ -58,6 +58,8 @@ class FlowState(BaseModel):
 
     ``state_data`` is None when the call did not return it (``transition_phase``: the database
     skips sending a large state back when it did not change; load the flow to read it).
+    ``restored_checkpoint_id`` is set by ``recover_failed`` only: the checkpoint it restored. It
+    is not part of the document (``document()`` and ``model_dump()`` leave it out).
     """
 
     model_config = ConfigDict(extra="allow")
@@ -74,6 +76,7 @@ class FlowState(BaseModel):
     checkpoints: list[Checkpoint] = Field(default_factory=list)
     state_data: dict[str, Any] | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    restored_checkpoint_id: UUID | None = Field(default=None, exclude=True)
 
     def document(self) -> dict[str, Any]:
         """The document as JSON-ready data, e.g. to save it back after a change.
@@ -82,7 +85,7 @@ class FlowState(BaseModel):
         """
         doc = self.model_dump(mode="json")
         for name in type(self).model_fields:
-            if doc.get(name) is None:
+            if name in doc and doc[name] is None:
                 del doc[name]
         return doc
 

@@ -21,7 +21,8 @@ class FlowStateRecovery:
 
     async def recover_failed_flow(self, flow_id: FlowId) -> FlowState:
         """Restore the newest checkpoint whose snapshot still validates, as the next version
-        with status ``recovered``, and alert on ``flowstate_alerts``. StateRecoveryError
+        with status ``recovered``, and alert on ``flowstate_alerts``. The result names the
+        checkpoint it restored (``restored_checkpoint_id``). StateRecoveryError
         (``checkpoints_tried``) when no checkpoint qualifies."""
         return await self.store.recover_failed(flow_id)
 

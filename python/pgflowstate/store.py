@@ -6,17 +6,16 @@ named notation (SQL owns the defaults), maps FS00x errors and types the result.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Union
 from uuid import UUID
 
 import asyncpg
-import orjson
 
 from . import arguments
 from .arguments import INTEGER
+from .codec import decode_json, encode_json
 from .errors import StateError, StateValidationError, encoding_error, error_from, sqlstate_errors
 from .metrics import observed
 from .models import (
@@ -76,103 +75,6 @@ _DIFF = (
     " from flowstate.flow_diff(p_flow_id => $1, p_from_version => $2, p_to_version => $3,"
     " p_context => $4)"
 )
-
-
-# -- JSON ---------------------------------------------------------------------------------
-
-# Any digit becomes 0, so a run of 19 zeros in the result marks a run of 19 digits. Ten times
-# faster than a regular expression search (which cost 14 us on a 1 KB document, 1 ms on 100 KB).
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_DIGIT_RUN = b"0" * 19
-
-
-def encode_json(value: Any) -> str:
-    """orjson, except that integers past 64 bits (which orjson refuses) are written exactly.
-
-    NaN and Infinity are not JSON: orjson writes them as null, as pydantic's JSON and
-    JavaScript do. Refusing them instead would need a second pass over every document
-    (the stdlib check costs more than the save itself for a 75 KB state), so we do not.
-    """
-    try:
-        return orjson.dumps(value).decode()
-    except orjson.JSONEncodeError as exc:
-        if "64-bit" not in str(exc):
-            raise
-        # What json cannot write (datetimes, UUIDs, ...) is written as orjson writes it.
-        return json.dumps(value, allow_nan=False, separators=(",", ":"), default=_as_orjson_writes)
-
-
-def _as_orjson_writes(value: Any) -> Any:
-    return orjson.loads(orjson.dumps(value))
-
-
-def decode_json(text: str) -> Any:
-    """orjson, except where it would lose digits: jsonb prints numbers without exponent, so a
-    run of 19 digits may be an integer past 64 bits (orjson makes it a float)."""
-    if _LONG_DIGIT_RUN not in text.encode().translate(_DIGITS_TO_ZERO):
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text)
-
-
-def _codec_encoder(value: Any) -> str:
-    # A str is JSON text already, as with asyncpg's stock codec.
-    return value if isinstance(value, str) else encode_json(value)
-
-
-# -- pool ---------------------------------------------------------------------------------
-
-
-class NoResetConnection(asyncpg.Connection):
-    """A connection that skips asyncpg's reset query on release to the pool.
-
-    asyncpg's pool sends ``RESET ALL; UNLISTEN *; ...`` every time a connection is released:
-    one round trip per call. The wrapper leaves no session state behind, so nothing needs
-    resetting. An open transaction is still rolled back (``Connection._reset`` does that
-    without a query unless one is open).
-    """
-
-    def get_reset_query(self) -> str:
-        return ""
-
-
-async def set_json_codecs(connection: asyncpg.Connection) -> None:
-    """Register orjson-based codecs for json and jsonb (Python values in, Python values out)."""
-    for typename in ("json", "jsonb"):
-        await connection.set_type_codec(
-            typename,
-            schema="pg_catalog",
-            encoder=_codec_encoder,
-            decoder=decode_json,
-            format="text",
-        )
-
-
-async def create_pool(dsn: str | None = None, *, pgbouncer: bool = False, **asyncpg_options: Any) -> asyncpg.Pool:
-    """An asyncpg pool set up for the wrapper: orjson codecs, no per-release reset query.
-
-    Takes asyncpg.create_pool's options (``min_size``, ``max_size``, ...); an ``init`` of yours
-    runs after the codecs are set. A ``connection_class`` of yours should subclass
-    NoResetConnection to keep the saving.
-
-    ``pgbouncer=True`` for PgBouncer in transaction pooling mode: consecutive statements may
-    reach different server connections, so asyncpg's named prepared statements (its statement
-    cache) must be off. Each call then parses its statement again, one extra round trip
-    that PgBouncer 1.21+ avoids with ``max_prepared_statements`` set (use pgbouncer=False there).
-    """
-    user_init = asyncpg_options.pop("init", None)
-    if pgbouncer:
-        asyncpg_options["statement_cache_size"] = 0
-
-    async def init(connection: asyncpg.Connection) -> None:
-        await set_json_codecs(connection)
-        if user_init is not None:
-            await user_init(connection)
-
-    asyncpg_options.setdefault("connection_class", NoResetConnection)
-    return await asyncpg.create_pool(dsn, init=init, **asyncpg_options)
 
 
 # -- store --------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ The schema is migrated once into a template database; the test database and ever
 `fresh_database()` are copies of it (CREATE DATABASE ... TEMPLATE), which nothing else connects to.
 
 Fixtures other test files rely on: admin_dsn, app_dsn, other_app_dsn, admin_role_dsn, pg_bin,
-fresh_database.
+fresh_database, app_pool and store. The CrewAI backend's fixtures are in crewai_flows.py: they
+need CrewAI, an optional extra that the rest of the suite must not import.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import pytest_asyncio
+from flowdocs import new_context
 from psycopg import sql
 
-from pgflowstate import db
-from pgflowstate.testing import LocalCluster, find_pg_bin, random_name, url
+from pgflowstate import FlowStateStore, create_pool, schema
+from pgflowstate.connection import url
+from pgflowstate.server.cluster import LocalCluster, find_pg_bin, random_name
 
 APP_ROLE, APP_GROUP = "pgflowstate_test_app", "flowstate_app"
 OTHER_APP_ROLE = "pgflowstate_test_app2"
@@ -87,7 +91,7 @@ def pg_server(pg_bin):
 def template_dsn(pg_server) -> str:
     """The migrated template; no test connects to it, so it can always be copied."""
     dsn = pg_server.create_database("pgflowstate_tmpl_")
-    db.upgrade(dsn)
+    schema.upgrade(dsn)
     return dsn
 
 
@@ -151,3 +155,17 @@ def login_role_dsn(server: Server, database_dsn: str, role: str, group: str) -> 
     """).format(role_literal=sql.Literal(role), role=sql.Identifier(role),
                 password=sql.Literal(password), group=sql.Identifier(group)))
     return url(database_dsn, user=role, password=password)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def app_pool(app_dsn):
+    """A create_pool() pool logged in as the application role (EXECUTE only)."""
+    pool = await create_pool(app_dsn, min_size=1, max_size=4)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+def store(app_pool) -> FlowStateStore:
+    """A store for a fresh tenant."""
+    return FlowStateStore(app_pool, new_context())

@@ -1,4 +1,4 @@
-"""Helpers and fixtures shared by the wrapper tests (imported explicitly by each test module).
+"""Helpers shared by the wrapper tests (their fixtures, app_pool and store, are in conftest.py).
 
 Every test makes its own tenant and flow ids (random UUIDs), so tests never see each other's
 flows and need no cleanup between them.
@@ -9,10 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
-import pytest_asyncio
-
-from pgflowstate import FlowStateStore, RequestContext, create_pool
+from pgflowstate import RequestContext
 
 
 def new_context() -> RequestContext:
@@ -30,17 +27,3 @@ def new_doc(flow_id: uuid.UUID, phase: str = "data_import", completed: tuple[str
         "phases_completed": list(completed),
         "state_data": state_data,
     }
-
-
-@pytest_asyncio.fixture(scope="module")
-async def app_pool(app_dsn):
-    """A create_pool() pool logged in as the application role (EXECUTE only)."""
-    pool = await create_pool(app_dsn, min_size=1, max_size=4)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture
-def store(app_pool) -> FlowStateStore:
-    """A store for a fresh tenant."""
-    return FlowStateStore(app_pool, new_context())

@@ -15,7 +15,7 @@ import uuid
 import asyncpg
 import pytest
 
-from flowdocs import app_pool, new_context, new_doc, store  # noqa: F401 (fixtures)
+from flowdocs import new_context, new_doc
 from pgflowstate import FlowStateStore, StateValidationError, listen_alerts
 from test_recovery import ALERT_TIMEOUT, alert_for, corrupt
 

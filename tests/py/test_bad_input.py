@@ -21,7 +21,7 @@ import pytest_asyncio
 from crewai.flow.async_feedback.types import PendingFeedbackContext
 from crewai_flows import crewai_dsn  # noqa: F401 (fixture)
 
-from flowdocs import app_pool, new_context, new_doc  # noqa: F401 (fixtures)
+from flowdocs import new_context, new_doc
 from pgflowstate import FlowStateManager, FlowStateStore, FlowStateValidator, StateValidationError
 from pgflowstate.crewai import PostgresFlowPersistence
 

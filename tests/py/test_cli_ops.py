@@ -18,9 +18,10 @@ import psycopg
 import psycopg.sql
 import pytest
 
-from flowdocs import app_pool, new_context, new_doc, store  # noqa: F401 (fixtures)
-from pgflowstate import FlowStateStore, RequestContext
-from pgflowstate.store import set_json_codecs
+from flowdocs import new_context, new_doc
+from pgflowstate import FlowStateStore, RequestContext, schema
+from pgflowstate.pool import set_json_codecs
+from pgflowstate.server.cluster import LocalCluster
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"
 
@@ -299,9 +300,6 @@ async def test_stats_lists_the_slowest_functions_when_they_are_tracked(fresh_dat
 
 def test_stats_reads_pg_stat_statements_where_it_is_loaded(pg_bin, pg_server):
     """A server of its own: pg_stat_statements must be in shared_preload_libraries."""
-    from pgflowstate import db
-    from pgflowstate.testing import LocalCluster
-
     with psycopg.connect(pg_server.dsn) as conn:
         available = conn.execute("select from pg_available_extensions where name = 'pg_stat_statements'").fetchone()
     # Like the embedded-server tests, this needs the local server binaries (with contrib).
@@ -314,7 +312,7 @@ def test_stats_reads_pg_stat_statements_where_it_is_loaded(pg_bin, pg_server):
         with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
             conn.execute("create database flows")
         dsn = cluster.dsn("flows")
-        db.upgrade(dsn)
+        schema.upgrade(dsn)
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("create extension pg_stat_statements")
             conn.execute("select flowstate.flow_load_state(gen_random_uuid(), null)")

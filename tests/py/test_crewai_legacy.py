@@ -21,9 +21,14 @@ from crewai_flows import (  # noqa: F401 (fixtures)
     persistence,
 )
 
-from pgflowstate import RequestContext
-from pgflowstate.legacy import FLAG, CutoverFlowPersistence
+from pgflowstate import RequestContext, legacy
+from pgflowstate.crewai import FLAG, CutoverFlowPersistence
 from pgflowstate.migrator import StateMigrator
+
+
+def test_the_cutover_keeps_its_old_import_path():
+    """The README named pgflowstate.legacy before the CrewAI adapter became a package."""
+    assert legacy.CutoverFlowPersistence is CutoverFlowPersistence and legacy.FLAG == FLAG
 
 
 def sqlite_rows(path) -> int:

@@ -15,12 +15,12 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from pgflowstate import db
+from pgflowstate import schema
 from pgflowstate.cli import main
 
-DB_DIR = db.find_db_dir()
-MIGRATION_IDS = [m.id for m in db.read_migrations(DB_DIR)]
-FUNCTION_FILES = [f.name for f in db.read_function_files(DB_DIR)]
+DB_DIR = schema.find_db_dir()
+MIGRATION_IDS = [m.id for m in schema.read_migrations(DB_DIR)]
+FUNCTION_FILES = [f.name for f in schema.read_function_files(DB_DIR)]
 
 
 def snapshot(dsn: str) -> dict:
@@ -49,7 +49,7 @@ def db_copy(tmp_path) -> Path:
 def test_second_upgrade_changes_nothing(fresh_database):
     dsn = fresh_database()
     before = snapshot(dsn)
-    report = db.upgrade(dsn)
+    report = schema.upgrade(dsn)
     assert report["migrations_applied"] == []
     assert report["function_files_applied"] == []
     assert report["functions"] == "up to date"
@@ -57,7 +57,7 @@ def test_second_upgrade_changes_nothing(fresh_database):
 
 
 def test_status_reports_everything_applied(admin_dsn):
-    report = db.status(admin_dsn)
+    report = schema.status(admin_dsn)
     assert report["migrations"] == {"applied": MIGRATION_IDS, "pending": []}
     assert report["function_files"] == {
         "current": FUNCTION_FILES, "changed": [], "missing": [], "removed": []}
@@ -65,7 +65,7 @@ def test_status_reports_everything_applied(admin_dsn):
 
 
 def test_status_of_an_empty_database_lists_everything_pending(fresh_database):
-    report = db.status(fresh_database(migrated=False))
+    report = schema.status(fresh_database(migrated=False))
     assert report["migrations"] == {"applied": [], "pending": MIGRATION_IDS}
     assert report["function_files"]["missing"] == FUNCTION_FILES
     assert report["up_to_date"] is False
@@ -78,17 +78,17 @@ def test_changed_function_file_is_reapplied(fresh_database, db_copy):
         f.write("\ncreate or replace function flowstate._upgrade_probe() returns int"
                 " language sql as $$ select 1 $$;\n")
 
-    assert db.status(dsn, db_dir=db_copy)["function_files"]["changed"] == [changed.name]
-    report = db.upgrade(dsn, db_dir=db_copy)
+    assert schema.status(dsn, db_dir=db_copy)["function_files"]["changed"] == [changed.name]
+    report = schema.upgrade(dsn, db_dir=db_copy)
     assert report["function_files_applied"] == FUNCTION_FILES  # all files, in order
 
     with psycopg.connect(dsn) as conn:
         assert conn.execute("select flowstate._upgrade_probe()").fetchone() == (1,)
         recorded = conn.execute("select sha256 from flowstate.function_files where file_name = %s",
                                 [changed.name]).fetchone()[0]
-    assert recorded == db.read_function_files(db_copy)[0].sha256
-    assert db.status(dsn, db_dir=db_copy)["up_to_date"] is True
-    assert db.upgrade(dsn, db_dir=db_copy)["functions"] == "up to date"
+    assert recorded == schema.read_function_files(db_copy)[0].sha256
+    assert schema.status(dsn, db_dir=db_copy)["up_to_date"] is True
+    assert schema.upgrade(dsn, db_dir=db_copy)["functions"] == "up to date"
 
 
 def test_added_and_removed_function_files_are_detected(fresh_database, db_copy):
@@ -99,9 +99,9 @@ def test_added_and_removed_function_files_are_detected(fresh_database, db_copy):
         "create or replace function flowstate._upgrade_probe() returns int"
         " language sql as $$ select 2 $$;\n")
 
-    files = db.status(dsn, db_dir=db_copy)["function_files"]
+    files = schema.status(dsn, db_dir=db_copy)["function_files"]
     assert (files["missing"], files["removed"]) == (["zzz_probe.sql"], [removed])
-    db.upgrade(dsn, db_dir=db_copy)
+    schema.upgrade(dsn, db_dir=db_copy)
     with psycopg.connect(dsn) as conn:
         names = [r[0] for r in conn.execute(
             "select file_name from flowstate.function_files order by file_name")]
@@ -118,8 +118,8 @@ def test_failing_function_file_is_named_and_nothing_is_applied(fresh_database, d
         "-- a comment line\ncreate function flowstate._broken() returns int\n"
         "language sql as $$ select no_such_column $$;\n")
 
-    with pytest.raises(db.UpgradeError, match=r"zzz_broken\.sql: line 3: .*no_such_column"):
-        db.upgrade(dsn, db_dir=db_copy)
+    with pytest.raises(schema.UpgradeError, match=r"zzz_broken\.sql: line 3: .*no_such_column"):
+        schema.upgrade(dsn, db_dir=db_copy)
     assert snapshot(dsn) == before  # one transaction: the earlier file's change is gone too
     with psycopg.connect(dsn) as conn:
         assert conn.execute("select to_regproc('flowstate._upgrade_probe')").fetchone() == (None,)
@@ -130,7 +130,7 @@ def test_a_new_migration_also_reapplies_the_function_files(fresh_database, db_co
     dsn = fresh_database()
     (db_copy / "migrations" / "9999_probe.sql").write_text(
         f"-- depends: {MIGRATION_IDS[-1]}\ncreate table flowstate.upgrade_probe (id int);\n")
-    report = db.upgrade(dsn, db_dir=db_copy)
+    report = schema.upgrade(dsn, db_dir=db_copy)
     assert report["migrations_applied"] == ["9999_probe"]
     assert report["function_files_applied"] == FUNCTION_FILES
 
@@ -147,7 +147,7 @@ def test_the_domains_migration_upgrades_a_populated_store(fresh_database, db_cop
         if migration.stem >= "0007_domains":
             migration.unlink()
     with psycopg.connect(dsn, autocommit=True) as conn:
-        db.apply_migrations(dsn, conn, db.read_migrations(db_copy))
+        schema.apply_migrations(dsn, conn, schema.read_migrations(db_copy))
     ctx = ('{"client_account_id": "11111111-1111-1111-1111-111111111111", '
            '"engagement_id": "22222222-2222-2222-2222-222222222222", '
            '"user_id": "33333333-3333-3333-3333-333333333333"}')
@@ -180,7 +180,7 @@ def test_the_domains_migration_upgrades_a_populated_store(fresh_database, db_cop
         before = [row[0] for row in conn.execute(audit)]
         assert conn.execute("select pg_typeof(status)::text from flowstate.flows").fetchone() == ("text",)
 
-    applied = db.upgrade(dsn)["migrations_applied"]
+    applied = schema.upgrade(dsn)["migrations_applied"]
     assert applied == MIGRATION_IDS[MIGRATION_IDS.index("0007_domains"):]
 
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -208,7 +208,7 @@ def test_the_generations_migration_tells_the_lives_of_a_reused_id_apart(fresh_da
     functions before 0009 filled it, row by row with triggers off (those functions are gone)."""
     dsn = fresh_database(migrated=False)
     (db_copy / "migrations" / "0009_flow_generations.sql").unlink()
-    db.upgrade(dsn, db_dir=db_copy)
+    schema.upgrade(dsn, db_dir=db_copy)
     flow_id, a_checkpoint, b_checkpoint, a_quarantine = (str(uuid.uuid4()) for _ in range(4))
     tenant = {n: {"client_account_id": f"00000000-0000-4000-a000-00000000000{n}",
                   "engagement_id": f"00000000-0000-4000-b000-00000000000{n}",
@@ -246,7 +246,7 @@ def test_the_generations_migration_tells_the_lives_of_a_reused_id_apart(fresh_da
                      (flow_id, tenant[2]["client_account_id"], tenant[2]["engagement_id"], tenant[2]["user_id"],
                       json.dumps([{"id": b_checkpoint}])))
 
-    assert db.upgrade(dsn)["migrations_applied"] == ["0009_flow_generations"]
+    assert schema.upgrade(dsn)["migrations_applied"] == ["0009_flow_generations"]
 
     with psycopg.connect(dsn, autocommit=True) as conn:
         generations = conn.execute(
@@ -278,7 +278,7 @@ def test_the_text_limits_migration_trims_long_checkpoint_lists(fresh_database, d
     trail untouched (the state did not change)."""
     dsn = fresh_database(migrated=False)
     (db_copy / "migrations" / "0011_text_limits.sql").unlink()
-    db.upgrade(dsn, db_dir=db_copy)
+    schema.upgrade(dsn, db_dir=db_copy)
     ctx = ('{"client_account_id": "11111111-1111-1111-1111-111111111111", '
            '"engagement_id": "22222222-2222-2222-2222-222222222222", '
            '"user_id": "33333333-3333-3333-3333-333333333333"}')
@@ -301,7 +301,7 @@ def test_the_text_limits_migration_trims_long_checkpoint_lists(fresh_database, d
                     from flowstate.checkpoints c where c.flow_id = f.flow_id)""")
         audit = conn.execute("select jsonb_agg(to_jsonb(a) order by audit_id) from flowstate.audit_log a").fetchone()
 
-    assert db.upgrade(dsn)["migrations_applied"] == ["0011_text_limits"]
+    assert schema.upgrade(dsn)["migrations_applied"] == ["0011_text_limits"]
 
     with psycopg.connect(dsn, autocommit=True) as conn:
         loaded = conn.execute("select flowstate.flow_load_state(%s, %s)", (flow_id, ctx)).fetchone()[0]
@@ -317,9 +317,9 @@ def test_failing_migration_is_named_and_not_recorded(fresh_database, db_copy):
     (db_copy / "migrations" / "9999_broken.sql").write_text(
         f"-- depends: {MIGRATION_IDS[-1]}\ncreate table flowstate.upgrade_probe (id int);\n"
         "create table flowstate.upgrade_probe (id int);\n")
-    with pytest.raises(db.UpgradeError, match="migration 9999_broken: .*already exists"):
-        db.upgrade(dsn, db_dir=db_copy)
-    assert db.status(dsn, db_dir=db_copy)["migrations"]["pending"] == ["9999_broken"]
+    with pytest.raises(schema.UpgradeError, match="migration 9999_broken: .*already exists"):
+        schema.upgrade(dsn, db_dir=db_copy)
+    assert schema.status(dsn, db_dir=db_copy)["migrations"]["pending"] == ["9999_broken"]
     with psycopg.connect(dsn) as conn:  # each migration is one transaction
         assert conn.execute("select to_regclass('flowstate.upgrade_probe')").fetchone() == (None,)
 
@@ -332,7 +332,7 @@ def test_concurrent_upgrades_of_an_empty_database_both_succeed(fresh_database):
     def run():
         start.wait()
         try:
-            reports.append(db.upgrade(dsn))
+            reports.append(schema.upgrade(dsn))
         except Exception as exc:  # reported below, with the other thread's outcome
             errors.append(exc)
 
@@ -344,7 +344,7 @@ def test_concurrent_upgrades_of_an_empty_database_both_succeed(fresh_database):
     assert errors == []
     assert sorted(m for r in reports for m in r["migrations_applied"]) == sorted(MIGRATION_IDS)
     assert sorted(len(r["function_files_applied"]) for r in reports) == [0, len(FUNCTION_FILES)]
-    assert db.status(dsn)["up_to_date"] is True
+    assert schema.status(dsn)["up_to_date"] is True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,7 +389,7 @@ def test_cli_usage_and_connection_errors_exit_2_with_one_line(args, message):
 def test_cli_failed_upgrade_exits_1_with_one_line(fresh_database, monkeypatch, db_copy):
     dsn = fresh_database()
     (db_copy / "functions" / "zzz_broken.sql").write_text("select from;\n")
-    monkeypatch.setattr(db, "find_db_dir", lambda: db_copy)
+    monkeypatch.setattr(schema, "find_db_dir", lambda: db_copy)
     result = CliRunner().invoke(main, ["db", "upgrade", "--dsn", dsn, "--force"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [

@@ -14,8 +14,8 @@ from datetime import datetime
 import asyncpg
 import pytest
 
-from flowdocs import app_pool, new_context, new_doc, store  # noqa: F401 (fixtures)
-from pgflowstate import DiffEntry, FlowStateStore, HistoryEntry, StateValidationError
+from flowdocs import new_context, new_doc
+from pgflowstate import DiffEntry, FlowState, FlowStateStore, HistoryEntry, StateValidationError
 
 
 async def test_history_rows_become_history_entries(store):

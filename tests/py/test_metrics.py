@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from flowdocs import app_pool, new_doc, store  # noqa: F401 (fixtures)
+from flowdocs import new_doc
 from pgflowstate import ConcurrentModificationError, InvalidTransitionError, StateValidationError
 from pgflowstate.metrics import BUCKETS, METRICS, Histogram, Metrics, merge_snapshots
 

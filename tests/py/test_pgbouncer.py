@@ -23,7 +23,8 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from pgflowstate import FlowStateManager, FlowStateStore, RequestContext, create_pool
-from pgflowstate.testing import free_port, unprivileged_user, url
+from pgflowstate.connection import url
+from pgflowstate.server.cluster import free_port, unprivileged_user
 
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 

@@ -12,7 +12,7 @@ import uuid
 import asyncpg
 import pytest
 
-from flowdocs import app_pool, new_context, new_doc, store  # noqa: F401 (fixtures)
+from flowdocs import new_context, new_doc
 from pgflowstate import (
     Alert,
     Checkpoint,
@@ -166,7 +166,8 @@ async def test_recover_failed_restores_the_newest_checkpoint_that_still_validate
     assert recovered.status == "recovered" and recovered.failed_phase is None
     assert (recovered.current_phase, recovered.phases_completed) == ("field_mapping", ["data_import"])
     assert recovered.state_data == {"step": "mapped"}
-    assert await store.load_state(flow_id) == recovered
+    assert recovered.restored_checkpoint_id == newest_valid, "it says which checkpoint it restored"
+    assert (await store.load_state(flow_id)).model_dump() == recovered.model_dump()
     assert alert.restored == str(newest_valid)
     assert (alert.flow_version, alert.current_phase) == (recovered.flow_version, "field_mapping")
     assert (alert.client_account_id, alert.engagement_id, alert.actor_user_id) == (
@@ -174,6 +175,8 @@ async def test_recover_failed_restores_the_newest_checkpoint_that_still_validate
     assert alert.actor_role and alert.at is not None and alert.flow_type == "discovery"
     recover_row = (await store.history(flow_id, operation="recover"))[-1]
     assert recover_row.label == str(newest_valid)
+    saved = await store.save_state(flow_id, recovered, version=recovered.flow_version)
+    assert saved.flow_version == recovered.flow_version + 1, "the answer saves back as a document"
 
 
 async def test_recover_failed_without_a_valid_checkpoint_is_a_recovery_error(store, admin_dsn):

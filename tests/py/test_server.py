@@ -4,13 +4,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
+import pgserver
 import psycopg
 import psycopg.conninfo
 import pytest
 
-from pgflowstate import server
+from pgflowstate import FlowStateStore, RequestContext, server
+from pgflowstate.server.cluster import pip_installed_bin
 
 
 @pytest.fixture
@@ -63,13 +66,6 @@ def test_cli_commands_without_dsn_use_the_embedded_server(home):
 async def test_the_embedded_server_runs_on_pip_installed_binaries(home, monkeypatch):
     """The `embedded` extra's binaries (pgserver's PostgreSQL 16, without contrib) carry the
     whole schema: the fallback for machines with no PostgreSQL package."""
-    import uuid
-
-    import pgserver
-
-    from pgflowstate import FlowStateStore, RequestContext
-    from pgflowstate.testing import pip_installed_bin
-
     # A copy every user can read: as root the server runs as another user, who cannot enter
     # a private virtualenv (CI's lives in a mode-700 directory). The binaries find their
     # libraries at ../../../pgserver.libs, so the copy keeps that layout.

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import asyncpg
 
-from flowdocs import app_pool, new_context, new_doc, store  # noqa: F401 (fixtures)
+from flowdocs import new_context, new_doc
 from pgflowstate import FlowState, FlowStateStore, FlowStateValidator
 
 

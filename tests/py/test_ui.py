@@ -33,7 +33,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from crewai_sqlite import LegacyWriter
-from flowdocs import app_pool, new_context, new_doc  # noqa: F401 (fixtures)
+from flowdocs import new_context, new_doc
 from pgflowstate import ConcurrentModificationError, FlowStateStore, RequestContext, StateMigrator
 
 SCREENS = Path(__file__).resolve().parents[1] / "output" / "screens"
@@ -270,6 +270,15 @@ def test_a_port_in_use_is_a_usage_error(admin_dsn):
                                  str(taken.getsockname()[1])], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.startswith("pgflowstate: error: cannot listen on 127.0.0.1:") and "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_or_one_without_the_schema_is_one_line(fresh_database):
+    for dsn, expected in (("postgresql://postgres@127.0.0.1:1/nowhere", "cannot connect to 127.0.0.1:1/nowhere"),
+                          (fresh_database(migrated=False), "no flowstate schema in")):
+        result = subprocess.run([sys.executable, "-m", "pgflowstate", "ui", "--dsn", dsn],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode in (1, 2) and "Traceback" not in result.stderr
+        assert result.stdout == "" and expected in result.stderr  # no URL printed
 
 
 # -- reading, in the browser --------------------------------------------------------------

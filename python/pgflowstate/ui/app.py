@@ -26,8 +26,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..connection import DatabaseError, describe, open_pool
 from ..models import RequestContext
-from ..store import FlowStateStore, create_pool
+from ..schema import schema_ready
+from ..store import FlowStateStore
 from . import routes, views
 from .tokens import TOKEN_PARAM, cookie_name, csrf_token, new_token, same
 
@@ -143,16 +145,18 @@ def url_of(sock: socket.socket, token: str) -> str:
 async def run(dsn: str, context: RequestContext | None, *, host: str = "127.0.0.1", port: int = 0,
               open_browser: bool = False, allow_actions: bool = False,
               ready: Callable[[str], Any] = print) -> None:
-    """Connect to ``dsn`` (an asyncpg URL), then serve the inspector until interrupted;
-    ``ready`` gets the URL (with its token) once the server listens."""
+    """Connect to ``dsn`` (any libpq DSN; ConnectionFailed when it cannot), then serve the
+    inspector until interrupted; ``ready`` gets the URL (with its token) once it listens."""
     token = new_token()
     sock = bind(host, port)  # listening from now on: a browser opened early waits in the backlog
     try:
-        pool = await create_pool(dsn, min_size=1, max_size=4, timeout=10)
+        pool = await open_pool(dsn, min_size=1, max_size=4)
     except BaseException:
         sock.close()
         raise
     try:
+        if not await schema_ready(pool):
+            raise DatabaseError(f"no flowstate schema in {describe(dsn)}: run `pgflowstate db upgrade`")
         app = create_app(FlowStateStore(pool, context), token, allow_actions)
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
         url = url_of(sock, token)
@@ -161,6 +165,7 @@ async def run(dsn: str, context: RequestContext | None, *, host: str = "127.0.0.
             webbrowser.open(url)
         await server.serve(sockets=[sock])
     finally:
+        sock.close()
         await pool.close()
 
 

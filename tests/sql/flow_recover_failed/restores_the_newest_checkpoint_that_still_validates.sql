@@ -2,11 +2,11 @@
 -- every checkpoint valid that is the newest one; after a DBA removes an edge of the graph
 -- (DELETE FROM flowstate.phase_transitions), the newest checkpoint, whose phase path used
 -- it, is skipped and the older valid one is restored: its phase, completed phases and
--- state_data as the next version, status recovered, returned whole, audited as 'recover'
--- labelled with the checkpoint id.
+-- state_data as the next version, status recovered, returned whole with the id of the
+-- checkpoint it restored, audited as 'recover' labelled with the checkpoint id.
 begin;
 \ir ../_helpers.sql
-select plan(10);
+select plan(11);
 
 -- A failed discovery flow with checkpoints A (data_import), B (field_mapping) and
 -- C (data_cleansing), each taken with its own state_data {"at": name}.
@@ -55,7 +55,11 @@ select is(:'second'::jsonb -> 'phases_completed', '["data_import"]'::jsonb, 'and
 select is(:'second'::jsonb ->> 'status', 'recovered', 'the flow is marked recovered');
 select ok(not :'second'::jsonb ? 'failed_phase', 'and is no longer failed');
 select is((:'second'::jsonb ->> 'flow_version')::int, 8, 'as the next version (8)');
-select is(:'second'::jsonb, flowstate.flow_load_state(:'second_id', flowstate_tests.ctx()), 'the whole stored document is returned');
+select is(:'second'::jsonb - 'restored_checkpoint_id', flowstate.flow_load_state(:'second_id', flowstate_tests.ctx()),
+          'the whole stored document is returned');
+select is((:'second'::jsonb ->> 'restored_checkpoint_id')::uuid,
+          (select checkpoint_id from checkpoint_ids where flow_id = :'second_id' and name = 'B'),
+          'with the id of the checkpoint it restored');
 select is((select jsonb_build_object('operation', operation, 'old_version', old_version, 'new_version', new_version, 'label', label)
              from flowstate.audit_log where flow_id = :'second_id' order by audit_id desc limit 1),
           jsonb_build_object('operation', 'recover', 'old_version', 7, 'new_version', 8, 'label',

@@ -24,19 +24,13 @@ from urllib.parse import urlencode
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from .connection import CONNECT_TIMEOUT, DatabaseError, describe, one_line, psycopg_connection
+
 # Arbitrary constant shared by every pgflowstate upgrader ("pgflowst" in ASCII).
 UPGRADE_LOCK_KEY = 0x7067_666C_6F77_7374
 
 # Yoyo keeps its bookkeeping in the current schema (public by default).
 YOYO_MIGRATION_TABLE = "_yoyo_migration"
-
-
-class DatabaseError(Exception):
-    """A schema operation failed (CLI exit code 1)."""
-
-
-class ConnectionFailed(DatabaseError):
-    """The DSN is malformed or the server cannot be reached (CLI exit code 2)."""
 
 
 class UpgradeError(DatabaseError):
@@ -52,39 +46,11 @@ def find_db_dir() -> Path:
     raise DatabaseError(f"no db/migrations directory next to {here}")
 
 
-def describe(dsn: str) -> str:
-    """host:port/dbname for messages; never shows a password."""
-    try:
-        params = conninfo_to_dict(dsn)
-    except psycopg.Error:
-        return "<invalid dsn>"
-    host = params.get("host") or "localhost"
-    port = params.get("port") or "5432"
-    return f"{host}:{port}/{params.get('dbname') or params.get('user') or ''}"
-
-
-def connect(dsn: str, **kwargs) -> psycopg.Connection:
-    """psycopg connection; failures become one readable ConnectionFailed line."""
-    try:
-        params = conninfo_to_dict(dsn)
-    except psycopg.Error as exc:
-        raise ConnectionFailed(f"invalid DSN: {one_line(exc)}") from exc
-    params.setdefault("connect_timeout", "10")  # never hang a CLI on an unreachable host
-    try:
-        return psycopg.connect(**params, **kwargs)
-    except psycopg.OperationalError as exc:
-        raise ConnectionFailed(f"cannot connect to {describe(dsn)}: {one_line(exc)}") from exc
-
-
-def one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
-
-
 def yoyo_url(dsn: str) -> str:
     """A yoyo URL for any libpq DSN (URL or key=value): every parameter goes in the query
     string, which yoyo passes to psycopg.connect unchanged (no host/dbname quoting issues)."""
     params = conninfo_to_dict(dsn)
-    params.setdefault("connect_timeout", "10")
+    params.setdefault("connect_timeout", str(CONNECT_TIMEOUT))
     return "postgresql+psycopg:///?" + urlencode(params)
 
 
@@ -108,7 +74,9 @@ def read_function_files(db_dir: Path) -> list[FunctionFile]:
 
 
 def read_migrations(db_dir: Path):
-    import yoyo  # imported lazily: only upgrade/status need it
+    # Here, not at the top: yoyo and sqlparse add 40 ms to the 480 ms any CLI command takes to
+    # start (python -X importtime), and only upgrade and status need them.
+    import yoyo
 
     return yoyo.read_migrations(str(db_dir / "migrations"))
 
@@ -147,7 +115,7 @@ def upgrade(dsn: str, db_dir: Path | None = None, force_functions: bool = False)
     db_dir = Path(db_dir) if db_dir else find_db_dir()
     migrations = read_migrations(db_dir)
     files = read_function_files(db_dir)
-    with connect(dsn, autocommit=True) as conn:
+    with psycopg_connection(dsn, autocommit=True) as conn:
         # Held for the whole upgrade; released when the connection closes, even on a crash.
         conn.execute("select pg_advisory_lock(%s)", [UPGRADE_LOCK_KEY])
         applied = apply_migrations(dsn, conn, migrations)
@@ -168,7 +136,7 @@ def apply_migrations(dsn: str, conn: psycopg.Connection, migrations) -> list[str
     pending = pending_migration_ids(conn, migrations)
     if not pending:
         return []
-    import sqlparse.exceptions
+    import sqlparse.exceptions  # lazily, as in read_migrations
     import yoyo
     import yoyo.exceptions
 
@@ -235,6 +203,28 @@ def sql_error(exc: psycopg.Error, sql: str | None = None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# ready
+
+
+# Every function the wrapper, the CrewAI backend and the migrator need, at its current
+# signature: all present means the schema is installed and recent enough. A catalog lookup any
+# role may make: `status` reads tables that the application role cannot.
+SCHEMA_READY = (
+    "select to_regprocedure('flowstate.flow_save_state(uuid, jsonb, bigint, jsonb)') is not null"
+    " and to_regprocedure('flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint,"
+    " text, text, jsonb)') is not null"
+    " and to_regprocedure('flowstate.flow_import_legacy(text, bigint[], text[], text[], text[],"
+    " jsonb, jsonb, jsonb, boolean)') is not null"
+)
+
+
+async def schema_ready(connection) -> bool:
+    """Whether the flowstate schema this package needs is installed (``connection``: an
+    asyncpg connection or pool)."""
+    return bool(await connection.fetchval(SCHEMA_READY))
+
+
+# ---------------------------------------------------------------------------------------------
 # status
 
 
@@ -248,7 +238,7 @@ def status(dsn: str, db_dir: Path | None = None) -> dict:
     db_dir = Path(db_dir) if db_dir else find_db_dir()
     migrations = read_migrations(db_dir)
     files = read_function_files(db_dir)
-    with connect(dsn, autocommit=True) as conn:
+    with psycopg_connection(dsn, autocommit=True) as conn:
         applied = applied_migration_ids(conn)
         recorded = recorded_function_files(conn)
     names = {f.name for f in files}

@@ -23,10 +23,15 @@ import uuid
 from typing import Awaitable, Callable
 
 import asyncpg
+import click
 
-from .cache import CachedFlowStateStore
-from .models import RequestContext
-from .store import FlowStateStore, create_pool, encode_json
+from ..cache import CachedFlowStateStore
+from ..codec import encode_json
+from ..connection import asyncpg_url
+from ..models import RequestContext
+from ..pool import create_pool
+from ..store import FlowStateStore
+from .common import cli_errors, dsn_option, emit, json_option, resolve_dsn
 
 FLOOR_DDL = """
 create table if not exists public.bench_floor (flow_id uuid primary key, version bigint not null, doc jsonb not null);
@@ -118,7 +123,7 @@ class Candidates:
         self._crewai()
 
     async def _langgraph(self) -> None:
-        try:
+        try:  # lazily: langgraph is not ours to require; without it, LangGraph is skipped
             from langgraph.checkpoint.base import empty_checkpoint
             from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
         except ImportError:
@@ -141,8 +146,8 @@ class Candidates:
         self.ops["langgraph_aget_tuple"] = lambda i: saver.aget_tuple(config)
 
     def _crewai(self) -> None:
-        try:
-            from .legacy import scratch_sqlite_persistence
+        try:  # lazily: CrewAI is an optional extra; without it, CrewAI is skipped
+            from ..crewai.cutover import scratch_sqlite_persistence
         except ImportError:
             self.skipped["crewai"] = "crewai is not installed"
             return
@@ -258,3 +263,22 @@ def format_results(results: dict) -> str:
     for name, why in results["skipped"].items():
         lines.append(f"skipped {name}: {why}")
     return "\n".join(lines)
+
+
+@click.command("bench")
+@click.option("--iterations", type=click.IntRange(8), default=400, show_default=True,
+              help="Calls per operation and size (split into interleaved rounds).")
+@click.option("--clients", type=click.IntRange(1, 64), default=16, show_default=True,
+              help="Concurrent writers for the throughput run.")
+@click.option("--seconds", type=float, default=3.0, show_default=True, help="Length of each throughput run.")
+@dsn_option
+@json_option
+def bench_command(iterations: int, clients: int, seconds: float, dsn: str | None, as_json: bool) -> None:
+    """Measure save, load and transition through the wrapper next to floors measured in the
+    same run (a bare upsert plus history row, a bare prepared SELECT), and LangGraph's
+    AsyncPostgresSaver and CrewAI's SQLiteFlowPersistence where installed. Writes scratch
+    tables (and LangGraph's own, when present): use a scratch database."""
+    dsn = resolve_dsn(dsn)
+    with cli_errors():
+        results = asyncio.run(run(asyncpg_url(dsn), iterations, clients=clients, seconds=seconds))
+    emit(results, as_json, format_results)

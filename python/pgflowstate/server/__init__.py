@@ -8,7 +8,7 @@ server whose data lives under the user's data directory: ``$PGFLOWSTATE_HOME``, 
 asks for the superuser's random password (kept in the server's directory, readable by its owner
 only; the URL carries it), and on a unix socket in that directory; the schema is applied on
 first use. It uses the PostgreSQL server binaries installed on the machine (see
-:func:`pgflowstate.testing.find_pg_bin`).
+:func:`pgflowstate.server.cluster.find_pg_bin`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from pathlib import Path
 
 import psycopg
 
-from . import db
-from .testing import ClusterError, LocalCluster, url
+from .. import schema
+from ..connection import ConnectionFailed, url
+from ..pool import create_pool
+from .cluster import ClusterError, LocalCluster
 
 DATABASE = "pgflowstate"
 
@@ -77,7 +79,7 @@ def up() -> dict:
     with psycopg.connect(url(server_url, dbname="postgres"), autocommit=True) as conn:
         if conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone() is None:
             conn.execute(f'create database "{DATABASE}"')
-    db.upgrade(server_url)
+    schema.upgrade(server_url)
     return status()
 
 
@@ -98,12 +100,10 @@ def default_dsn(dsn: str | None = None) -> str:
     try:
         return up()["url"]
     except (ClusterError, OSError) as exc:
-        raise db.ConnectionFailed(f"no --dsn or DATABASE_URL, and the embedded server did not start: {exc}") from exc
+        raise ConnectionFailed(f"no --dsn or DATABASE_URL, and the embedded server did not start: {exc}") from exc
 
 
 async def connect(dsn: str | None = None, **asyncpg_options):
     """An asyncpg pool set up for the wrapper (see create_pool) on dsn, $DATABASE_URL, or the
     embedded server, which is started and given the schema on first use."""
-    from .store import create_pool
-
     return await create_pool(default_dsn(dsn), **asyncpg_options)

@@ -1,7 +1,7 @@
-"""A throwaway PostgreSQL cluster started from the local server binaries.
+"""A PostgreSQL cluster started from the local server binaries.
 
-Used by the test suite, and meant to be reused by the embedded local server (`pgflowstate up`):
-`LocalCluster(data_dir=..., durable=True)` keeps its data; the default is a temporary, non-durable
+The embedded local server (`pgflowstate up`) runs on it, as do the test suite's throwaway servers:
+`LocalCluster(base_dir=..., durable=True)` keeps its data; the default is a temporary, non-durable
 cluster removed on stop.
 
 PostgreSQL refuses to run as root, so as root initdb/pg_ctl run as an unprivileged user (postgres
@@ -24,11 +24,10 @@ import socket
 import subprocess
 import tempfile
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
 
 SUPERUSER = "postgres"
 
@@ -95,27 +94,6 @@ def unprivileged_user() -> str | None:
         except KeyError:
             pass
     raise ClusterError("running as root and neither a 'postgres' nor a 'nobody' user exists")
-
-
-def url(dsn: str, **overrides) -> str:
-    """A postgresql:// URL (which asyncpg, psycopg and yoyo all accept) from any libpq DSN,
-    with some parameters replaced, e.g. url(dsn, dbname="x", user="y", password="z")."""
-    params = conninfo_to_dict(dsn)
-    params.update({k: str(v) for k, v in overrides.items() if v is not None})
-    user, password = params.pop("user", None), params.pop("password", None)
-    host, port = params.pop("host", None), params.pop("port", None)
-    dbname = params.pop("dbname", "")
-    netloc = ""
-    if user:
-        netloc = quote(user, safe="") + (":" + quote(password, safe="") if password else "") + "@"
-    if host and not host.startswith("/") and "," not in host:
-        netloc += f"[{host}]" if ":" in host else host
-        if port:
-            netloc += f":{port}"
-    else:  # unix socket directory or a host list: query parameters
-        params.update({k: v for k, v in (("host", host), ("port", port)) if v})
-    query = ("?" + urlencode(params)) if params else ""
-    return f"postgresql://{netloc}/{quote(dbname, safe='')}{query}"
 
 
 class LocalCluster:

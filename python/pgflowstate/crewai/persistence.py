@@ -27,30 +27,32 @@ import json
 import os
 import threading
 import weakref
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
-import orjson
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
 try:
+    from crewai.flow.async_feedback.types import PendingFeedbackContext
     from crewai.flow.persistence.base import FlowPersistence
 except ImportError as exc:  # exercised by test_importing_pgflowstate_without_crewai
     raise ImportError(
         "pgflowstate.crewai needs CrewAI: pip install 'pgflowstate[crewai]'"
     ) from exc
 
-from . import arguments
-from .errors import sqlstate_errors
-from .models import RequestContext
-from .store import create_pool, decode_json, encode_json
+from .. import arguments
+from ..codec import crewai_default as _json_default
+from ..codec import crewai_state_json as state_json
+from ..codec import decode_json, encode_json
+from ..errors import sqlstate_errors
+from ..models import RequestContext
+from ..pool import create_pool
+from ..schema import SCHEMA_READY as _SCHEMA_READY
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
 
     import asyncpg
-    from crewai.flow.async_feedback.types import PendingFeedbackContext
 
 __all__ = ["PostgresFlowPersistence"]
 
@@ -81,55 +83,6 @@ _RECOVER_FAILED = (
     "select d -> 'state_data', (d ->> 'flow_version')::bigint from (select"
     " flowstate.flow_recover_failed(flowstate.flow_id_for($1, $2), $2) as d) s"
 )
-_SCHEMA_READY = (
-    "select to_regprocedure('flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint,"
-    " text, text, jsonb)') is not null"
-)
-
-
-# datetime and dataclasses go to _json_default, as with json.dumps; keys as json.dumps makes them.
-_ORJSON = (
-    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
-)
-
-
-def _json_default(obj: Any) -> Any:
-    """The fallback CrewAI's built-in backend gives ``json.dumps`` (same results, same order)."""
-    if isinstance(obj, BaseModel):
-        try:
-            return obj.model_dump(mode="json")
-        except Exception:
-            return obj.model_dump(mode="python")
-    if isinstance(obj, (set, tuple)):
-        return list(obj)
-    if isinstance(obj, (date, datetime)):
-        return obj.isoformat()
-    return str(obj)
-
-
-def state_json(state_data: dict[str, Any] | BaseModel) -> str:
-    """A flow state as JSON text, as CrewAI's built-in backend writes it.
-
-    A pydantic state is ``model_dump(mode="json")``; a dict goes through CrewAI's fallback for
-    other types (datetime and date as ``isoformat()``, sets and tuples as lists, nested models
-    dumped, anything else as ``str()``). Written with orjson, so two things differ from CrewAI's
-    ``json.dumps``, both values JSON cannot carry as such: NaN and Infinity become null (as in
-    pydantic's JSON and the rest of pgflowstate; jsonb has no NaN), and a member of a plain
-    ``Enum`` in a dict state is written as its value rather than ``str(member)``.
-    """
-    if isinstance(state_data, BaseModel):
-        try:
-            state_data = state_data.model_dump(mode="json")
-        except Exception:  # as CrewAI: fall back to python mode (and then to _json_default)
-            state_data = state_data.model_dump(mode="python")
-    if not isinstance(state_data, dict):
-        raise ValueError(
-            f"state_data must be either a Pydantic BaseModel or dict, got {type(state_data)}"
-        )
-    try:
-        return orjson.dumps(state_data, default=_json_default, option=_ORJSON).decode()
-    except (TypeError, orjson.JSONEncodeError):  # e.g. integers past 64 bits
-        return json.dumps(state_data, default=_json_default)
 
 
 class _Bridge:
@@ -265,8 +218,6 @@ class PostgresFlowPersistence(FlowPersistence):
         self, flow_uuid: str
     ) -> tuple[dict[str, Any], PendingFeedbackContext] | None:
         """The paused flow's state and feedback context, or None when it is not paused."""
-        from crewai.flow.async_feedback.types import PendingFeedbackContext
-
         flow_uuid = _flow_uuid(flow_uuid)
         row = self._call("fetchrow", _LOAD_PENDING, flow_uuid, self._context)
         if row is None or row[1] is None:

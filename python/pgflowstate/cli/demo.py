@@ -17,13 +17,19 @@ import uuid
 from typing import Any, Callable
 
 import asyncpg
+import click
 
-from .alerts import AlertStream, listen_alerts
-from .errors import ConcurrentModificationError, InvalidTransitionError
-from .manager import FlowStateManager
-from .metrics import Metrics
-from .models import Alert, FlowState, RequestContext
-from .store import FlowStateStore, create_pool
+from ..alerts import AlertStream, listen_alerts
+from ..connection import DatabaseError, asyncpg_url, describe, open_pool
+from ..errors import ConcurrentModificationError, InvalidTransitionError
+from ..manager import FlowStateManager
+from ..metrics import Metrics
+from ..models import Alert, FlowState, RequestContext
+from ..schema import schema_ready
+from ..store import FlowStateStore
+from .common import cli_errors, dsn_option, indent, operation_errors, resolve_dsn
+from .flows import format_diff, format_history
+from .stats import format_operations
 
 ALERT_TIMEOUT = 10
 
@@ -96,18 +102,10 @@ class Demo:
     # -- the story ------------------------------------------------------------------------
 
     async def run(self) -> None:
-        from .cli_ops import CONNECT_ERRORS, asyncpg_url, format_operations, indent
-        from .db import ConnectionFailed, DatabaseError, describe
-
         started = time.perf_counter()
-        url = asyncpg_url(self.dsn)
+        pool = await open_pool(self.dsn, min_size=2, max_size=4)
         try:
-            pool = await create_pool(url, min_size=2, max_size=4, timeout=10)
-        except CONNECT_ERRORS as exc:
-            raise ConnectionFailed(f"cannot connect to {describe(self.dsn)}: {exc}") from exc
-        try:
-            schema = "select to_regprocedure('flowstate.flow_save_state(uuid, jsonb, bigint, jsonb)')"
-            if await pool.fetchval(schema) is None:
+            if not await schema_ready(pool):
                 raise DatabaseError(f"no flowstate schema in {describe(self.dsn)}: run `pgflowstate db upgrade`")
             self.say(f"pgflowstate demo on {describe(self.dsn)}")
             self.say(f"tenant: client account {self.context.client_account_id}, engagement "
@@ -115,7 +113,7 @@ class Demo:
             self.store = FlowStateStore(pool, self.context)
             self.store.metrics = self.metrics
             self.manager = FlowStateManager(self.store)
-            async with listen_alerts(url, context=self.context) as alerts:
+            async with listen_alerts(asyncpg_url(self.dsn), context=self.context) as alerts:
                 self.alerts: AlertStream = alerts
                 await self.story(pool)
         finally:
@@ -161,7 +159,7 @@ class Demo:
         recovered = await store.recover_failed(flow_id)
         alert = await self.alert("flow_recovered")
         self.line(f"v{recovered.flow_version:<3} flow_recover_failed restored checkpoint "
-                  f"{short_id(alert.model_extra.get('restored'))}: phase {recovered.current_phase}, "
+                  f"{short_id(recovered.restored_checkpoint_id)}: phase {recovered.current_phase}, "
                   f"status {recovered.status}")
         self.line(f"alert via LISTEN flowstate_alerts: {alert.event} (by {alert.actor_role})")
         current = await self.save_phase(recovered, "tech_debt_analysis")
@@ -179,8 +177,6 @@ class Demo:
                   f"{', '.join(done.phases_completed)}")
 
         self.step("7. The flow's history (flowstate.flow_history; `pgflowstate history` prints the same)")
-        from .cli_ops import format_diff, format_history, indent
-
         entries = await store.history(flow_id)
         self.say(indent(format_history({"flow_id": str(flow_id),
                                         "entries": [e.model_dump(mode="json") for e in entries]}, compact=True), "   "))
@@ -280,3 +276,16 @@ def short_id(value: Any) -> str:
 async def run_demo(dsn: str, say: Callable[[str], Any] = print) -> None:
     """Run the demo against ``dsn`` (which must have the schema), printing with ``say``."""
     await Demo(dsn, say).run()
+
+
+@click.command("demo")
+@dsn_option
+def demo(dsn: str | None) -> None:
+    """Run a discovery flow end to end, in a few seconds.
+
+    Every phase with checkpoints, a write conflict and its retry, a crash and recovery, a
+    corrupted state reset (alert via LISTEN), then the flow's history and a diff. Without
+    --dsn or DATABASE_URL it runs on the local server, started if needed."""
+    dsn = resolve_dsn(dsn)
+    with cli_errors(), operation_errors():
+        asyncio.run(run_demo(dsn, click.echo))

@@ -1,0 +1,13 @@
+"""The CrewAI adapter (``pip install pgflowstate[crewai]``).
+
+- persistence.py: ``PostgresFlowPersistence``, CrewAI's ``FlowPersistence`` on PostgreSQL:
+  ``@persist(PostgresFlowPersistence(...))``.
+- cutover.py: ``CutoverFlowPersistence``, for moving a live system off CrewAI's SQLite
+  persistence (mirror, compare, import flow by flow, then PostgreSQL only).
+"""
+
+# persistence first: without CrewAI it raises the ImportError that says what to install.
+from .persistence import PostgresFlowPersistence  # isort: skip
+from .cutover import FLAG, CutoverFlowPersistence, postgres_only_from_env  # isort: skip
+
+__all__ = ["FLAG", "CutoverFlowPersistence", "PostgresFlowPersistence", "postgres_only_from_env"]
