@@ -102,6 +102,7 @@ as $$
          -- jsonb || returns the other side as is when one side is empty: no second walk.
          || case when p_flow.failed_phase is null then '{}'::jsonb
                  else jsonb_build_object('failed_phase', p_flow.failed_phase) end
+         || flowstate._lineage(p_flow)
 $$;
 
 comment on function flowstate._audit_content(flowstate.flows) is 'Internal. A flow''s document as the audit trail stores it.';
