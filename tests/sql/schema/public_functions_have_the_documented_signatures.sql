@@ -2,7 +2,7 @@
 -- each public function of the spec has exactly its documented parameters and result.
 begin;
 \ir ../_helpers.sql
-select plan(7);
+select plan(13);
 
 select is((select string_agg(pg_get_function_identity_arguments(p.oid) || ' -> ' || pg_get_function_result(p.oid), ' | ')
              from pg_proc p where p.pronamespace = 'flowstate'::regnamespace and p.proname = c.name),
@@ -15,7 +15,13 @@ select is((select string_agg(pg_get_function_identity_arguments(p.oid) || ' -> '
     ('flow_transition_phase', 'p_flow_id uuid, p_new_phase text, p_expected_version bigint, p_context jsonb -> jsonb'),
     ('flow_validate_state', 'p_state jsonb -> text[]'),
     ('flow_validate_phase_transition', 'p_state jsonb, p_new_phase text -> boolean'),
-    ('flow_validate_all', ' -> TABLE(flow_id uuid, errors text[])')) as c(name, signature);
+    ('flow_validate_all', ' -> TABLE(flow_id uuid, errors text[])'),
+    ('flow_search', 'p_filter jsonb, p_context jsonb, p_after text, p_limit integer -> jsonb'),
+    ('flow_counts', 'p_context jsonb -> TABLE(flow_type text, current_phase text, status text, flows bigint)'),
+    ('flow_fork', 'p_flow_id uuid, p_version bigint, p_new_flow_id uuid, p_context jsonb -> jsonb'),
+    ('flow_delete', 'p_flow_id uuid, p_reason text, p_context jsonb -> jsonb'),
+    ('flow_erase_tenant', 'p_client_account_id uuid, p_engagement_id uuid, p_reason text, p_limit integer -> jsonb'),
+    ('flow_retention_run', 'p_limit integer, p_dry_run boolean -> jsonb')) as c(name, signature);
 
 select * from finish();
 rollback;
