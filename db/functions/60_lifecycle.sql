@@ -61,9 +61,12 @@ create or replace trigger legacy_rows_no_truncate
 -- flowstate._refuse_erased_id
 -- Trigger on flowstate.flows and flowstate.legacy_rows: a deleted flow's id is never used
 -- again, whoever writes (a late CrewAI step, an import, a fork, a DBA's INSERT): FS008.
+-- SECURITY DEFINER: a DBA's INSERT runs it too, and DBAs may not call internal functions.
 create or replace function flowstate._refuse_erased_id()
 returns trigger
 language plpgsql
+security definer
+set search_path = ''
 as $$
 declare
   v_erased_at timestamptz;
