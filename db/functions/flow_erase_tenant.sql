@@ -23,8 +23,9 @@ begin
   if p_client_account_id is null then
     v_errors := 'p_client_account_id is required (p_engagement_id NULL means every engagement).'::text || v_errors;
   end if;
-  if p_limit is null or p_limit < 1 or p_limit > 100000 then
-    v_errors := v_errors || format('p_limit must be between 1 and 100000, not %s.', coalesce(p_limit::text, 'NULL'));
+  p_limit := coalesce(p_limit, 1000);  -- NULL: the default
+  if p_limit < 1 or p_limit > 100000 then
+    v_errors := v_errors || format('p_limit must be between 1 and 100000, not %s.', p_limit);
   end if;
   if cardinality(v_errors) > 0 then
     raise exception 'invalid tenant erasure: %', v_errors[1]
@@ -52,4 +53,4 @@ end;
 $$;
 
 comment on function flowstate.flow_erase_tenant(uuid, uuid, text, integer) is
-'Erase up to p_limit flows of a tenant (p_engagement_id NULL: every engagement of the client account), each as flow_delete does, with a tombstone; flows locked right now are left for the next run. Run again while "more" is true. Admins only. Returns {client_account_id, engagement_id, erased, rows (removed per table), more}. Errors: FS001 not an admin or invalid arguments.';
+'Erase up to p_limit flows (NULL: 1000) of a tenant (p_engagement_id NULL: every engagement of the client account), each as flow_delete does, with a tombstone; flows locked right now are left for the next run. Run again while "more" is true. Admins only. Returns {client_account_id, engagement_id, erased, rows (removed per table), more}. Errors: FS001 not an admin or invalid arguments.';

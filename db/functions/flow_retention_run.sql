@@ -26,11 +26,11 @@ declare
   v_reason text;
 begin
   perform flowstate._context(null);  -- raises FS001 unless the caller is an admin
-  if p_limit is null or p_limit < 1 or p_limit > 100000 or p_dry_run is null then
+  p_limit := coalesce(p_limit, 1000);  -- NULL: the default
+  if p_limit < 1 or p_limit > 100000 or p_dry_run is null then
     raise exception 'invalid retention run'
       using errcode = 'FS001', detail = jsonb_build_object('errors', array_remove(array[
-        case when p_limit is null or p_limit < 1 or p_limit > 100000
-             then format('p_limit must be between 1 and 100000, not %s.', coalesce(p_limit::text, 'NULL')) end,
+        case when p_limit < 1 or p_limit > 100000 then format('p_limit must be between 1 and 100000, not %s.', p_limit) end,
         case when p_dry_run is null then 'p_dry_run must be true or false.' end], null))::text;
   end if;
   -- One runner at a time (the lock, key "pgflretn" in ASCII, goes with the transaction); a dry
@@ -97,4 +97,4 @@ end;
 $$;
 
 comment on function flowstate.flow_retention_run(integer, boolean) is
-'Apply flowstate.retention_policies to flows in a terminal phase (completed, failed) for longer than their rule''s `after`: delete them (tombstone each, as flow_delete) or compact their history (state, newest snapshot and later changes kept; checkpoints, quarantine and older history dropped; tombstone each). Deletions first, oldest first, at most p_limit flows; locked flows are skipped (SKIP LOCKED). One run at a time: a concurrent run returns busy: true and does nothing. p_dry_run: list only. Admins only. Returns {dry_run, busy, deleted, compacted, flows: [{flow_id, flow_type, action, terminal_since}], rows, more}. Errors: FS001 not an admin or invalid arguments.';
+'Apply flowstate.retention_policies to flows in a terminal phase (completed, failed) for longer than their rule''s `after`: delete them (tombstone each, as flow_delete) or compact their history (state, newest snapshot and later changes kept; checkpoints, quarantine and older history dropped; tombstone each). Deletions first, oldest first, at most p_limit flows (NULL: 1000); locked flows are skipped (SKIP LOCKED). One run at a time: a concurrent run returns busy: true and does nothing. p_dry_run: list only. Admins only. Returns {dry_run, busy, deleted, compacted, flows: [{flow_id, flow_type, action, terminal_since}], rows, more}. Errors: FS001 not an admin or invalid arguments.';
