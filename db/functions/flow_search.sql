@@ -25,15 +25,20 @@ set enable_bitmapscan = off
 as $$
 declare
   v_limit integer := coalesce(p_limit, 50);
-  v_rows flowstate.flows[];
+  v_flows jsonb;
+  v_next text;
 begin
   perform flowstate._context(p_context);
-  execute format('select array(%s)', flowstate._search_sql(p_filter, p_after, v_limit)) into v_rows;
-  return jsonb_build_object(
-    'flows', coalesce((select jsonb_agg(flowstate._document(v_rows[i], false) order by i)
-                         from generate_subscripts(v_rows, 1) i where i <= v_limit), '[]'::jsonb),
-    'next', case when cardinality(v_rows) > v_limit
-                 then flowstate._search_cursor((v_rows[v_limit]).updated_at, (v_rows[v_limit]).flow_id) end);
+  -- The page's documents, and the cursor of its last flow if one more follows, in the query
+  -- itself: rows held in a PL/pgSQL array cost more to take apart than to turn into JSON.
+  execute format(
+    'select coalesce(jsonb_agg(flowstate._document(p.f, false) order by p.n) filter (where p.n <= %1$s), ''[]''),
+            min(flowstate._search_cursor((p.f).updated_at, (p.f).flow_id)) filter (where p.n = %1$s and p.rows > %1$s)
+       from (select q.f, row_number() over (order by (q.f).updated_at desc, (q.f).flow_id desc) as n, count(*) over () as rows
+               from (%2$s) q(f)) p',
+    v_limit, flowstate._search_sql(p_filter, p_after, v_limit))
+  into v_flows, v_next;
+  return jsonb_build_object('flows', v_flows, 'next', v_next);
 end;
 $$;
 
