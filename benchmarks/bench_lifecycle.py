@@ -43,27 +43,28 @@ def tenant(t: int) -> dict:
             "user_id": "8c3f5e7a-2b4d-4f6c-ae3a-5d7f9b1c3e4a"}
 
 
-# Flow i: tenant i % 100, updated i seconds ago. i % 50 = 0: a discovery flow completed 40 days
-# ago (retention's set); i % 50 = 25: a crewai flow completed 40 days ago (the bare DELETE's set,
-# same shape, no policy); the rest running in every phase.
+# Flow i: tenant i % 100, updated i seconds ago; every tenant has flows of every kind, by
+# k = i / 100: k % 50 = 0, a discovery flow completed 40 days ago (retention's set); k % 50 = 25,
+# a crewai flow completed 40 days ago (the bare DELETE's set, same shape, no policy); the rest
+# running, in every phase.
 GROW = ["""
 insert into flowstate.flows (flow_id, flow_type, client_account_id, engagement_id, user_id, flow_version,
                              current_phase, phases_completed, status, state_data, metadata, history_changes,
                              history_bytes, created_at, updated_at)
-select md5('flow' || i)::uuid, case when i % 50 = 25 then 'crewai' else 'discovery' end,
+select md5('flow' || i)::uuid, case when i / 100 % 50 = 25 then 'crewai' else 'discovery' end,
        ('00000000-0000-4000-a000-' || lpad((i % 100)::text, 12, '0'))::uuid,
        ('00000000-0000-4000-b000-' || lpad((i % 100)::text, 12, '0'))::uuid,
        '8c3f5e7a-2b4d-4f6c-ae3a-5d7f9b1c3e4a', 3,
-       case when i % 50 in (0, 25) then 'completed'
-            else (array['data_import','field_mapping','data_cleansing','asset_inventory','dependency_analysis'])[1 + i % 5] end,
-       case when i % 50 in (0, 25) then '{data_import,field_mapping,data_cleansing,asset_inventory,dependency_analysis,tech_debt_analysis}'::text[]
+       case when i / 100 % 50 in (0, 25) then 'completed'
+            else (array['data_import','field_mapping','data_cleansing','asset_inventory','dependency_analysis'])[1 + i / 100 % 5] end,
+       case when i / 100 % 50 in (0, 25) then '{data_import,field_mapping,data_cleansing,asset_inventory,dependency_analysis,tech_debt_analysis}'::text[]
             else '{}' end,
-       case when i % 50 in (0, 25) then 'completed' else 'running' end,
+       case when i / 100 % 50 in (0, 25) then 'completed' else 'running' end,
        jsonb_build_object('mappings', (select jsonb_object_agg('source_' || k, 'target_' || ((i + k) % 97))
                                          from generate_series(1, 10) k), 'iteration', 3),
        jsonb_build_object('batch', i % 10), 2, 120,
        now() - i * interval '1 second' - interval '1 day',
-       case when i % 50 in (0, 25) then now() - interval '40 days' - i * interval '1 millisecond'
+       case when i / 100 % 50 in (0, 25) then now() - interval '40 days' - i * interval '1 millisecond'
             else now() - i * interval '1 second' end
   from generate_series($1::bigint + 1, $2::bigint) i
 """, """

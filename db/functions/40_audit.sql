@@ -160,6 +160,11 @@ begin
                                                   else 'admin_delete' end);
 
   if tg_op = 'DELETE' then
+    -- An erasure (flow_delete, retention) records the delete in the tombstone it wrote first,
+    -- in this transaction, and removes the flow's history: no audit row to write and remove.
+    if flowstate._erasing(old.flow_id) then
+      return old;
+    end if;
     -- new_version: the version that was deleted (kept whole in the snapshot).
     insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, actor_user_id, actor_role, snapshot)
     values (old.flow_id, v_operation, old.flow_version, old.flow_version, old.current_phase, v_user, flowstate._caller_role(),

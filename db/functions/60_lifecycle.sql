@@ -44,10 +44,31 @@ comment on function flowstate._stamp_erasure() is
 create or replace trigger erasures_stamp
   before insert on flowstate.erasures
   for each row execute function flowstate._stamp_erasure();
--- Tombstones are never updated or deleted, and legacy rows join the other history tables.
+-- flowstate._erasure_final
+-- Trigger on flowstate.erasures: a tombstone is never deleted, nor updated once its
+-- transaction is over; the transaction that writes it may only fill in its row counts (an
+-- erasure counts the rows as they go, after the tombstone that lets them go).
+create or replace function flowstate._erasure_final()
+returns trigger
+language plpgsql
+as $$
+begin
+  if tg_op = 'UPDATE' and old.erased_tx = pg_catalog.pg_current_xact_id()
+     and to_jsonb(new) - 'row_counts' = to_jsonb(old) - 'row_counts' then
+    return new;
+  end if;
+  raise exception 'flowstate.erasures is append-only: % is not allowed', lower(tg_op)
+    using errcode = 'insufficient_privilege', hint = 'Tombstones are kept for good.';
+end;
+$$;
+
+comment on function flowstate._erasure_final() is
+'Internal. Trigger: refuses DELETE on flowstate.erasures, and UPDATE but of the row counts by the transaction that wrote the tombstone.';
+
+-- Tombstones are final, and legacy rows join the other history tables.
 create or replace trigger erasures_append_only
   before update or delete on flowstate.erasures
-  for each row execute function flowstate._append_only();
+  for each row execute function flowstate._erasure_final();
 create or replace trigger erasures_no_truncate
   before truncate on flowstate.erasures
   for each statement execute function flowstate._append_only();
@@ -96,7 +117,7 @@ create or replace trigger legacy_rows_erased_ids_stay_erased
   for each row execute function flowstate._refuse_erased_id();
 
 -- flowstate._flow_tables
--- Every table that holds rows of a flow (a flow_id column), flows first: what an erasure
+-- Every table that holds rows of a flow (a flow_id column), flows last: what an erasure
 -- empties. Read from the catalog, so a table added later is erased too. Not the erasure log.
 create or replace function flowstate._flow_tables()
 returns setof regclass
@@ -109,11 +130,11 @@ as $$
      and c.relname <> 'erasures'
      and exists (select from pg_catalog.pg_attribute a
                   where a.attrelid = c.oid and a.attname = 'flow_id' and not a.attisdropped)
-   order by c.relname <> 'flows', c.relname
+   order by c.relname = 'flows', c.relname
 $$;
 
 comment on function flowstate._flow_tables() is
-'Internal. The tables holding rows of a flow (every flowstate table with a flow_id column but the erasure log), flows first.';
+'Internal. The tables holding rows of a flow (every flowstate table with a flow_id column but the erasure log), flows last.';
 
 -- flowstate._reason_errors
 -- The problems with an erasure's reason (required, at most max_reason_chars).
@@ -174,47 +195,50 @@ $$;
 comment on function flowstate._row_totals(flowstate.erasures[]) is 'Internal. Rows removed per table, summed over tombstones.';
 
 -- flowstate._erase_flows
--- Erase flows (locked by the caller) and all their content: their tombstones first (rows of
--- each table counted), then every row of every flowstate._flow_tables() table. A flow with no
--- flows row (leftovers of a DBA's direct DELETE) gets a tombstone without a tenant. The
--- deleting flows row writes an audit row like any delete; it goes with the rest. Returns the
+-- Erase flows (locked by the caller) and all their content: their tombstones first, then every
+-- row of every flowstate._flow_tables() table (flows last, so rows that would go with it by
+-- cascade are counted), then the tombstones get the rows removed per table. A flow with no flows
+-- row (leftovers of a DBA's direct DELETE) gets a tombstone without a tenant. (The audit trigger
+-- writes no admin_delete row for a flow with a tombstone of this transaction.) Returns the
 -- tombstones.
 create or replace function flowstate._erase_flows(p_flow_ids uuid[], p_reason text)
 returns setof flowstate.erasures
 language plpgsql
 as $$
 declare
-  v_tables regclass[] := array(select flowstate._flow_tables());
   v_table regclass;
-  v_tombstones flowstate.erasures[];
+  v_removed jsonb := '{}';  -- {table: {flow_id: rows}}
+  v_table_removed jsonb;
   v_published text;  -- set_config() results, unused
 begin
-  execute format($sql$
-    with tombstones as (
-      insert into flowstate.erasures (flow_id, action, client_account_id, engagement_id, flow_version,
-                                      erased_by_user, erased_by_role, reason, row_counts)
-      select i.id, 'delete', f.client_account_id, f.engagement_id, f.flow_version,
-             nullif(current_setting('flowstate.user_id', true), '')::uuid, '', $2,
-             (select jsonb_object_agg(c.kind, c.n) from (%s) c)
-        from (select distinct unnest($1) as id) i
-        left join flowstate.flows f on f.flow_id = i.id
-      returning *)
-    select array_agg(t) from tombstones t $sql$,
-    (select string_agg(format('select %L as kind, count(*) as n from %s t where t.flow_id = i.id',
-                              (select c.relname from pg_catalog.pg_class c where c.oid = t.oid), t.oid), ' union all ')
-       from unnest(v_tables) t(oid)))
-  into v_tombstones using p_flow_ids, p_reason;
+  insert into flowstate.erasures (flow_id, action, client_account_id, engagement_id, flow_version,
+                                  erased_by_user, erased_by_role, reason, row_counts)
+  select i.id, 'delete', f.client_account_id, f.engagement_id, f.flow_version,
+         nullif(current_setting('flowstate.user_id', true), '')::uuid, '', p_reason, '{}'
+    from (select distinct unnest(p_flow_ids) as id) i
+    left join flowstate.flows f on f.flow_id = i.id;
 
   v_published := set_config('flowstate.operation', '', true) || set_config('flowstate.label', '', true);
-  foreach v_table in array v_tables loop
-    execute format('delete from %s t where t.flow_id = any($1)', v_table) using p_flow_ids;
+  for v_table in select flowstate._flow_tables() loop
+    execute format('with gone as (delete from %s t where t.flow_id = any($1) returning t.flow_id)
+                    select jsonb_build_object(%L, coalesce(jsonb_object_agg(g.flow_id, g.n), ''{}''))
+                      from (select gone.flow_id, count(*) as n from gone group by gone.flow_id) g',
+                   v_table, (select c.relname from pg_catalog.pg_class c where c.oid = v_table))
+      into strict v_table_removed using p_flow_ids;
+    v_removed := v_removed || v_table_removed;
   end loop;
-  return query select * from unnest(v_tombstones);
+  -- (Counted as they went: counting first cost as much again as the deletes.)
+  return query
+    update flowstate.erasures e
+       set row_counts = (select jsonb_object_agg(k.kind, coalesce((k.rows ->> e.flow_id::text)::bigint, 0))
+                           from jsonb_each(v_removed) k(kind, rows))
+     where e.flow_id = any(p_flow_ids) and e.erased_tx = pg_catalog.pg_current_xact_id() and e.action = 'delete'
+    returning e.*;
 end;
 $$;
 
 comment on function flowstate._erase_flows(uuid[], text) is
-'Internal. Erase flows and every row of theirs in every flowstate table, after writing one tombstone each (rows counted per table). Returns the tombstones.';
+'Internal. Erase flows and every row of theirs in every flowstate table, after writing one tombstone each, which then gets the rows removed per table. Returns the tombstones.';
 
 -- flowstate._compact_flows
 -- Compact flows (locked by the caller): keep the current state, the newest audit snapshot
@@ -230,6 +254,7 @@ as $$
 declare
   v_ids uuid[];
   v_keep_from bigint[];
+  v_removed jsonb;
   v_tombstones flowstate.erasures[];
   v_published text;  -- set_config() results, unused
 begin
@@ -242,34 +267,38 @@ begin
                    order by a.audit_id desc limit 1) as keep_from
             from flowstate.flows f where f.flow_id = any(p_flow_ids)) k;
 
-  with tombstones as (
-    insert into flowstate.erasures (flow_id, action, client_account_id, engagement_id, flow_version, kept_from_version,
-                                    erased_by_user, erased_by_role, reason, row_counts)
-    select f.flow_id, 'compact', f.client_account_id, f.engagement_id, f.flow_version,
-           (select a.new_version from flowstate.audit_log a where a.flow_id = k.flow_id and a.audit_id = k.keep_from),
-           nullif(current_setting('flowstate.user_id', true), '')::uuid, '', p_reason,
-           jsonb_build_object(
-             'audit_log', (select count(*) from flowstate.audit_log a
-                            where a.flow_id = k.flow_id
-                              and (k.keep_from is null or a.audit_id < k.keep_from or (a.snapshot is null and a.changes is null))),
-             'checkpoints', (select count(*) from flowstate.checkpoints c where c.flow_id = k.flow_id),
-             'quarantine', (select count(*) from flowstate.quarantine q where q.flow_id = k.flow_id))
-      from unnest(v_ids, v_keep_from) k(flow_id, keep_from)
-      join flowstate.flows f on f.flow_id = k.flow_id
-    returning *)
-  select array_agg(t) into v_tombstones from tombstones t;
+  insert into flowstate.erasures (flow_id, action, client_account_id, engagement_id, flow_version, kept_from_version,
+                                  erased_by_user, erased_by_role, reason, row_counts)
+  select f.flow_id, 'compact', f.client_account_id, f.engagement_id, f.flow_version,
+         (select a.new_version from flowstate.audit_log a where a.flow_id = k.flow_id and a.audit_id = k.keep_from),
+         nullif(current_setting('flowstate.user_id', true), '')::uuid, '', p_reason, '{}'
+    from unnest(v_ids, v_keep_from) k(flow_id, keep_from)
+    join flowstate.flows f on f.flow_id = k.flow_id;
 
-  delete from flowstate.audit_log a
-   using unnest(v_ids, v_keep_from) k(flow_id, keep_from)
-   where a.flow_id = k.flow_id
-     and (k.keep_from is null or a.audit_id < k.keep_from or (a.snapshot is null and a.changes is null));
-  delete from flowstate.checkpoints c where c.flow_id = any(v_ids);
-  delete from flowstate.quarantine q where q.flow_id = any(v_ids);
+  with audit as (
+         delete from flowstate.audit_log a
+          using unnest(v_ids, v_keep_from) k(flow_id, keep_from)
+          where a.flow_id = k.flow_id
+            and (k.keep_from is null or a.audit_id < k.keep_from or (a.snapshot is null and a.changes is null))
+         returning a.flow_id, 'audit_log' as kind),
+       checkpoints as (delete from flowstate.checkpoints c where c.flow_id = any(v_ids) returning c.flow_id, 'checkpoints' as kind),
+       quarantine as (delete from flowstate.quarantine q where q.flow_id = any(v_ids) returning q.flow_id, 'quarantine' as kind),
+       gone as (select * from audit union all select * from checkpoints union all select * from quarantine)
+  select coalesce(jsonb_object_agg(g.flow_id, g.rows), '{}') into v_removed
+    from (select gone.flow_id, jsonb_object_agg(gone.kind, gone.n) as rows
+            from (select gone.flow_id, gone.kind, count(*) as n from gone group by 1, 2) gone group by 1) g;
   -- The document's checkpoints list goes with them. The state does not change, so this is no
   -- new version: the audit trigger lets a change of nothing but that list pass as 'checkpoint'.
   v_published := set_config('flowstate.operation', 'checkpoint', true);
   update flowstate.flows f set checkpoints = '[]', compacted_version = f.flow_version where f.flow_id = any(v_ids);
   v_published := set_config('flowstate.operation', '', true);
+
+  with counted as (
+    update flowstate.erasures e
+       set row_counts = '{"audit_log": 0, "checkpoints": 0, "quarantine": 0}'::jsonb || coalesce(v_removed -> e.flow_id::text, '{}')
+     where e.flow_id = any(v_ids) and e.erased_tx = pg_catalog.pg_current_xact_id() and e.action = 'compact'
+    returning e.*)
+  select array_agg(c) into v_tombstones from counted c;
   perform flowstate._audit_event(t.flow_id, 'compact', t.flow_version,
                                  format('history before version %s dropped', t.kept_from_version))
      from unnest(v_tombstones) t;

@@ -2,12 +2,13 @@
 -- nothing. Deleting history rows directly (audit trail, an audit partition, checkpoints,
 -- quarantine, legacy rows) is refused to the superuser, the owning role and a DBA, with or
 -- without forged settings; a forged old tombstone does not count (only one written by this
--- very transaction does); tombstones themselves cannot be updated, deleted or truncated;
+-- very transaction does); tombstones themselves cannot be deleted or truncated, nor updated
+-- but for the counts their own transaction fills in;
 -- the application and DBAs cannot call the erasure helpers or write a tombstone.
 begin;
 \ir ../_helpers.sql
 \ir ../_lifecycle.sql
-select plan(27);
+select plan(28);
 
 select flowstate_tests.make_rich_flow('guarded-content') as flow_id, flowstate_tests.make_flow() as erased \gset
 select flowstate.flow_delete(:'erased', 'earlier', flowstate_tests.ctx()) is not null as deleted \gset
@@ -48,6 +49,8 @@ values (:'flow_id', 'delete', 'forged', 'forged', '{}', '1');
 set local session_replication_role = origin;
 select throws_ok(format($$ delete from flowstate.audit_log where flow_id = %L $$, :'flow_id'), '42501', null,
                  'an old (forged) tombstone lets nothing go');
+select throws_ok($$ update flowstate.erasures set row_counts = '{"audit_log": 0}' where reason = 'forged' $$, '42501', null,
+                 'and an old tombstone is final: not even its counts change');
 set local session_replication_role = replica;
 delete from flowstate.erasures where reason = 'forged';
 set local session_replication_role = origin;
