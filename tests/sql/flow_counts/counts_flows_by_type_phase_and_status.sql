@@ -24,10 +24,8 @@ reset role;
 
 set local role flowstate_admin;
 select results_eq($$ select * from flowstate.flow_counts(null) $$,
-                  $$ values ('crewai', 'research', 'running', 1::bigint), ('discovery', 'completed', 'completed', 1),
-                            ('discovery', 'data_import', 'running', 3), ('discovery', 'failed', 'failed', 2),
-                            ('discovery', 'field_mapping', 'running', 1) $$,
-                  'an admin''s NULL context counts every tenant''s flows');
+                  $$ select flow_type, current_phase::text, status::text, count(*) from flowstate.flows group by 1, 2, 3 order by 1, 2, 3 $$,
+                  'an admin''s NULL context counts every tenant''s flows (whatever else the database holds)');
 reset role;
 select is((select md5(string_agg(f::text, ',' order by flow_id)) from flowstate.flows f), :'flows_before', 'nothing changed');
 
