@@ -12,7 +12,7 @@ declare
   v_timestamp constant text := '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|z|[+-]([01]\d|2[0-3])(:?[0-5]\d)?)$';
   v_known_keys constant text[] := array['flow_id', 'flow_type', 'flow_version', 'current_phase',
     'phases_completed', 'status', 'failed_phase', 'created_at', 'updated_at', 'checkpoints',
-    'state_data', 'metadata'];
+    'state_data', 'metadata', 'forked_from'];
   v_errors text[] := '{}';
   v_max_bytes bigint;
   v_max_depth bigint;
@@ -149,6 +149,11 @@ begin
     v_errors := v_errors || 'checkpoints must be an array of objects.'::text;
   end if;
 
+  -- A fork's lineage, as loaded: the database's (flow_fork sets it), so only its shape counts.
+  if p_state ? 'forked_from' and jsonb_typeof(p_state -> 'forked_from') <> 'object' then
+    v_errors := v_errors || 'forked_from must be an object (a fork''s parent, as loaded).'::text;
+  end if;
+
   if p_state ? 'state_data' and jsonb_typeof(p_state -> 'state_data') <> 'object' then
     v_errors := v_errors || format('state_data must be a JSON object, not %s.', jsonb_typeof(p_state -> 'state_data'));
   end if;
@@ -220,7 +225,7 @@ language sql
 immutable
 as $$
   select jsonb_typeof(p_state) = 'object'
-     and (p_state - '{flow_id,flow_type,flow_version,current_phase,phases_completed,status,created_at,updated_at,checkpoints,state_data,metadata}'::text[]) = '{}'::jsonb
+     and (p_state - '{flow_id,flow_type,flow_version,current_phase,phases_completed,status,created_at,updated_at,checkpoints,state_data,metadata,forked_from}'::text[]) = '{}'::jsonb
      -- Required fields, strict: a missing one is an error, which makes the match NULL.
      and coalesce(jsonb_path_match(p_state, 'strict
            $.flow_id.type() == "string"
@@ -245,6 +250,7 @@ as $$
                                           && !exists($.checkpoints[*] ? (@.type() != "object"))
                                           && !exists($.checkpoints[*].type() ? (@ != "object"))))
            && (!exists($.metadata) || $.metadata.type() == "object")
+           && (!exists($.forked_from) || $.forked_from.type() == "object")
            && (!exists($.metadata.client_account_id) || ($.metadata.client_account_id.type() == "string"
                  && $.metadata.client_account_id like_regex "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"))
            && (!exists($.metadata.engagement_id) || ($.metadata.engagement_id.type() == "string"

@@ -103,9 +103,28 @@ begin
   if p_flow.failed_phase is not null then
     v_document := v_document || jsonb_build_object('failed_phase', p_flow.failed_phase);
   end if;
+  if p_flow.parent_flow_id is not null then
+    v_document := v_document || flowstate._lineage(p_flow);
+  end if;
   return v_document;
 end;
 $$;
 
 comment on function flowstate._document(flowstate.flows, boolean) is
 'Internal. The state document of a flows row, with or without state_data.';
+
+-- flowstate._lineage
+-- A fork's lineage as its document shows it: {"forked_from": {"flow_id", "flow_version"}}
+-- (the flow and version flow_fork started it from); {} for a flow that is not a fork.
+create or replace function flowstate._lineage(p_flow flowstate.flows)
+returns jsonb
+language sql
+immutable
+as $$
+  select case when p_flow.parent_flow_id is null then '{}'::jsonb
+              else jsonb_build_object('forked_from', jsonb_build_object('flow_id', p_flow.parent_flow_id,
+                                                                        'flow_version', p_flow.parent_version)) end
+$$;
+
+comment on function flowstate._lineage(flowstate.flows) is
+'Internal. {"forked_from": {flow_id, flow_version}} for a fork (flow_fork), {} otherwise.';

@@ -102,6 +102,7 @@ as $$
          -- jsonb || returns the other side as is when one side is empty: no second walk.
          || case when p_flow.failed_phase is null then '{}'::jsonb
                  else jsonb_build_object('failed_phase', p_flow.failed_phase) end
+         || flowstate._lineage(p_flow)
 $$;
 
 comment on function flowstate._audit_content(flowstate.flows) is 'Internal. A flow''s document as the audit trail stores it.';
@@ -181,6 +182,11 @@ begin
                                                   else 'admin_delete' end);
 
   if tg_op = 'DELETE' then
+    -- An erasure (flow_delete, retention) records the delete in the tombstone it wrote first,
+    -- in this transaction, and removes the flow's history: no audit row to write and remove.
+    if flowstate._erasing(old.flow_id) then
+      return old;
+    end if;
     -- new_version: the version that was deleted (kept whole in the snapshot).
     insert into flowstate.audit_log (flow_id, generation, operation, old_version, new_version, old_phase, actor_user_id, actor_role,
                                      snapshot)

@@ -56,25 +56,31 @@ create or replace trigger quarantine_audit
   for each row execute function flowstate._audit_archive();
 
 -- flowstate._append_only
--- Trigger: the audit trail, checkpoints and quarantine are never updated or deleted, not
--- even by their owner. Only flow_audit_retention may rewrite or drop old audit history.
+-- Trigger: the audit trail, checkpoints, quarantine, legacy rows and the erasure log are never
+-- updated or deleted, not even by their owner. Only flow_audit_retention may rewrite old audit
+-- history; a flow's rows may be deleted only in the transaction that wrote its tombstone
+-- (flowstate._erasing: flow_delete, flow_erase_tenant, flow_retention_run). Tombstones stay.
 create or replace function flowstate._append_only()
 returns trigger
 language plpgsql
 as $$
 begin
+  if tg_op = 'DELETE' and tg_table_name <> 'erasures' then
+    if flowstate._erasing(old.flow_id) then
+      return old;
+    end if;
   -- Row triggers fire per partition, so the table name may be audit_log_y2026m01 and the like.
-  if tg_table_name like 'audit\_log%' and current_setting('flowstate.retention', true) = 'on' then
-    return case tg_op when 'DELETE' then old else new end;
+  elsif tg_op = 'UPDATE' and tg_table_name like 'audit\_log%' and current_setting('flowstate.retention', true) = 'on' then
+    return new;
   end if;
   raise exception 'flowstate.% is append-only: % is not allowed', tg_table_name, lower(tg_op)
     using errcode = 'insufficient_privilege',
-          hint = 'Old audit history is dropped by flowstate.flow_audit_retention(), and only there.';
+          hint = 'A flow''s content is erased by flowstate.flow_delete() (with a tombstone), old audit history by flowstate.flow_audit_retention().';
 end;
 $$;
 
 comment on function flowstate._append_only() is
-'Internal. Trigger: refuses UPDATE, DELETE and TRUNCATE on the append-only tables.';
+'Internal. Trigger: refuses UPDATE, DELETE and TRUNCATE on the append-only tables, but for a flow''s rows deleted in the transaction that wrote its tombstone (flowstate.erasures).';
 
 create or replace trigger audit_log_append_only
   before update or delete on flowstate.audit_log
@@ -116,7 +122,7 @@ begin
   p_generation := coalesce(p_generation, flowstate._generation(p_flow_id));
   select a.logged_at into logged_at
     from flowstate.audit_log a
-   where a.flow_id = p_flow_id and a.new_version = p_version and a.operation not in ('checkpoint', 'archive')
+   where a.flow_id = p_flow_id and a.new_version = p_version and a.operation not in ('checkpoint', 'archive', 'forked', 'compact')
      and a.generation = p_generation
    order by a.new_version desc, a.audit_id desc limit 1;
   if logged_at is null then

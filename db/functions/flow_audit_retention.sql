@@ -37,7 +37,7 @@ begin
     -- Per flow: each life (generation) of a reused id has its own history.
     select distinct on (a.flow_id, a.generation) a.flow_id, a.generation, a.audit_id, a.new_version, a.logged_at
       from flowstate.audit_log a
-     where a.logged_at >= v_bound and a.operation not in ('checkpoint', 'archive')
+     where a.logged_at >= v_bound and a.operation not in ('checkpoint', 'archive', 'forked', 'compact')
        and exists (select from flowstate.audit_log o
                     where o.flow_id = a.flow_id and o.generation = a.generation and o.logged_at < v_bound)
      order by a.flow_id, a.generation, a.audit_id

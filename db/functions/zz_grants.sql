@@ -28,6 +28,9 @@ begin
 end
 $grants$;
 
+-- Retention policies are configuration DBAs edit, like the phase graphs.
+grant insert, update, delete on flowstate.retention_policies to flowstate_admin;
+
 alter schema flowstate owner to flowstate_owner;
 grant usage on schema flowstate to flowstate_app, flowstate_admin;
 

@@ -6,6 +6,7 @@ The rules live in the database (schema ``flowstate``); this package is a thin as
 from .alerts import ALERT_CHANNEL, AlertStream, listen_alerts
 from .errors import (
     ConcurrentModificationError,
+    FlowErasedError,
     FlowExistsError,
     FlowNotFoundError,
     InvalidTransitionError,
@@ -21,9 +22,15 @@ from .models import (
     CheckpointPage,
     CorruptionReport,
     DiffEntry,
+    FlowCount,
     FlowState,
     HistoryEntry,
+    Lineage,
     RequestContext,
+    RetentionRun,
+    SearchPage,
+    TenantErasure,
+    Tombstone,
 )
 from .recovery import FlowStateRecovery
 from .pool import NoResetConnection, create_pool
@@ -38,6 +45,8 @@ __all__ = [
     "ConcurrentModificationError",
     "CorruptionReport",
     "DiffEntry",
+    "FlowCount",
+    "FlowErasedError",
     "FlowExistsError",
     "FlowNotFoundError",
     "FlowState",
@@ -47,13 +56,18 @@ __all__ = [
     "FlowStateValidator",
     "HistoryEntry",
     "InvalidTransitionError",
+    "Lineage",
     "MigrationReport",
     "NoResetConnection",
     "RequestContext",
+    "RetentionRun",
+    "SearchPage",
     "StateError",
     "StateMigrator",
     "StateRecoveryError",
     "StateValidationError",
+    "TenantErasure",
+    "Tombstone",
     "create_pool",
     "listen_alerts",
 ]

@@ -1,4 +1,4 @@
-"""Exceptions for the SQLSTATEs that flowstate's functions raise (FS001..FS006).
+"""Exceptions for the SQLSTATEs that flowstate's functions raise (FS001..FS006, FS008).
 
 The database decides; this module only translates. Each FS error carries a JSON DETAIL,
 kept whole in ``.detail`` and exposed through a few typed attributes.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, Iterator
 from uuid import UUID
 
@@ -115,6 +116,18 @@ class StateRecoveryError(StateError):
     @property
     def errors(self) -> list[str]:
         return list(self.detail.get("errors") or [])
+
+
+class FlowErasedError(StateError):
+    """FS008: the flow id belongs to an erased flow (flow_delete, retention), and an erased id
+    is never used again; ``erased_at`` says when it was erased."""
+
+    sqlstate = "FS008"
+
+    @property
+    def erased_at(self) -> datetime | None:
+        value = self.detail.get("erased_at")
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
 
 
 ERRORS: dict[str, type[StateError]] = {c.sqlstate: c for c in StateError.__subclasses__()}

@@ -53,6 +53,15 @@ class CheckpointPage(BaseModel):
     next: UUID | None = None
 
 
+class Lineage(BaseModel):
+    """Where a fork came from: the flow and version ``flow_fork`` started it from."""
+
+    model_config = ConfigDict(extra="allow")
+
+    flow_id: UUID
+    flow_version: int
+
+
 class FlowState(BaseModel):
     """One flow's document as the database stored it.
 
@@ -77,6 +86,7 @@ class FlowState(BaseModel):
     state_data: dict[str, Any] | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
     restored_checkpoint_id: UUID | None = Field(default=None, exclude=True)
+    forked_from: Lineage | None = None
 
     def document(self) -> dict[str, Any]:
         """The document as JSON-ready data, e.g. to save it back after a change.
@@ -183,3 +193,82 @@ class Alert(BaseModel):
     actor_role: str | None = None
     at: datetime | None = None
     payload: str = ""
+
+
+class SearchPage(BaseModel):
+    """One page of ``flow_search``: documents without ``state_data`` (None), most recently
+    updated first, and ``next``, the cursor of the following page (None after the last)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    flows: list[FlowState] = Field(default_factory=list)
+    next: str | None = None
+
+
+class FlowCount(BaseModel):
+    """One row of ``flow_counts``: how many flows have this type, phase and status."""
+
+    flow_type: str
+    current_phase: str
+    status: Status
+    flows: int
+
+
+class Tombstone(BaseModel):
+    """What an erasure left (``flow_delete``, retention): the flow, its tenant, who, when, why
+    and the rows removed per table; never content. ``action`` is ``delete`` or ``compact``
+    (then ``kept_from_version`` is the oldest version that still rebuilds)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    erasure_id: int
+    flow_id: UUID
+    action: Literal["delete", "compact"]
+    client_account_id: UUID | None = None
+    engagement_id: UUID | None = None
+    flow_version: int | None = None
+    kept_from_version: int | None = None
+    erased_by: dict[str, Any] = Field(default_factory=dict)
+    erased_at: datetime
+    reason: str
+    rows: dict[str, int] = Field(default_factory=dict)
+
+
+class RetentionItem(BaseModel):
+    """A flow a retention run acted on (or would, in a dry run)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    flow_id: UUID
+    flow_type: str
+    action: Literal["delete", "compact"]
+    terminal_since: datetime
+
+
+class RetentionRun(BaseModel):
+    """What ``flow_retention_run`` did (or would do: ``dry_run``). ``busy``: another run held
+    the lock, nothing was done. ``more``: flows are left for the next run (past the limit,
+    or locked)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    dry_run: bool
+    busy: bool
+    deleted: int
+    compacted: int
+    flows: list[RetentionItem] = Field(default_factory=list)
+    rows: dict[str, int] = Field(default_factory=dict)
+    more: bool
+
+
+class TenantErasure(BaseModel):
+    """One batch of ``flow_erase_tenant``: how many flows went, the rows removed per table, and
+    whether more are left (run it again)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    client_account_id: UUID
+    engagement_id: UUID | None = None
+    erased: int
+    rows: dict[str, int] = Field(default_factory=dict)
+    more: bool

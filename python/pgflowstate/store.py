@@ -19,7 +19,19 @@ from .codec import decode_json, encode_json
 from .errors import StateError, StateValidationError, encoding_error, error_from, sqlstate_errors
 from .metrics import observed
 from .models import (
-    Alert, CheckpointPage, CorruptionReport, DiffEntry, FlowState, HistoryEntry, LegacyEntry, RequestContext,
+    Alert,
+    CheckpointPage,
+    CorruptionReport,
+    DiffEntry,
+    FlowCount,
+    FlowState,
+    HistoryEntry,
+    LegacyEntry,
+    RequestContext,
+    RetentionRun,
+    SearchPage,
+    TenantErasure,
+    Tombstone,
 )
 
 # A state is a document (mapping or FlowState) or JSON text, which is sent as is so that
@@ -368,6 +380,118 @@ class FlowStateStore:
         sent = doc if doc is not None else decode_json(text)
         result["state_data"] = sent.get("state_data") if isinstance(sent, Mapping) else None
         return FlowState.model_validate(result)
+
+    # -- lifecycle: find, fork, erase, expire ------------------------------------------------
+
+    @observed
+    async def search(
+        self,
+        *,
+        flow_type: str | None = None,
+        phase: str | None = None,
+        status: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        external_id: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        updated_after: datetime | None = None,
+        updated_before: datetime | None = None,
+        parent_flow_id: FlowId | None = None,
+        client_account_id: UUID | None = None,
+        engagement_id: UUID | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> SearchPage:
+        """flowstate.flow_search: a page of this tenant's flows (every tenant's for an admin
+        store), most recently updated first, without state_data, matching every filter given
+        (``metadata`` by containment; a naive datetime is local time). Pass the page's
+        ``next`` as ``after`` for the following page; ``limit`` None is the database's
+        default (50). StateValidationError lists every problem with the filter."""
+        given = {
+            "flow_type": flow_type, "phase": phase, "status": status, "metadata": metadata,
+            "external_id": external_id, "created_after": created_after,
+            "created_before": created_before, "updated_after": updated_after,
+            "updated_before": updated_before, "parent_flow_id": parent_flow_id,
+            "client_account_id": client_account_id, "engagement_id": engagement_id,
+        }
+        search_filter = {key: self._filter_value(value) for key, value in given.items() if value is not None}
+        with sqlstate_errors():
+            page = await self._pool.fetchval(
+                "select flowstate.flow_search(p_filter => $1, p_context => $2, p_after => $3,"
+                " p_limit => $4)",
+                encode_json(search_filter), self._context, after, limit)
+        return SearchPage.model_validate(_incoming(page))
+
+    @observed
+    async def counts(self) -> list[FlowCount]:
+        """flowstate.flow_counts: how many flows there are by type, phase and status (this
+        tenant's, or every tenant's for an admin store)."""
+        with sqlstate_errors():
+            rows = await self._pool.fetch(
+                "select * from flowstate.flow_counts(p_context => $1)", self._context)
+        return [FlowCount.model_validate(dict(row)) for row in rows]
+
+    @observed
+    async def fork(
+        self, flow_id: FlowId, version: int | None = None, new_flow_id: FlowId | None = None
+    ) -> FlowState:
+        """flowstate.flow_fork: a new flow (``new_flow_id``, or a new id) at version 1 with the
+        state of ``version`` (None: the current one) of ``flow_id``; its ``forked_from`` names
+        the parent. Returns the whole new document. FlowNotFoundError for a flow or version
+        this tenant cannot see (nothing is created), FlowExistsError for an id in use,
+        FlowErasedError for an erased one."""
+        with sqlstate_errors():
+            doc = await self._pool.fetchval(
+                "select flowstate.flow_fork(p_flow_id => $1, p_version => $2, p_new_flow_id => $3,"
+                " p_context => $4)",
+                _flow_id(flow_id), version,
+                None if new_flow_id is None else _flow_id(new_flow_id, "new_flow_id"), self._context)
+        return FlowState.model_validate(_incoming(doc))
+
+    @observed
+    async def delete(self, flow_id: FlowId, reason: str) -> Tombstone:
+        """flowstate.flow_delete: erase the flow and all its content, leaving a tombstone (who,
+        when, ``reason``, rows removed; no content), which is returned. The id can never be
+        used again (FlowErasedError). FlowNotFoundError for a flow this tenant cannot see."""
+        with sqlstate_errors():
+            tombstone = await self._pool.fetchval(
+                "select flowstate.flow_delete(p_flow_id => $1, p_reason => $2, p_context => $3)",
+                _flow_id(flow_id), reason, self._context)
+        return Tombstone.model_validate(_incoming(tombstone))
+
+    @observed
+    async def retention_run(self, limit: int | None = None, dry_run: bool = False) -> RetentionRun:
+        """flowstate.flow_retention_run (admin store only): apply the retention policies to at
+        most ``limit`` flows (None: the database's default, 1000); ``dry_run`` lists instead.
+        Run again while ``more``; ``busy`` means another run was under way."""
+        with sqlstate_errors():
+            result = await self._pool.fetchval(
+                "select flowstate.flow_retention_run(p_limit => $1, p_dry_run => $2)", limit, dry_run)
+        return RetentionRun.model_validate(_incoming(result))
+
+    @observed
+    async def erase_tenant(
+        self, client_account_id: UUID, engagement_id: UUID | None, reason: str, limit: int | None = None
+    ) -> TenantErasure:
+        """flowstate.flow_erase_tenant (admin store only): erase up to ``limit`` flows (None:
+        the database's default, 1000) of a client account's engagement (None: all of them),
+        each with a tombstone. Run again while ``more``."""
+        with sqlstate_errors():
+            result = await self._pool.fetchval(
+                "select flowstate.flow_erase_tenant(p_client_account_id => $1, p_engagement_id => $2,"
+                " p_reason => $3, p_limit => $4)",
+                client_account_id, engagement_id, reason, limit)
+        return TenantErasure.model_validate(_incoming(result))
+
+    @staticmethod
+    def _filter_value(value: Any) -> Any:
+        # JSON for p_filter: timestamps as ISO text with their offset (a naive one is local
+        # time, as asyncpg takes it elsewhere), ids as text.
+        if isinstance(value, datetime):
+            return (value if value.tzinfo else value.astimezone()).isoformat()
+        if isinstance(value, UUID):
+            return str(value)
+        return value
 
     @observed
     async def legacy_history(self, flow_id: FlowId) -> list[LegacyEntry]:

@@ -421,7 +421,8 @@ def test_verify_alone_finds_what_differs(fresh_database, tmp_path):
     result = cli(dsn, str(tmp_path / "f.db"), "--verify", *tenant_args(context))
     assert result.exit_code == 0 and "12 flows and" in result.output
 
-    with psycopg.connect(dsn, autocommit=True) as conn:  # damage below the functions
+    with psycopg.connect(dsn, autocommit=True) as conn:  # damage below the functions (and guards)
+        conn.execute("set session_replication_role = replica")
         conn.execute("update flowstate.legacy_rows set state_text = state_text || ' '"
                      " where legacy_id = (select min(legacy_id) from flowstate.legacy_rows)")
     writer = LegacyWriter(tmp_path / "f.db")

@@ -13,13 +13,17 @@ select is((select row(row_count, content_hash, problems)::text from flowstate.fl
           row(2::bigint, :'result'::jsonb ->> 'content_hash', '{}'::text[])::text, 'an intact flow: its content hash, no problems');
 reset role;
 
--- Tampering below the functions (as the owner would) is found.
+-- Tampering below the functions (legacy rows are append-only: with triggers off) is found.
+set local session_replication_role = replica;
 update flowstate.legacy_rows set state_text = '{"n": 3}' where flow_id = :'flow_id' and legacy_id = 2;
+set local session_replication_role = origin;
 set local role flowstate_app;
 select matches((select problems[1] from flowstate.flow_import_verify('{v}', flowstate_tests.ctx())),
                '^The stored legacy rows \(2\) differ from what was imported', 'a changed row text is found');
 reset role;
+set local session_replication_role = replica;
 update flowstate.legacy_rows set state_text = '{"n": 2}' where flow_id = :'flow_id' and legacy_id = 2;
+set local session_replication_role = origin;
 
 alter table flowstate.flows disable trigger flows_audit;  -- a change that even keeps the version
 update flowstate.flows set state_data = '{"n": 5}' where flow_id = :'flow_id';

@@ -2,11 +2,11 @@
 -- partition, column or sequence in schema flowstate, and direct access is refused.
 begin;
 \ir ../_helpers.sql
-select plan(14);
+select plan(16);
 
 select table_privs_are('flowstate', t, 'flowstate_app', '{}'::text[], format('flowstate_app has no privilege on flowstate.%s', t))
   from unnest(array['flows', 'audit_log', 'audit_log_default', 'settings', 'flow_types', 'phase_transitions',
-                    'function_files']) as t;
+                    'function_files', 'erasures', 'retention_policies']) as t;
 
 select is_empty($$
   select c.oid::regclass::text, p.privilege
