@@ -101,7 +101,7 @@ async def story(app_pool, admin_dsn, app_dsn, tmp_path_factory) -> Story:
                                           json.dumps(context.jsonb()))
 
     bare_id, spare_id = uuid.uuid4(), uuid.uuid4()
-    await store.save_state(bare_id, new_doc(bare_id))
+    await store.save_state(bare_id, {**new_doc(bare_id), "metadata": {"team": "blue"}})
     spare = await store.save_state(spare_id, new_doc(spare_id, step=1))
     await store.create_checkpoint(spare_id, label="first")
     await store.save_state(spare_id, {**spare.document(), "state_data": {"step": 2}}, version=spare.flow_version)
@@ -292,10 +292,9 @@ def test_the_browser_without_the_token_gets_403(browser, read_only, story):
     screenshot(browser, "forbidden_without_token")
 
 
-async def test_the_overview_opens_a_flow_by_id(browser, read_only, story):
+async def test_the_header_box_opens_a_flow_by_id(browser, read_only, story):
     visit(browser, read_only, "/")
-    screenshot(browser, "overview")
-    field = browser.find_element(By.ID, "go-id")
+    field = browser.find_element(By.ID, "open-flow")
     field.send_keys(str(story.flow_id), Keys.ENTER)
     wait_for_path(browser, f"/flows/{story.flow_id}")
     assert str(story.flow_id) in browser.find_element(By.TAG_NAME, "h1").text
@@ -480,6 +479,120 @@ async def test_recover_failed_without_a_checkpoint_shows_fs006_and_changes_nothi
     assert "FS006" in message and "The flow has no checkpoints." in message
     assert await store.load_state(story.bare_id) == before
     screenshot(browser, "recover_refused_fs006")
+
+
+# -- overview, flows list, fork and delete (the lifecycle functions) ----------------------
+
+
+async def test_the_overview_charts_the_counts_and_calls_out_failed_and_paused(browser, actions, store):
+    counts = await store.counts()
+    visit(browser, actions, "/")
+    by_status = {}
+    for row in counts:
+        by_status[row.status] = by_status.get(row.status, 0) + row.flows
+    shown = {li.find_element(By.TAG_NAME, "a").text: int(li.find_element(By.CSS_SELECTOR, ".n").text)
+             for li in browser.find_elements(By.CSS_SELECTOR, "[aria-labelledby=by-status] .bars li")}
+    assert shown == by_status and by_status.get("paused") == 1
+    callouts = texts(browser, ".callout")
+    assert f"{sum(by_status.values())}\nflows" in callouts and "1\npaused for feedback" in callouts
+    phases = texts(browser, "[aria-labelledby=by-phase] .bars li a")
+    assert set(phases) == {row.current_phase for row in counts}
+    newest = (await store.search(limit=10)).flows
+    assert texts(browser, "table.flows tbody td:first-child code") == [str(f.flow_id) for f in newest]
+    screenshot(browser, "overview")
+    browser.find_element(By.LINK_TEXT, "paused").click()
+    wait_for_path(browser, "/flows")
+    assert "status=paused" in browser.current_url
+
+
+async def test_the_flows_list_filters_by_status_metadata_and_crewai_id(browser, actions, story, store):
+    visit(browser, actions, "/flows")
+    browser.find_element(By.ID, "f-status").send_keys("recovered")
+    browser.find_element(By.ID, "f-status").submit()
+    WebDriverWait(browser, 15).until(lambda b: "status=recovered" in b.current_url)
+    expected = (await store.search(status="recovered")).flows
+    assert texts(browser, "table.flows tbody td:first-child code") == [str(f.flow_id) for f in expected]
+    assert str(story.flow_id) in texts(browser, "table.flows tbody td:first-child code")
+    screenshot(browser, "flows_filtered")
+    visit(browser, actions, "/flows?" + urlencode({"metadata": '{"team": "blue"}'}))
+    assert texts(browser, "table.flows tbody td:first-child code") == [str(story.bare_id)]
+    visit(browser, actions, "/")
+    browser.find_element(By.ID, "open-flow").send_keys(CREWAI_ID, Keys.ENTER)  # the box takes a CrewAI id
+    wait_for_path(browser, f"/flows/{story.imported_id}")
+
+
+async def test_the_flows_list_pages_with_next_links(browser, actions, store):
+    every = []
+    after = None
+    while True:
+        found = await store.search(after=after, limit=2)
+        every += [str(f.flow_id) for f in found.flows]
+        if found.next is None:
+            break
+        after = found.next
+    visit(browser, actions, "/flows?limit=2")
+    shown = texts(browser, "table.flows tbody td:first-child code")
+    while browser.find_elements(By.LINK_TEXT, "Next page"):
+        follow(browser, "Next page")
+        shown += texts(browser, "table.flows tbody td:first-child code")
+    assert shown == every and len(every) >= 5
+
+
+async def test_a_refused_search_says_why(browser, actions):
+    visit(browser, actions, "/flows?" + urlencode({"status": "bogus"}))
+    assert "Filter status must be one of running, paused, recovered, completed, failed." in alert_text(browser)
+    visit(browser, actions, "/flows?metadata=%7Bnot+json")
+    assert "metadata must be a JSON object" in alert_text(browser)
+
+
+async def test_forking_at_a_version_after_confirming(browser, actions, story, store):
+    then = await store.state_at(story.flow_id, 2)
+    visit(browser, actions, f"/flows/{story.flow_id}/versions/2")
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Fork at version 2").click()
+    wait_for_path(browser, f"/flows/{story.flow_id}/fork")
+    screenshot(browser, "fork_confirm")
+    browser.find_element(By.CSS_SELECTOR, "form.confirm button[type=submit]").click()
+    WebDriverWait(browser, 15).until(lambda b: "done=" in b.current_url)
+    forked_id = uuid.UUID(urlsplit(browser.current_url).path.split("/")[2])
+    forked = await store.load_state(forked_id)
+    assert (forked.flow_version, forked.current_phase, forked.state_data) == (1, then.current_phase, then.state_data)
+    assert "forked from" in browser.find_element(By.CSS_SELECTOR, ".facts").text
+    screenshot(browser, "fork_done")
+
+
+async def test_forking_onto_a_taken_id_shows_fs005_and_creates_nothing(browser, actions, story, store):
+    before = await store.load_state(story.bare_id)
+    visit(browser, actions, f"/flows/{story.flow_id}/fork?version=1")
+    browser.find_element(By.ID, "fork-id").send_keys(str(story.bare_id))
+    browser.find_element(By.CSS_SELECTOR, "form.confirm button[type=submit]").click()
+    WebDriverWait(browser, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[role=alert]")))
+    assert "FS005" in alert_text(browser)
+    assert await store.load_state(story.bare_id) == before
+
+
+async def test_deleting_a_flow_needs_a_reason_then_leaves_a_tombstone(browser, actions, store):
+    flow_id = uuid.uuid4()
+    await store.save_state(flow_id, new_doc(flow_id))
+    visit(browser, actions, f"/flows/{flow_id}")
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Delete this flow").click()
+    wait_for_path(browser, f"/flows/{flow_id}/delete")
+    screenshot(browser, "delete_confirm")
+    reason = browser.find_element(By.ID, "delete-reason")
+    reason.send_keys(" ")  # blank: the function refuses it
+    browser.execute_script("arguments[0].removeAttribute('required')", reason)
+    browser.find_element(By.CSS_SELECTOR, "form.confirm button[type=submit]").click()
+    WebDriverWait(browser, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[role=alert]")))
+    assert "FS001" in alert_text(browser)
+    assert await store.load_state(flow_id) is not None
+    reason = browser.find_element(By.ID, "delete-reason")
+    reason.clear()
+    reason.send_keys("test data, asked by its owner")
+    browser.find_element(By.CSS_SELECTOR, "form.confirm button[type=submit]").click()
+    WebDriverWait(browser, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[role=status]")))
+    assert f"Flow {flow_id} was deleted." in browser.find_element(By.CSS_SELECTOR, "[role=status]").text
+    assert "test data, asked by its owner" in browser.find_element(By.TAG_NAME, "main").text
+    assert await store.load_state(flow_id) is None
+    screenshot(browser, "delete_done")
 
 
 # -- keyboard and phone -------------------------------------------------------------------

@@ -64,17 +64,51 @@ async def current(request: Request, flow_id: UUID) -> FlowState:
 # -- reading ------------------------------------------------------------------------------
 
 
+NEWEST = 10
+PAGE = 50
+
+
 async def overview(request: Request) -> Response:
-    return page(request, "overview.html")
+    store = inspector(request).store
+    counts = await store.counts()
+    newest = await store.search(limit=NEWEST)
+    statuses = {bar.label: bar.flows for bar in views.bars(counts, "status", "status")}
+    return page(request, "overview.html", total=sum(row.flows for row in counts), statuses=statuses,
+                by_type=views.bars(counts, "flow_type", "flow_type"),
+                by_phase=views.bars(counts, "current_phase", "phase"),
+                by_status=views.bars(counts, "status", "status"), newest=newest.flows)
+
+
+async def flows(request: Request) -> Response:
+    """The flows list: flow_search with the form's filters, a page at a time (keyset)."""
+    arguments, typed, problems = views.search_filters(request.query_params)
+    after = request.query_params.get("after") or None
+    limit = int_param(request, "limit")
+    found = None
+    if not problems:
+        try:
+            found = await inspector(request).store.search(**arguments, after=after, limit=limit or PAGE)
+        except StateError as exc:
+            problems = views.describe_error(exc).sentences[:-1]  # what was wrong; nothing changes anyway
+    query = {name: value for name, value in typed.items() if value} | ({"limit": limit} if limit else {})
+    return page(request, "flows.html", 400 if problems else 200, found=found, typed=typed, problems=problems,
+                statuses=views.STATUSES, first=after is not None,
+                first_href="/flows?" + urlencode(query),
+                next_href="/flows?" + urlencode({**query, "after": found.next}) if found and found.next else None)
 
 
 async def go(request: Request) -> Response:
-    """The "open a flow" box: a flow id goes to its page."""
+    """The "open a flow" box: a flow id goes to its page; anything else is looked up as a
+    CrewAI (external) id."""
     query = request.query_params.get("q", "").strip()
     try:
         return RedirectResponse(f"/flows/{UUID(query)}", 303)
     except ValueError:
-        raise HTTPException(404, f"{query!r} is not a flow id (a UUID).")
+        pass
+    found = await inspector(request).store.search(external_id=query, limit=2)
+    if len(found.flows) == 1:
+        return RedirectResponse(f"/flows/{found.flows[0].flow_id}", 303)
+    return RedirectResponse("/flows?" + urlencode({"external_id": query}), 303)
 
 
 TIMELINE_PAGE = 500
@@ -149,7 +183,7 @@ async def form(request: Request) -> dict[str, str]:
 
 def read_only(request: Request) -> Response:
     return page(request, "error.html", 403, title="Read-only inspector", sentences=[
-        "Actions are off: start the inspector with `pgflowstate ui --allow-actions` to recover flows."])
+        "Actions are off: start the inspector with `pgflowstate ui --allow-actions` to recover, fork or delete flows."])
 
 
 async def confirmed(request: Request) -> dict[str, str]:
@@ -192,6 +226,54 @@ async def recover(request: Request) -> Response:
                 chosen=chosen, problem=problem, expected_version=doc.flow_version)
 
 
+async def fork(request: Request) -> Response:
+    """Fork at a version (flow_fork): a new flow at version 1 with that version's state."""
+    if not inspector(request).allow_actions:
+        return read_only(request)
+    flow_id = flow_id_of(request)
+    store = inspector(request).store
+    problem, fields = None, dict(request.query_params)
+    if request.method == "POST":
+        fields = await confirmed(request)
+        try:
+            new_id = UUID(fields["new_flow_id"]) if fields.get("new_flow_id", "").strip() else None
+        except ValueError:
+            problem = views.Problem("Not a flow id", ["The new flow id must be a UUID (or empty for a new one).",
+                                                      "Nothing was changed."])
+        else:
+            try:
+                forked = await store.fork(flow_id, int(fields["version"]), new_id)
+            except StateError as exc:
+                problem = views.describe_error(exc)
+            else:
+                done = urlencode({"done": f"Forked from flow {flow_id} at version {fields['version']}."})
+                return RedirectResponse(f"/flows/{forked.flow_id}?{done}", 303)
+    doc = await current(request, flow_id)
+    version = int(fields.get("version") or doc.flow_version)
+    return page(request, "fork.html", 409 if problem else 200, doc=doc, version=version, problem=problem,
+                new_flow_id=fields.get("new_flow_id", ""))
+
+
+async def delete(request: Request) -> Response:
+    """Erase a flow with a reason (flow_delete); the tombstone is shown."""
+    if not inspector(request).allow_actions:
+        return read_only(request)
+    flow_id = flow_id_of(request)
+    store = inspector(request).store
+    problem, reason = None, ""
+    if request.method == "POST":
+        fields = await confirmed(request)
+        reason = fields.get("reason", "")
+        try:
+            tombstone = await store.delete(flow_id, reason)
+        except StateError as exc:
+            problem = views.describe_error(exc)
+        else:
+            return page(request, "deleted.html", tombstone=tombstone)
+    doc = await current(request, flow_id)
+    return page(request, "delete.html", 409 if problem else 200, doc=doc, problem=problem, reason=reason)
+
+
 # -- errors -------------------------------------------------------------------------------
 
 
@@ -210,10 +292,13 @@ async def state_error(request: Request, exc: StateError) -> Response:
 ROUTES = [
     Route("/", overview),
     Route("/go", go),
+    Route("/flows", flows),
     Route("/flows/{flow_id}", flow),
     Route("/flows/{flow_id}/versions/{version:int}", version),
     Route("/flows/{flow_id}/diff", diff),
     Route("/flows/{flow_id}/legacy", legacy),
     Route("/flows/{flow_id}/recover", recover, methods=["GET", "POST"]),
+    Route("/flows/{flow_id}/fork", fork, methods=["GET", "POST"]),
+    Route("/flows/{flow_id}/delete", delete, methods=["GET", "POST"]),
 ]
 EXCEPTION_HANDLERS = {HTTPException: http_error, StateError: state_error}

@@ -10,7 +10,9 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 
@@ -253,3 +255,56 @@ def quarantines(history: list[HistoryEntry]) -> list[Quarantine]:
 def versions(history: list[HistoryEntry]) -> list[int]:
     """Every version the history knows, ascending (for the diff pickers)."""
     return sorted({row.new_version for row in history if row.new_version is not None})
+
+
+# -- overview and flows list --------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    label: str
+    flows: int
+    percent: float  # of the largest bar
+    href: str
+
+
+def bars(counts: list[Any], key: str, filter_name: str) -> list[Bar]:
+    """flow_counts rows summed by one column (flow_type, current_phase or status), largest
+    first, each bar linking to the flows list filtered by it."""
+    totals: dict[str, int] = {}
+    for row in counts:
+        totals[getattr(row, key)] = totals.get(getattr(row, key), 0) + row.flows
+    largest = max(totals.values(), default=1)
+    return [Bar(label, n, round(100 * n / largest, 2), "/flows?" + urlencode({filter_name: label}))
+            for label, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+# The flows list's filter fields, as flow_search names them; text as typed, unless noted.
+FILTERS = ("flow_type", "phase", "status", "external_id", "metadata", "created_after", "created_before",
+           "updated_after", "updated_before", "parent_flow_id", "client_account_id", "engagement_id")
+TIMES = {"created_after", "created_before", "updated_after", "updated_before"}
+STATUSES = ("running", "paused", "recovered", "completed", "failed")
+
+
+def search_filters(params: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """From the list's query string: the wrapper's search() arguments, the form's values as
+    typed, and the problems found before asking the database (which judges the rest)."""
+    typed = {name: params.get(name, "").strip() for name in FILTERS}
+    arguments: dict[str, Any] = {}
+    problems = []
+    for name, value in typed.items():
+        if not value:
+            continue
+        if name == "metadata":
+            try:
+                arguments[name] = json.loads(value)
+            except ValueError:
+                problems.append('metadata must be a JSON object, such as {"team": "blue"}.')
+        elif name in TIMES:
+            try:
+                arguments[name] = datetime.fromisoformat(value)  # naive: local time, as the browser shows it
+            except ValueError:
+                problems.append(f"{name.replace('_', ' ')} must be a date and time.")
+        else:
+            arguments[name] = value
+    return arguments, typed, problems
