@@ -7,7 +7,8 @@ every 100), then `pgflowstate ui` is started (a subprocess, as a user starts it)
 fetched over HTTP, each --repeat times: the flow page (the whole timeline, the phase strip,
 checkpoints, quarantine; first page and all events at once), the state at a middle version, a diff. When the database has
 flowstate.flow_search, --flows flows are grown in SQL as bench_scale.py grows them and the
-flows list is timed too: its first page, the next page, and a filtered page. Prints ms (p50, p95).
+overview and the flows list are timed too: the list's first page, the next page, and a filtered
+page. Prints ms (p50, p95).
 """
 
 from __future__ import annotations
@@ -125,6 +126,7 @@ def run(dsn: str, versions: int, flows: int, repeat: int) -> dict:
             "diff of two distant versions": f"/flows/{flow_id}/diff?from=2&to={versions}",
         }
         if listing:
+            pages["overview (flow_counts, latest activity)"] = "/"
             pages["flows list, first page"] = "/flows"
             _, body = ui.get("/flows")
             marker = 'href="/flows?'

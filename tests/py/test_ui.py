@@ -8,7 +8,6 @@ Screenshots of every page: tests/output/screens/ (ignored by git).
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import json
 import re

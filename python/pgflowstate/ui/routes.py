@@ -72,11 +72,11 @@ async def overview(request: Request) -> Response:
     store = inspector(request).store
     counts = await store.counts()
     newest = await store.search(limit=NEWEST)
-    statuses = {bar.label: bar.flows for bar in views.bars(counts, "status", "status")}
-    return page(request, "overview.html", total=sum(row.flows for row in counts), statuses=statuses,
+    by_status = views.bars(counts, "status", "status")
+    return page(request, "overview.html", total=sum(row.flows for row in counts),
+                statuses={bar.label: bar.flows for bar in by_status}, by_status=by_status,
                 by_type=views.bars(counts, "flow_type", "flow_type"),
-                by_phase=views.bars(counts, "current_phase", "phase"),
-                by_status=views.bars(counts, "status", "status"), newest=newest.flows)
+                by_phase=views.bars(counts, "current_phase", "phase"), newest=newest.flows)
 
 
 async def flows(request: Request) -> Response:
@@ -120,7 +120,7 @@ async def flow(request: Request) -> Response:
     store = inspector(request).store
     doc = await current(request, flow_id)
     cursor = views.Cursor.parse(request.query_params.get("events_after"))
-    size = min(int_param(request, "events") or TIMELINE_PAGE, 10 * TIMELINE_PAGE)
+    size = min(max(int_param(request, "events") or TIMELINE_PAGE, 1), 10 * TIMELINE_PAGE)
     fetched = await store.history(flow_id, since=cursor and cursor.at, limit=size + SAME_INSTANT)
     history = [row for row in fetched if cursor is None or row.audit_id > cursor.audit_id]
     more = len(history) > size or len(fetched) == size + SAME_INSTANT
@@ -136,9 +136,10 @@ async def flow(request: Request) -> Response:
             record.problems = await store.validate_state(archived.document())
     later = views.Cursor.of(history[-1]) if more and history else None
     events = views.timeline(history, legacy)
-    return page(request, "flow.html", doc=doc, events=events, strip=views.phase_strip(events), versions=views.versions(history), legacy=legacy,
-                feedback=feedback, quarantined=quarantined, checkpoints=checkpoints, continued=cursor is not None,
-                later=later, size=size if size != TIMELINE_PAGE else None, done=request.query_params.get("done"))
+    return page(request, "flow.html", doc=doc, events=events, strip=views.phase_strip(events),
+                versions=views.versions(history), legacy=legacy, feedback=feedback, quarantined=quarantined,
+                checkpoints=checkpoints, continued=cursor is not None, later=later,
+                size=size if size != TIMELINE_PAGE else None, done=request.query_params.get("done"))
 
 
 async def version(request: Request) -> Response:
