@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from uuid import UUID
 
-from .errors import sqlstate_errors
 from .models import FlowState
 from .store import FlowId, FlowStateStore, State, _flow_id, decode_json, encode_json
 
@@ -37,8 +36,8 @@ class CachedFlowStateStore(FlowStateStore):
     version probe. ``max_entries`` bounds memory (least recently used first out).
     """
 
-    def __init__(self, pool, context, max_entries: int = 1000) -> None:
-        super().__init__(pool, context)
+    def __init__(self, pool, context, max_entries: int = 1000, **store_options) -> None:
+        super().__init__(pool, context, **store_options)
         self.max_entries = max_entries
         self._documents: OrderedDict[UUID, tuple[int, str]] = OrderedDict()  # id -> (version, JSON)
         self.hits = self.misses = 0
@@ -57,8 +56,7 @@ class CachedFlowStateStore(FlowStateStore):
     async def load_state(self, flow_id: FlowId) -> FlowState | None:
         key = _flow_id(flow_id)
         version, text = self._documents.get(key, (None, None))
-        with sqlstate_errors():
-            answer = await self._pool.fetchval(_LOAD_IF_CHANGED, key, version, self._context)
+        answer = await self._read("fetchval", _LOAD_IF_CHANGED, key, version, self._context, flow_id=key)
         if answer is None:
             self._documents.pop(key, None)
             return None

@@ -106,7 +106,7 @@ class Demo:
         except CONNECT_ERRORS as exc:
             raise ConnectionFailed(f"cannot connect to {describe(self.dsn)}: {exc}") from exc
         try:
-            schema = "select to_regprocedure('flowstate.flow_save_state(uuid, jsonb, bigint, jsonb)')"
+            schema = "select to_regprocedure('flowstate.flow_save_state(uuid, jsonb, bigint, jsonb, uuid)')"
             if await pool.fetchval(schema) is None:
                 raise DatabaseError(f"no flowstate schema in {describe(self.dsn)}: run `pgflowstate db upgrade`")
             self.say(f"pgflowstate demo on {describe(self.dsn)}")

@@ -1,62 +1,71 @@
 """FlowStateStore: one method per SQL function, one statement round trip per call.
 
 Every rule lives in schema ``flowstate``; this module encodes arguments, calls the function with
-named notation (SQL owns the defaults), maps FS00x errors and types the result.
+named notation (SQL owns the defaults), maps FS00x errors and types the result. A call whose
+connection is lost is sent again (see retry.py): a write with the request id it was given
+once, so that it never applies twice.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Union
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import orjson
 
-from .errors import StateError, StateValidationError, encoding_error, error_from, sqlstate_errors
+from .errors import StateError, StateValidationError, encoding_error, error_from
 from .metrics import observed
 from .models import CorruptionReport, DiffEntry, FlowState, HistoryEntry, RequestContext
+from .retry import call
 
 # A state is a document (mapping or FlowState) or JSON text, which is sent as is so that
 # PostgreSQL itself judges it (malformed text becomes StateValidationError).
 State = Union[Mapping[str, Any], FlowState, str]
 FlowId = Union[UUID, str]
 
+# Writes are function calls, made statements by _statement. p_request_id comes last: one
+# request id per logical call, kept across its retries.
 _SAVE = (
-    "select flowstate.flow_save_state(p_flow_id => $1, p_state => $2,"
-    " p_expected_version => $3, p_context => $4)"
+    "flowstate.flow_save_state(p_flow_id => $1, p_state => $2,"
+    " p_expected_version => $3, p_context => $4, p_request_id => $5)"
 )
 _PUT = (
-    "select flowstate.flow_put_state(p_flow_id => $1, p_state => $2,"
-    " p_label => $3, p_context => $4)"
+    "flowstate.flow_put_state(p_flow_id => $1, p_state => $2,"
+    " p_label => $3, p_context => $4, p_request_id => $5)"
 )
-_LOAD = "select flowstate.flow_load_state(p_flow_id => $1, p_context => $2)"
 _TRANSITION = (
-    "select flowstate.flow_transition_phase(p_flow_id => $1, p_new_phase => $2,"
-    " p_expected_version => $3, p_context => $4)"
+    "flowstate.flow_transition_phase(p_flow_id => $1, p_new_phase => $2,"
+    " p_expected_version => $3, p_context => $4, p_request_id => $5)"
 )
+_CHECKPOINT = (
+    "flowstate.flow_create_checkpoint(p_flow_id => $1, p_phase => $2, p_label => $3,"
+    " p_context => $4, p_request_id => $5)"
+)
+_RECOVER = (
+    "flowstate.flow_recover_from_checkpoint(p_flow_id => $1, p_checkpoint_id => $2,"
+    " p_expected_version => $3, p_context => $4, p_request_id => $5)"
+)
+_RECOVER_FAILED = "flowstate.flow_recover_failed(p_flow_id => $1, p_context => $2, p_request_id => $3)"
+_HANDLE_CORRUPTED = "flowstate.flow_handle_corrupted(p_flow_id => $1, p_context => $2, p_request_id => $3)"
+# Each item carries its own request id.
+_SAVE_MANY = "flowstate.flow_save_states(p_items => $1, p_context => $2, p_atomic => $3)"
+
+_LOAD = "select flowstate.flow_load_state(p_flow_id => $1, p_context => $2)"
 _VALIDATE = "select flowstate.flow_validate_state(p_state => $1)"
 _VALIDATE_TRANSITION = (
     "select flowstate.flow_validate_phase_transition(p_state => $1, p_new_phase => $2)"
 )
-_CHECKPOINT = (
-    "select flowstate.flow_create_checkpoint(p_flow_id => $1, p_phase => $2, p_label => $3,"
-    " p_context => $4)"
-)
-_RECOVER = (
-    "select flowstate.flow_recover_from_checkpoint(p_flow_id => $1, p_checkpoint_id => $2,"
-    " p_expected_version => $3, p_context => $4)"
-)
-_RECOVER_FAILED = "select flowstate.flow_recover_failed(p_flow_id => $1, p_context => $2)"
-_HANDLE_CORRUPTED = "select flowstate.flow_handle_corrupted(p_flow_id => $1, p_context => $2)"
 _HISTORY = (
     "select * from flowstate.flow_history(p_flow_id => $1, p_context => $2, p_since => $3,"
     " p_operation => $4, p_limit => $5)"
 )
 _STATE_AT = "select flowstate.flow_state_at(p_flow_id => $1, p_version => $2, p_context => $3)"
-_SAVE_MANY = "select flowstate.flow_save_states(p_items => $1, p_context => $2, p_atomic => $3)"
 _LOAD_MANY = "select flow_id, document from flowstate.flow_load_states(p_flow_ids => $1, p_context => $2)"
 # Values as JSON text, decoded here: a jsonb string such as "x" would otherwise arrive as
 # the Python str 'x' from create_pool's codec and as '"x"' from a plain pool.
@@ -65,6 +74,19 @@ _DIFF = (
     " from flowstate.flow_diff(p_flow_id => $1, p_from_version => $2, p_to_version => $3,"
     " p_context => $4)"
 )
+
+
+
+@functools.lru_cache(maxsize=None)
+def _statement(function_call: str, lock_timeout: bool) -> str:
+    """The statement for a write. With ``lock_timeout``, one more argument sets lock_timeout
+    for this statement's own transaction only (set_config(..., true)), so it holds on any
+    pool, PgBouncer's included, costs no round trip and leaves nothing on the connection. The
+    subquery's row is read before the call is computed from it, so the setting comes first."""
+    if not lock_timeout:
+        return f"select {function_call}"
+    setting = max(int(n) for n in re.findall(r"\$(\d+)", function_call)) + 1
+    return f"select {function_call} from (select set_config('lock_timeout', ${setting}, true)) as lock_timeout"
 
 
 # -- JSON ---------------------------------------------------------------------------------
@@ -139,21 +161,50 @@ async def set_json_codecs(connection: asyncpg.Connection) -> None:
         )
 
 
-async def create_pool(dsn: str | None = None, *, pgbouncer: bool = False, **asyncpg_options: Any) -> asyncpg.Pool:
-    """An asyncpg pool set up for the wrapper: orjson codecs, no per-release reset query.
+DEFAULT_LOCK_TIMEOUT = 5.0
+DEFAULT_STATEMENT_TIMEOUT = 30.0
+
+
+def _milliseconds(seconds: float) -> str:
+    return f"{round(seconds * 1000)}ms"
+
+
+async def create_pool(
+    dsn: str | None = None,
+    *,
+    pgbouncer: bool = False,
+    lock_timeout: float | None = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: float | None = DEFAULT_STATEMENT_TIMEOUT,
+    **asyncpg_options: Any,
+) -> asyncpg.Pool:
+    """An asyncpg pool set up for the wrapper: orjson codecs, no per-release reset query, and
+    nothing waits forever.
 
     Takes asyncpg.create_pool's options (``min_size``, ``max_size``, ...); an ``init`` of yours
     runs after the codecs are set. A ``connection_class`` of yours should subclass
     NoResetConnection to keep the saving.
 
+    ``lock_timeout`` and ``statement_timeout`` (seconds; None: the server's setting) are sent
+    when each connection opens (``server_settings``, which win if you give them too), so they
+    cost no round trip. Running out raises FlowBusyError, with nothing written.
+
     ``pgbouncer=True`` for PgBouncer in transaction pooling mode: consecutive statements may
     reach different server connections, so asyncpg's named prepared statements (its statement
     cache) must be off. Each call then parses its statement again, one extra round trip
     that PgBouncer 1.21+ avoids with ``max_prepared_statements`` set (use pgbouncer=False there).
+    PgBouncer refuses these settings when a connection opens: set them on the role there
+    (``ALTER ROLE ... SET statement_timeout = '30s'``); FlowStateStore still bounds its writes'
+    lock waits in each statement.
     """
     user_init = asyncpg_options.pop("init", None)
     if pgbouncer:
         asyncpg_options["statement_cache_size"] = 0
+    else:
+        settings = dict(asyncpg_options.pop("server_settings", None) or {})
+        for name, seconds in (("lock_timeout", lock_timeout), ("statement_timeout", statement_timeout)):
+            if seconds is not None:
+                settings.setdefault(name, _milliseconds(seconds))
+        asyncpg_options["server_settings"] = settings
 
     async def init(connection: asyncpg.Connection) -> None:
         await set_json_codecs(connection)
@@ -211,12 +262,45 @@ class FlowStateStore:
     ``pool`` may be from :func:`create_pool` or a plain ``asyncpg.create_pool`` (whose jsonb
     codec takes JSON text, which is what this class sends; a custom codec must accept str).
     ``context`` None acts across tenants, which only the admin role may do.
+
+    A call whose connection is lost is sent again, up to ``retries`` more times (waiting
+    ``retry_backoff`` seconds, then twice as long each time); each write keeps one request id
+    across its retries, so a write that committed before its reply was lost returns its first
+    result and is never applied twice. A write waits at most ``lock_timeout`` seconds for a
+    lock (set in its own statement, so on any pool; None: the connection's setting), then
+    raises FlowBusyError with nothing written.
     """
 
-    def __init__(self, pool: asyncpg.Pool, context: RequestContext | None) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        context: RequestContext | None,
+        *,
+        lock_timeout: float | None = DEFAULT_LOCK_TIMEOUT,
+        retries: int = 3,
+        retry_backoff: float = 0.05,
+    ) -> None:
         self._pool = pool
         self.context = context
         self._context = None if context is None else encode_json(context.jsonb())
+        self._lock_timeout = None if lock_timeout is None else _milliseconds(lock_timeout)
+        self.retries = retries
+        self.retry_backoff = retry_backoff
+
+    async def _read(self, method: str, query: str, *args: Any, flow_id: object = None,
+                    json_param: int | None = None) -> Any:
+        """One read statement, read again after a lost connection."""
+        return await call(self._pool, method, query, args, retries=self.retries, backoff=self.retry_backoff,
+                          flow_id=flow_id, json_param=json_param)
+
+    async def _write(self, function_call: str, *args: Any, flow_id: object = None,
+                     json_param: int | None = None) -> Any:
+        """One write statement (its arguments carry the request id, made by the caller once per
+        logical call), sent again with the same arguments after a lost connection."""
+        if self._lock_timeout is not None:
+            args = (*args, self._lock_timeout)
+        return await call(self._pool, "fetchval", _statement(function_call, self._lock_timeout is not None), args,
+                          retries=self.retries, backoff=self.retry_backoff, flow_id=flow_id, json_param=json_param)
 
     @observed
     async def save_state(
@@ -231,8 +315,8 @@ class FlowStateStore:
         checked like a transition. Returns the stored document with the caller's state_data.
         """
         text, doc = _outgoing(state, phase)
-        with sqlstate_errors(json_param=2):
-            stored = await self._pool.fetchval(_SAVE, _flow_id(flow_id), text, version, self._context)
+        key = _flow_id(flow_id)
+        stored = await self._write(_SAVE, key, text, version, self._context, uuid4(), flow_id=key, json_param=2)
         return self._with_state_data(stored, text, doc)
 
     @observed
@@ -240,15 +324,15 @@ class FlowStateStore:
         """flowstate.flow_put_state: create or replace without a version check (last writer
         wins), validated and audited like a save; ``label`` (e.g. the method name) is recorded."""
         text, doc = _outgoing(state)
-        with sqlstate_errors(json_param=2):
-            stored = await self._pool.fetchval(_PUT, _flow_id(flow_id), text, label, self._context)
+        key = _flow_id(flow_id)
+        stored = await self._write(_PUT, key, text, label, self._context, uuid4(), flow_id=key, json_param=2)
         return self._with_state_data(stored, text, doc)
 
     @observed
     async def load_state(self, flow_id: FlowId) -> FlowState | None:
         """flowstate.flow_load_state: the current document, or None (missing or another tenant's)."""
-        with sqlstate_errors():
-            doc = await self._pool.fetchval(_LOAD, _flow_id(flow_id), self._context)
+        key = _flow_id(flow_id)
+        doc = await self._read("fetchval", _LOAD, key, self._context, flow_id=key)
         return None if doc is None else FlowState.model_validate(_incoming(doc))
 
     @observed
@@ -259,10 +343,8 @@ class FlowStateStore:
         (InvalidTransitionError otherwise). ``version`` None skips the version check (still
         atomic). The result has ``state_data`` None: the state did not change, so the database
         does not send it back."""
-        with sqlstate_errors():
-            doc = await self._pool.fetchval(
-                _TRANSITION, _flow_id(flow_id), new_phase, version, self._context
-            )
+        key = _flow_id(flow_id)
+        doc = await self._write(_TRANSITION, key, new_phase, version, self._context, uuid4(), flow_id=key)
         return FlowState.model_validate(_incoming(doc))
 
     @observed
@@ -273,10 +355,8 @@ class FlowStateStore:
         checkpoint id. ``phase`` None means the current phase (otherwise the current or a
         completed one). The version does not change; the checkpoint is audited and listed in
         the document's ``checkpoints``."""
-        with sqlstate_errors():
-            return await self._pool.fetchval(
-                _CHECKPOINT, _flow_id(flow_id), phase, label, self._context
-            )
+        key = _flow_id(flow_id)
+        return await self._write(_CHECKPOINT, key, phase, label, self._context, uuid4(), flow_id=key)
 
     @observed
     async def recover_from_checkpoint(
@@ -287,27 +367,25 @@ class FlowStateStore:
         rewritten). ``version`` None skips the version check. Returns the whole document.
         StateRecoveryError when the flow has no such checkpoint or its snapshot no longer
         validates."""
-        with sqlstate_errors():
-            doc = await self._pool.fetchval(
-                _RECOVER, _flow_id(flow_id), _flow_id(checkpoint_id, "checkpoint_id"), version,
-                self._context,
-            )
+        key = _flow_id(flow_id)
+        doc = await self._write(_RECOVER, key, _flow_id(checkpoint_id, "checkpoint_id"), version, self._context,
+                                uuid4(), flow_id=key)
         return FlowState.model_validate(_incoming(doc))
 
     @observed
     async def recover_failed(self, flow_id: FlowId) -> FlowState:
         """flowstate.flow_recover_failed: restore the newest checkpoint whose snapshot still
         validates (StateRecoveryError when none does). Returns the whole document."""
-        with sqlstate_errors():
-            doc = await self._pool.fetchval(_RECOVER_FAILED, _flow_id(flow_id), self._context)
+        key = _flow_id(flow_id)
+        doc = await self._write(_RECOVER_FAILED, key, self._context, uuid4(), flow_id=key)
         return FlowState.model_validate(_incoming(doc))
 
     @observed
     async def handle_corrupted(self, flow_id: FlowId) -> CorruptionReport:
         """flowstate.flow_handle_corrupted: archive the current document unchanged, reset the
         flow to its initial state as the next version, and alert on ``flowstate_alerts``."""
-        with sqlstate_errors():
-            report = await self._pool.fetchval(_HANDLE_CORRUPTED, _flow_id(flow_id), self._context)
+        key = _flow_id(flow_id)
+        report = await self._write(_HANDLE_CORRUPTED, key, self._context, uuid4(), flow_id=key)
         return CorruptionReport.model_validate(_incoming(report))
 
     @observed
@@ -321,10 +399,8 @@ class FlowStateStore:
         """flowstate.flow_history: the audit trail, oldest first, optionally from ``since``
         (a naive datetime is local time), of one ``operation``, at most ``limit`` rows. Empty
         for a missing or another tenant's flow."""
-        with sqlstate_errors():
-            rows = await self._pool.fetch(
-                _HISTORY, _flow_id(flow_id), self._context, since, operation, limit
-            )
+        key = _flow_id(flow_id)
+        rows = await self._read("fetch", _HISTORY, key, self._context, since, operation, limit, flow_id=key)
         return [
             HistoryEntry.model_validate({**row, "changes": _incoming(row["changes"])})
             for row in rows
@@ -334,18 +410,16 @@ class FlowStateStore:
     async def state_at(self, flow_id: FlowId, version: int) -> FlowState | None:
         """flowstate.flow_state_at: the document as it was at ``version``, or None (unknown
         version, missing or another tenant's flow)."""
-        with sqlstate_errors():
-            doc = await self._pool.fetchval(_STATE_AT, _flow_id(flow_id), version, self._context)
+        key = _flow_id(flow_id)
+        doc = await self._read("fetchval", _STATE_AT, key, version, self._context, flow_id=key)
         return None if doc is None else FlowState.model_validate(_incoming(doc))
 
     @observed
     async def diff(self, flow_id: FlowId, from_version: int, to_version: int) -> list[DiffEntry]:
         """flowstate.flow_diff: one entry per changed path between two versions, ordered by
         path. Empty when either version is unknown or the flow is not this tenant's."""
-        with sqlstate_errors():
-            rows = await self._pool.fetch(
-                _DIFF, _flow_id(flow_id), from_version, to_version, self._context
-            )
+        key = _flow_id(flow_id)
+        rows = await self._read("fetch", _DIFF, key, from_version, to_version, self._context, flow_id=key)
         return [
             DiffEntry(
                 path=row["path"],
@@ -362,8 +436,7 @@ class FlowStateStore:
         JSON the database cannot even read is reported the same way, not raised."""
         try:
             text, _ = _outgoing(state)
-            with sqlstate_errors(json_param=1):
-                return list(await self._pool.fetchval(_VALIDATE, text))
+            return list(await self._read("fetchval", _VALIDATE, text, json_param=1))
         except StateValidationError as exc:
             return exc.errors
 
@@ -371,8 +444,7 @@ class FlowStateStore:
     async def validate_phase_transition(self, state: State, new_phase: str) -> bool:
         """flowstate.flow_validate_phase_transition: may this document move to ``new_phase``?"""
         text, _ = _outgoing(state)
-        with sqlstate_errors(json_param=1):
-            return bool(await self._pool.fetchval(_VALIDATE_TRANSITION, text, new_phase))
+        return bool(await self._read("fetchval", _VALIDATE_TRANSITION, text, new_phase, json_param=1))
 
     @observed
     async def save_states(
@@ -390,9 +462,9 @@ class FlowStateStore:
             text, doc = _outgoing(state)
             doc = doc if doc is not None else decode_json(text)
             docs.append(doc)
-            payload.append({"flow_id": str(_flow_id(flow_id)), "state": doc, "expected_version": version})
-        with sqlstate_errors(json_param=1):
-            answers = _incoming(await self._pool.fetchval(_SAVE_MANY, encode_json(payload), self._context, atomic))
+            payload.append({"flow_id": str(_flow_id(flow_id)), "state": doc, "expected_version": version,
+                            "request_id": str(uuid4())})
+        answers = _incoming(await self._write(_SAVE_MANY, encode_json(payload), self._context, atomic, json_param=1))
         return [
             self._with_state_data(answer["document"], "", doc) if answer["ok"] else error_from(answer)
             for answer, doc in zip(answers, docs)
@@ -402,8 +474,7 @@ class FlowStateStore:
     async def load_states(self, flow_ids: Iterable[FlowId]) -> dict[UUID, FlowState]:
         """flowstate.flow_load_states: the documents of many flows in one round trip, by flow
         id; missing ids (and other tenants' flows) are absent."""
-        with sqlstate_errors():
-            rows = await self._pool.fetch(_LOAD_MANY, [_flow_id(f) for f in flow_ids], self._context)
+        rows = await self._read("fetch", _LOAD_MANY, [_flow_id(f) for f in flow_ids], self._context)
         return {row["flow_id"]: FlowState.model_validate(_incoming(row["document"])) for row in rows}
 
     @staticmethod
