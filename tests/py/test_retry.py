@@ -10,6 +10,7 @@ each write is also made once, with nothing lost, on a twin flow, and the two mus
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
@@ -19,7 +20,7 @@ import pytest
 from crewai_flows import new_persistence
 from wire import Proxy, server_address
 
-from flowdocs import app_pool, new_context, new_doc, store  # noqa: F401 (fixtures)
+from flowdocs import app_pool, new_context, new_doc  # noqa: F401 (fixtures)
 from pgflowstate import (
     CorruptionReport,
     FlowState,
@@ -78,7 +79,7 @@ async def remembered(admin_dsn: str, flow_id: uuid.UUID) -> Any:
 
 def as_remembered(result: Any, text: str) -> Any:
     """The wrapper's typed result as the database remembered it (so the two compare)."""
-    value = asyncpg_json(text)
+    value = json.loads(text)
     if isinstance(result, FlowState):  # saves do not echo state_data: the caller's is put back
         return FlowState.model_validate({**value, "state_data": result.state_data})
     if isinstance(result, CorruptionReport):
@@ -86,12 +87,6 @@ def as_remembered(result: Any, text: str) -> Any:
     if isinstance(result, list):
         return [as_remembered(result[0], text)]
     return uuid.UUID(value)
-
-
-def asyncpg_json(text: str) -> Any:
-    import json
-
-    return json.loads(text)
 
 
 # -- every write of FlowStateStore ---------------------------------------------------------
@@ -238,7 +233,7 @@ async def test_a_retry_racing_the_first_call_waits_for_it(admin_dsn, app_dsn):
             flow_id, request_id = uuid.uuid4(), uuid.uuid4()
             await created(store, flow_id)
             save = ("select flowstate.flow_save_state($1, $2::jsonb, 1, $3::jsonb, $4)::text",
-                    flow_id, store_json(new_doc(flow_id, n=1)), store._context, request_id)
+                    flow_id, json.dumps(new_doc(flow_id, n=1)), json.dumps(context.jsonb()), request_id)
             transaction = first.transaction()
             await transaction.start()
             answer = await first.fetchval(*save)
@@ -246,7 +241,7 @@ async def test_a_retry_racing_the_first_call_waits_for_it(admin_dsn, app_dsn):
             await blocked(admin_dsn, retry)
             await (transaction.commit() if outcome == "commit" else transaction.rollback())
             again = await asyncio.wait_for(retried, 10)
-            assert asyncpg_json(again)["flow_version"] == 2
+            assert json.loads(again)["flow_version"] == 2
             if outcome == "commit":
                 assert again == answer
             assert (await footprint(admin_dsn, flow_id))["audit_rows"] == 2
@@ -254,12 +249,6 @@ async def test_a_retry_racing_the_first_call_waits_for_it(admin_dsn, app_dsn):
         await first.close()
         await retry.close()
         await store_pool.close()
-
-
-def store_json(doc: dict) -> str:
-    import json
-
-    return json.dumps(doc)
 
 
 async def blocked(admin_dsn: str, conn: asyncpg.Connection) -> None:

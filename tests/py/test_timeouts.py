@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from crewai_flows import new_persistence
 
-from flowdocs import app_pool, new_context, new_doc, store  # noqa: F401 (fixtures)
+from flowdocs import new_context, new_doc
 from pgflowstate import FlowBusyError, FlowStateStore, create_pool
 
 

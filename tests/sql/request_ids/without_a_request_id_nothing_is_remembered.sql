@@ -13,17 +13,19 @@ select flowstate.flow_put_state(:'id', flowstate_tests.doc(:'id', 'field_mapping
 select flowstate.flow_recover_from_checkpoint(:'id', :'checkpoint', null, flowstate_tests.ctx()) is not null as ok \gset
 select flowstate.flow_recover_failed(:'id', flowstate_tests.ctx()) is not null as ok \gset
 select flowstate.flow_handle_corrupted(:'id', flowstate_tests.ctx()) is not null as ok \gset
-select flowstate.flow_record_step(gen_random_uuid(), 'a', '{}', 'a', flowstate_tests.ctx()) is not null as ok \gset
-select flowstate.flow_save_states(jsonb_build_array(jsonb_build_object('flow_id', f, 'state', flowstate_tests.doc(f))),
-                                  flowstate_tests.ctx()) is not null as ok
-  from gen_random_uuid() f \gset
+select gen_random_uuid() as stepped \gset
+select flowstate.flow_record_step(:'stepped', 'a', '{}', 'a', flowstate_tests.ctx()) is not null as ok \gset
+select gen_random_uuid() as batched \gset
+select flowstate.flow_save_states(jsonb_build_array(jsonb_build_object('flow_id', :'batched', 'state', flowstate_tests.doc(:'batched'))),
+                                  flowstate_tests.ctx()) is not null as ok \gset
 select flowstate.flow_save_pending_feedback(:'id', flowstate_tests.doc(:'id'), '{}', 'ask', flowstate_tests.ctx()) is not null as ok \gset
 select flowstate.flow_clear_pending_feedback(:'id', flowstate_tests.ctx()) as ok \gset
 
 select is_empty($$ select funcname from pg_stat_xact_user_functions
                     where schemaname = 'flowstate' and funcname like '\_request\_%' $$,
                 'no request id function was called');
-select is_empty($$ select from flowstate.request_ids $$, 'nothing was remembered');
+select is_empty(format($$ select from flowstate.request_ids where flow_id in (%L, %L, %L) $$, :'id', :'stepped', :'batched'),
+                'nothing was remembered');
 
 select * from finish();
 rollback;
