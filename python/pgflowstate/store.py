@@ -76,7 +76,6 @@ _DIFF = (
 )
 
 
-
 @functools.lru_cache(maxsize=None)
 def _statement(function_call: str, lock_timeout: bool) -> str:
     """The statement for a write. With ``lock_timeout``, one more argument sets lock_timeout
