@@ -12,10 +12,11 @@
 -- checkpoint id as a JSON string, a boolean as JSON true or false).
 
 -- flowstate._request_lookup
--- The result remembered for (p_flow_id, p_request_id), or NULL. Publishes the context first:
--- a result counts only while row-level security shows this caller the flow, and only if it
--- was written for the flow that has the id now (not an earlier, deleted flow with the same
--- id). Raises FS001 (context; or the request id was used by another operation).
+-- Claim p_request_id for p_flow_id and return NULL (go on and write), or return the result a
+-- call with this id remembered. Publishes the context first: a result counts only while
+-- row-level security shows this caller the flow, and only if it was written for the flow that
+-- has the id now, not an earlier (deleted) flow with the same id, whose entry is taken over.
+-- Raises FS001 (context; or the request id was used by another operation).
 create or replace function flowstate._request_lookup(
   p_flow_id uuid, p_request_id uuid, p_operation text, p_context jsonb
 )
@@ -27,13 +28,25 @@ declare
   v_request flowstate.request_ids;
 begin
   -- A retry can arrive while the first call is still running (the server had not noticed the
-  -- lost connection yet): it waits here until the first commits or rolls back, then finds
-  -- its result, or none. 1919251817 is 'reqi', this lock family's class id.
-  perform pg_advisory_xact_lock(1919251817, hashtext(p_request_id::text));
+  -- lost connection yet): the unique key makes it wait here until the first call commits
+  -- (then the id is taken) or rolls back (then it is ours). The wait is on the first call's
+  -- transaction, so a batch of thousands of ids takes no lock table entry per id.
+  insert into flowstate.request_ids as r (flow_id, request_id, operation)
+  values (p_flow_id, p_request_id, p_operation)
+  on conflict (flow_id, request_id) do nothing;
+  if found then
+    return null;
+  end if;
   select r.* into v_request
     from flowstate.request_ids r
    where r.flow_id = p_flow_id and r.request_id = p_request_id
      and exists (select from flowstate.flows f where f.flow_id = p_flow_id and f.created_at <= r.created_at);
+  if v_request.flow_id is null then
+    update flowstate.request_ids r
+       set operation = p_operation, result = null, created_at = now()
+     where r.flow_id = p_flow_id and r.request_id = p_request_id;
+    return null;
+  end if;
   if v_request.operation <> p_operation then
     raise exception 'request id % was already used by % for flow %', p_request_id, v_request.operation, p_flow_id
       using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'request_id', p_request_id,
@@ -45,10 +58,10 @@ end;
 $$;
 
 comment on function flowstate._request_lookup(uuid, uuid, text, jsonb) is
-'Internal. The result remembered for a request id of a flow visible to the context, or NULL; waits for a concurrent call with the same id. Errors: FS001 (context, or the id was used by another operation).';
+'Internal. Claims a request id for a flow visible to the context (NULL: go on) or returns the result an earlier call with it remembered; waits for a running call with the same id. Errors: FS001 (context, or the id was used by another operation).';
 
 -- flowstate._request_store
--- Remember p_result for (p_flow_id, p_request_id) and return it.
+-- Remember p_result under the request id claimed by flowstate._request_lookup; return it.
 create or replace function flowstate._request_store(
   p_flow_id uuid, p_request_id uuid, p_operation text, p_result jsonb
 )
@@ -56,18 +69,14 @@ returns jsonb
 language plpgsql
 as $$
 begin
-  insert into flowstate.request_ids as r (flow_id, request_id, operation, result)
-  values (p_flow_id, p_request_id, p_operation, p_result)
-  -- The lookup found no row it could use, so an existing one belongs to an earlier flow
-  -- with this id: replace it.
-  on conflict (flow_id, request_id) do update
-    set operation = excluded.operation, result = excluded.result, created_at = excluded.created_at;
+  update flowstate.request_ids r set result = p_result
+   where r.flow_id = p_flow_id and r.request_id = p_request_id;
   return p_result;
 end;
 $$;
 
 comment on function flowstate._request_store(uuid, uuid, text, jsonb) is
-'Internal. Remember a write''s result under its flow and request id (flowstate.request_ids); returns the result.';
+'Internal. Remember a write''s result under the request id it claimed (flowstate.request_ids); returns the result.';
 
 -- flowstate._request_replay
 -- NULL without a request id (nothing else is evaluated), else flowstate._request_lookup.
