@@ -39,9 +39,9 @@ select md5('flow' || i)::uuid, 'discovery', $1, $2, $3, 3, 'field_mapping', '{da
          'iteration', 3), 2, 120
   from generate_series($4::bigint + 1, $5::bigint) i
 """, """
-insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, new_phase,
+insert into flowstate.audit_log (flow_id, generation, operation, old_version, new_version, old_phase, new_phase,
                                  actor_user_id, actor_role, snapshot, changes)
-select md5('flow' || i)::uuid, op, nullif(v - 1, 0), v, case when v > 1 then 'data_import' end,
+select md5('flow' || i)::uuid, 0, op, nullif(v - 1, 0), v, case when v > 1 then 'data_import' end,
        case when v < 3 then 'data_import' else 'field_mapping' end, $1, 'bench',
        case when v = 1 then jsonb_build_object('flow_id', md5('flow' || i)::uuid, 'flow_type', 'discovery',
          'current_phase', 'data_import', 'phases_completed', '[]'::jsonb, 'status', 'running',

@@ -1,6 +1,83 @@
+-- Tenant bindings. flowstate.role_tenants lists the tenants a role may act for; a role with
+-- rows there may name no other tenant in a request context. Every call checks its context,
+-- so, as with flowstate.settings, a trigger compiles the table into a function rather than
+-- the check reading it: flowstate._tenant_allowed(p_context), an SQL function inlined into
+-- flowstate._context. With no bindings at all (the default) it is the constant true, which
+-- the planner folds away: the unbound case costs nothing. With bindings, it looks the
+-- calling roles up in a constant jsonb ({role: {"client/engagement": true, "client/*": true}},
+-- a key lookup each). Replacing the function invalidates the plans that inlined it, in every
+-- session, so a change applies to the next call.
+--
+-- Which roles: the session user (the login) and the role set by SET ROLE, each by name; a
+-- context must be within the bindings of each of them that has any. Inside SECURITY DEFINER
+-- functions current_user is the owner, and neither of these changes. So a bound login that
+-- SETs ROLE to an unbound group (flowstate_app) stays bound, and an unbound session that SETs
+-- ROLE to a bound role is held to that role's tenants. Membership is not followed: binding a
+-- group binds sessions that SET ROLE to it, not its members' own sessions.
+
+-- flowstate._compile_role_tenants
+-- (Re)create flowstate._tenant_allowed(jsonb) from the rows of flowstate.role_tenants.
+create or replace function flowstate._compile_role_tenants()
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_bindings jsonb := (
+    select jsonb_object_agg(r.role_name, r.tenants)
+      from (select t.role_name,
+                   jsonb_object_agg(t.client_account_id::text || '/' || coalesce(t.engagement_id::text, '*'), true) as tenants
+              from flowstate.role_tenants t
+             group by t.role_name) r);
+  v_tenant text := 'array[lower(p_context ->> ''client_account_id'') || ''/'' || lower(p_context ->> ''engagement_id''),'
+                   ' lower(p_context ->> ''client_account_id'') || ''/*'']';
+begin
+  -- ?| with a NULL context (keys NULL, ignored) is false for a bound role: "is the caller
+  -- unbound", which flowstate._context_checked asks for the admins' NULL context.
+  execute format(
+    'create or replace function flowstate._tenant_allowed(p_context jsonb) returns boolean language sql stable as %L',
+    case when v_bindings is null then 'select true'
+         else format('select coalesce((%1$L::jsonb -> session_user::text) ?| %2$s, true)'
+                     ' and coalesce((%1$L::jsonb -> nullif(current_setting(''role''), ''none'')) ?| %2$s, true)',
+                     v_bindings, v_tenant) end);
+  comment on function flowstate._tenant_allowed(jsonb) is
+    'Internal. Whether the calling roles may act for the context''s tenant (flowstate.role_tenants, compiled by a trigger on that table; the constant true while no role is bound).';
+end;
+$$;
+
+comment on function flowstate._compile_role_tenants() is
+'Internal. Compiles flowstate.role_tenants into flowstate._tenant_allowed(jsonb).';
+
+-- flowstate._role_tenants_changed
+-- Trigger on flowstate.role_tenants: recompile after every change.
+create or replace function flowstate._role_tenants_changed()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform flowstate._compile_role_tenants();
+  return null;
+end;
+$$;
+
+comment on function flowstate._role_tenants_changed() is
+'Internal. Trigger: recompiles flowstate._tenant_allowed() after a change to flowstate.role_tenants.';
+
+create or replace trigger role_tenants_compile
+  after insert or update or delete or truncate on flowstate.role_tenants
+  for each statement execute function flowstate._role_tenants_changed();
+
+select flowstate._compile_role_tenants();
+
 -- flowstate._context_checked
--- flowstate._context for anything but a well-formed context: an admin's NULL, or FS001
--- listing every problem.
+-- flowstate._context for anything but a well-formed context of an allowed tenant: an admin's
+-- NULL; a context outside the caller's bindings (flowstate.role_tenants), for which no tenant
+-- is published at all, so that row-level security shows nothing (readers return nothing,
+-- writers find no flow: FS004, and the audit trigger refuses a creation with FS004 too);
+-- else FS001 listing every problem.
 create or replace function flowstate._context_checked(p_context jsonb)
 returns boolean
 language plpgsql
@@ -18,6 +95,13 @@ begin
               detail = jsonb_build_object('errors', jsonb_build_array(
                 'A request context (client_account_id, engagement_id, user_id) is required; only flowstate_admin may act across tenants.'))::text;
     end if;
+    if not flowstate._tenant_allowed(null) then
+      raise exception 'a request context is required'
+        using errcode = 'FS001',
+              detail = jsonb_build_object('errors', jsonb_build_array(format(
+                'A request context is required: role %s is bound to tenants (flowstate.role_tenants) and may not act across them.',
+                flowstate._caller_role())))::text;
+    end if;
     v_published := set_config('flowstate.all_tenants', 'on', true) || set_config('flowstate.user_id', '', true);
     return true;
   end if;
@@ -33,6 +117,14 @@ begin
       end if;
     end loop;
   end if;
+  if cardinality(v_errors) = 0 and not flowstate._tenant_allowed(p_context) then
+    -- Well-formed, but not a tenant this role may act for: like a foreign flow, everywhere.
+    v_published := set_config('flowstate.all_tenants', 'off', true)
+                || set_config('flowstate.client_account_id', '', true)
+                || set_config('flowstate.engagement_id', '', true)
+                || set_config('flowstate.user_id', '', true);
+    return true;
+  end if;
   raise exception 'the request context is invalid'
     using errcode = 'FS001', detail = jsonb_build_object('errors', v_errors)::text;
 end;
@@ -44,8 +136,9 @@ comment on function flowstate._context_checked(jsonb) is
 -- flowstate._context
 -- Check a request context and publish it (transaction-local settings) for row-level
 -- security and the audit trigger. NULL is accepted from admins only and means all tenants.
--- Returns true (a value, so callers can use a cheap assignment); raises FS001 (DETAIL lists
--- every problem with the context).
+-- When the caller's bindings (flowstate.role_tenants) exclude the tenant, no tenant is
+-- published and the call sees no flow at all. Returns true (a value, so callers can use a
+-- cheap assignment); raises FS001 (DETAIL lists every problem with the context).
 --
 -- Every call passes through here, so the common case is one SQL expression, inlined into the
 -- caller's plan: a PL/pgSQL call and three regular expressions cost 20 us, this about 3.
@@ -61,6 +154,7 @@ as $$
     when translate((p_context ->> 'client_account_id') || (p_context ->> 'engagement_id') || (p_context ->> 'user_id'),
                    '123456789abcdefABCDEF', '000000000000000000000')
          = repeat('00000000-0000-0000-0000-000000000000', 3)
+         and flowstate._tenant_allowed(p_context)
     then (set_config('flowstate.all_tenants', 'off', true)
           || set_config('flowstate.client_account_id', p_context ->> 'client_account_id', true)
           || set_config('flowstate.engagement_id', p_context ->> 'engagement_id', true)
@@ -69,7 +163,7 @@ as $$
 $$;
 
 comment on function flowstate._context(jsonb) is
-'Internal. Checks a request context {client_account_id, engagement_id, user_id} (all UUIDs) and publishes it for row-level security and auditing. NULL is accepted from flowstate_admin members and superusers only. Errors: FS001.';
+'Internal. Checks a request context {client_account_id, engagement_id, user_id} (all UUIDs) and publishes it for row-level security and auditing; for a tenant outside the caller''s flowstate.role_tenants bindings it publishes none (nothing is visible). NULL is accepted from unbound flowstate_admin members and superusers only. Errors: FS001.';
 
 -- flowstate._caller_role
 -- The role a change is attributed to: SET ROLE if any, else the session user.

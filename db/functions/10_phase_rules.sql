@@ -43,6 +43,8 @@ begin
     return format('The flow is in the terminal phase %s; a flow leaves failed only through recovery or reset.', quote_literal(p_current));
   elsif p_new_phase is null or p_new_phase = '' then
     return 'The new phase must be a non-empty string.';
+  elsif octet_length(p_new_phase) > (flowstate._settings() ->> 'max_name_bytes')::bigint then
+    return flowstate._size_error('The new phase', octet_length(p_new_phase), 'max_name_bytes');
   elsif p_new_phase = p_current then
     return format('The flow is already in phase %s.', quote_literal(p_current));
   elsif p_new_phase = 'failed' then

@@ -23,6 +23,8 @@ declare
   v_completed text[];
   v_phases_ok boolean := true;
   v_status text;
+  v_max_name bigint := (flowstate._settings() ->> 'max_name_bytes')::bigint;
+  v_size_error text;
 begin
   if p_state is null or jsonb_typeof(p_state) = 'null' then
     return array['The state document is required.'];
@@ -62,6 +64,8 @@ begin
   v_type_name := coalesce(p_state ->> 'flow_type', p_default_type);
   if p_state ? 'flow_type' and jsonb_typeof(p_state -> 'flow_type') <> 'string' then
     v_errors := v_errors || 'flow_type must be a string.'::text;
+  elsif octet_length(v_type_name) > v_max_name then
+    v_errors := v_errors || flowstate._size_error('flow_type', octet_length(v_type_name), 'max_name_bytes');
   else
     select * into v_type from flowstate.flow_types where flow_type = v_type_name;
     if not found then
@@ -79,6 +83,9 @@ begin
     if jsonb_typeof(p_state -> 'current_phase') <> 'string' or p_state ->> 'current_phase' = '' then
       v_errors := v_errors || 'current_phase must be a non-empty string.'::text;
       v_phases_ok := false;
+    elsif octet_length(p_state ->> 'current_phase') > v_max_name then
+      v_errors := v_errors || flowstate._size_error('current_phase', octet_length(p_state ->> 'current_phase'), 'max_name_bytes');
+      v_phases_ok := false;
     else
       v_current := p_state ->> 'current_phase';
     end if;
@@ -91,6 +98,13 @@ begin
     elsif exists (select from jsonb_array_elements(p_state -> 'phases_completed') e
                    where jsonb_typeof(e) <> 'string' or e #>> '{}' = '') then
       v_errors := v_errors || 'phases_completed must contain only non-empty strings.'::text;
+      v_phases_ok := false;
+    elsif exists (select from jsonb_array_elements_text(p_state -> 'phases_completed') p where octet_length(p) > v_max_name) then
+      select flowstate._size_error(format('phases_completed[%s]', e.n - 1), octet_length(e.p), 'max_name_bytes') into v_size_error
+        from jsonb_array_elements_text(p_state -> 'phases_completed') with ordinality as e(p, n)
+       where octet_length(e.p) > v_max_name
+       order by e.n limit 1;
+      v_errors := v_errors || v_size_error;
       v_phases_ok := false;
     else
       v_completed := array(select jsonb_array_elements_text(p_state -> 'phases_completed'));
@@ -117,6 +131,8 @@ begin
   if p_state ? 'failed_phase' then
     if jsonb_typeof(p_state -> 'failed_phase') <> 'string' or p_state ->> 'failed_phase' in ('', 'completed', 'failed') then
       v_errors := v_errors || 'failed_phase must name the phase that failed.'::text;
+    elsif octet_length(p_state ->> 'failed_phase') > v_max_name then
+      v_errors := v_errors || flowstate._size_error('failed_phase', octet_length(p_state ->> 'failed_phase'), 'max_name_bytes');
     elsif v_current is distinct from 'failed' then
       v_errors := v_errors || 'failed_phase is only allowed when current_phase is failed.'::text;
     end if;

@@ -11,26 +11,64 @@ $$;
 
 comment on function flowstate._iso(timestamptz) is 'Internal. p_at as an ISO 8601 UTC string ending in Z.';
 
+-- flowstate._generation
+-- The generation (life) of the flow now at p_flow_id, as the caller may see it (row-level
+-- security); NULL when there is none. A flow id can live twice: a DBA deletes a flow and the
+-- id is created again. Every record a flow writes (audit rows, checkpoints, quarantine, its
+-- migration ledger entry and so its legacy rows) carries the flow's generation, and every
+-- reader keeps only the records of this one, so nothing an earlier flow with the same id left
+-- behind reaches a later one, whatever the timestamps (equal within one transaction). A
+-- function that holds the flow's locked row compares with that row's generation instead.
+create or replace function flowstate._generation(p_flow_id uuid)
+returns bigint
+language plpgsql
+stable
+as $$
+begin
+  return (select f.generation from flowstate.flows f where f.flow_id = p_flow_id);
+end;
+$$;
+
+comment on function flowstate._generation(uuid) is
+'Internal. The generation of the flow now at p_flow_id (NULL if none for this tenant): readers keep only records of that generation.';
+
+-- flowstate._checkpoint_entry
+-- A checkpoint as documents and flow_checkpoints list it.
+create or replace function flowstate._checkpoint_entry(p_checkpoint flowstate.checkpoints)
+returns jsonb
+language sql
+stable
+as $$
+  select jsonb_build_object('id', p_checkpoint.checkpoint_id, 'phase', p_checkpoint.phase, 'label', p_checkpoint.label,
+                            'flow_version', p_checkpoint.flow_version, 'created_at', flowstate._iso(p_checkpoint.created_at))
+$$;
+
+comment on function flowstate._checkpoint_entry(flowstate.checkpoints) is
+'Internal. A checkpoint as an entry of a document''s checkpoints list: {id, phase, label, flow_version, created_at}.';
+
 -- flowstate._checkpoint_list
--- The `checkpoints` list of a document: checkpoints taken before p_before, oldest first.
--- The current list is also kept on the flow row (flows.checkpoints); time travel uses this.
-create or replace function flowstate._checkpoint_list(p_flow_id uuid, p_before timestamptz)
+-- The `checkpoints` list of a document: the newest checkpoints_in_document (flowstate.settings)
+-- of the checkpoints of generation p_generation of the flow (NULL: the current one) taken
+-- before p_before, oldest first. The current list is also kept on the flow row
+-- (flows.checkpoints, bounded the same way); time travel uses this.
+drop function if exists flowstate._checkpoint_list(uuid, timestamptz);
+create or replace function flowstate._checkpoint_list(p_flow_id uuid, p_before timestamptz, p_generation bigint default null)
 returns jsonb
 language plpgsql
 stable
 as $$
 begin
-  return coalesce((select jsonb_agg(jsonb_build_object('id', c.checkpoint_id, 'phase', c.phase, 'label', c.label,
-                                                       'flow_version', c.flow_version,
-                                                       'created_at', flowstate._iso(c.created_at))
-                                    order by c.created_at)
-                     from flowstate.checkpoints c
-                    where c.flow_id = p_flow_id and c.created_at < p_before), '[]'::jsonb);
+  p_generation := coalesce(p_generation, flowstate._generation(p_flow_id));
+  return coalesce((select jsonb_agg(flowstate._checkpoint_entry(n.c) order by (n.c).created_at)
+                     from (select c from flowstate.checkpoints c
+                            where c.flow_id = p_flow_id and c.generation = p_generation and c.created_at < p_before
+                            order by c.created_at desc
+                            limit (flowstate._settings() ->> 'checkpoints_in_document')::bigint) n), '[]'::jsonb);
 end;
 $$;
 
-comment on function flowstate._checkpoint_list(uuid, timestamptz) is
-'Internal. The checkpoints list of a flow document: checkpoints created before p_before, oldest first.';
+comment on function flowstate._checkpoint_list(uuid, timestamptz, bigint) is
+'Internal. The checkpoints list of a flow document: the newest checkpoints_in_document checkpoints of generation p_generation (NULL: the current flow''s) created before p_before, oldest first.';
 
 -- flowstate._document
 -- The state document callers see, assembled from a flows row. Without state_data when

@@ -15,7 +15,9 @@
 -- Claim p_request_id for p_flow_id and return NULL (go on and write), or return the result a
 -- call with this id remembered. Publishes the context first: a result counts only while
 -- row-level security shows this caller the flow, and only if it was written for the flow that
--- has the id now, not an earlier (deleted) flow with the same id, whose entry is taken over.
+-- has the id now (the same generation), not an earlier (deleted) flow with the same id, whose
+-- entry is taken over. Generations, not timestamps: a delete and re-create inside one
+-- transaction share now().
 -- Raises FS001 (context; or the request id was used by another operation).
 create or replace function flowstate._request_lookup(
   p_flow_id uuid, p_request_id uuid, p_operation text, p_context jsonb
@@ -40,10 +42,10 @@ begin
   select r.* into v_request
     from flowstate.request_ids r
    where r.flow_id = p_flow_id and r.request_id = p_request_id
-     and exists (select from flowstate.flows f where f.flow_id = p_flow_id and f.created_at <= r.created_at);
+     and r.generation = flowstate._generation(p_flow_id);
   if v_request.flow_id is null then
     update flowstate.request_ids r
-       set operation = p_operation, result = null, created_at = now()
+       set operation = p_operation, generation = null, result = null, created_at = now()
      where r.flow_id = p_flow_id and r.request_id = p_request_id;
     return null;
   end if;
@@ -61,7 +63,8 @@ comment on function flowstate._request_lookup(uuid, uuid, text, jsonb) is
 'Internal. Claims a request id for a flow visible to the context (NULL: go on) or returns the result an earlier call with it remembered; waits for a running call with the same id. Errors: FS001 (context, or the id was used by another operation).';
 
 -- flowstate._request_store
--- Remember p_result under the request id claimed by flowstate._request_lookup; return it.
+-- Remember p_result under the request id claimed by flowstate._request_lookup, with the
+-- generation of the flow the call wrote (a create's is new only now); return it.
 create or replace function flowstate._request_store(
   p_flow_id uuid, p_request_id uuid, p_operation text, p_result jsonb
 )
@@ -69,14 +72,14 @@ returns jsonb
 language plpgsql
 as $$
 begin
-  update flowstate.request_ids r set result = p_result
+  update flowstate.request_ids r set result = p_result, generation = flowstate._generation(p_flow_id)
    where r.flow_id = p_flow_id and r.request_id = p_request_id;
   return p_result;
 end;
 $$;
 
 comment on function flowstate._request_store(uuid, uuid, text, jsonb) is
-'Internal. Remember a write''s result under the request id it claimed (flowstate.request_ids); returns the result.';
+'Internal. Remember a write''s result under the request id it claimed (flowstate.request_ids), with the flow''s generation; returns the result.';
 
 -- flowstate._request_replay
 -- NULL without a request id (nothing else is evaluated), else flowstate._request_lookup.

@@ -184,7 +184,7 @@ comment on function flowstate._status(text, text, text) is
 
 -- flowstate._locked_flow
 -- The flow's row, locked for update; FS004 when there is none for this tenant, FS002 when
--- p_expected_version is given and stale.
+-- p_expected_version is given and stale, FS001 when it is below 1 (no flow has such a version).
 create or replace function flowstate._locked_flow(p_flow_id uuid, p_expected_version bigint)
 returns flowstate.flows
 language plpgsql
@@ -192,6 +192,11 @@ as $$
 declare
   v_flow flowstate.flows;
 begin
+  if p_expected_version < 1 then
+    raise exception 'flow %: p_expected_version must be at least 1', p_flow_id
+      using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'errors', jsonb_build_array(
+        format('p_expected_version must be at least 1 (or NULL), not %s.', p_expected_version)))::text;
+  end if;
   select * into v_flow from flowstate.flows where flow_id = p_flow_id for update;
   if v_flow.flow_id is null then
     raise exception 'flow % not found', p_flow_id
@@ -207,4 +212,4 @@ end;
 $$;
 
 comment on function flowstate._locked_flow(uuid, bigint) is
-'Internal. Lock and return a flow row; FS004 if missing for this tenant, FS002 if p_expected_version is stale.';
+'Internal. Lock and return a flow row; FS004 if missing for this tenant, FS002 if p_expected_version is stale, FS001 if it is below 1.';

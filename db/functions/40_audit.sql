@@ -108,8 +108,11 @@ comment on function flowstate._audit_content(flowstate.flows) is 'Internal. A fl
 
 -- flowstate._audit_flow_change
 -- Trigger on flowstate.flows: record every insert, update and delete, whoever makes it.
--- The flow_* functions say what operation this is and for whom (transaction-local settings);
--- a write without them is a DBA's direct change, recorded as admin_update or admin_delete.
+-- The flow_* functions say what operation this is and for whom (transaction-local settings).
+-- Only writes made as flowstate_owner come from them (trigger argument 'function'); any
+-- session can set those settings, so every other write (argument 'direct': a DBA's INSERT,
+-- UPDATE or DELETE) ignores them and is recorded as admin_insert, admin_update or
+-- admin_delete by the calling role, with no application user and no label.
 create or replace function flowstate._audit_flow_change()
 returns trigger
 language plpgsql
@@ -117,15 +120,20 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_operation text := nullif(current_setting('flowstate.operation', true), '');
+  v_direct constant boolean := tg_argv[0] is distinct from 'function';
+  v_operation text := case when not v_direct then nullif(current_setting('flowstate.operation', true), '') end;
   v_user uuid;
   v_label text;
   v_changes jsonb;
   v_size bigint;
 begin
+  -- A flow's life is the database's: an update keeps it (an insert gets a new one, below).
+  if tg_op = 'UPDATE' then
+    new.generation := old.generation;
+  end if;
   if v_operation = 'checkpoint' then
-    -- flow_create_checkpoint appending to the checkpoints list: not a new version. Anyone can
-    -- set the operation, so this holds only if nothing but that list changed.
+    -- flow_create_checkpoint appending to the checkpoints list: not a new version, and only
+    -- if nothing but that list changed.
     if (new.flow_type, new.client_account_id, new.engagement_id, new.user_id, new.flow_version,
         new.current_phase, new.phases_completed, new.status, new.failed_phase, new.metadata,
         new.last_label, new.external_id, new.created_at, new.updated_at)
@@ -143,9 +151,23 @@ begin
     v_user := nullif(current_setting('flowstate.user_id', true), '')::uuid;
     v_label := nullif(current_setting('flowstate.label', true), '');
   end if;
+  if tg_op = 'INSERT' and not v_direct and current_setting('flowstate.all_tenants', true) is distinct from 'on'
+     and (new.client_account_id, new.engagement_id)
+         is distinct from (nullif(current_setting('flowstate.client_account_id', true), '')::uuid,
+                           nullif(current_setting('flowstate.engagement_id', true), '')::uuid) then
+    -- A function creating a flow outside the published tenant: the context was refused
+    -- (flowstate.role_tenants), which reads as a foreign flow (row-level security would
+    -- refuse the row too, with a less useful error).
+    raise exception 'flow % not found', new.flow_id
+      using errcode = 'FS004', detail = jsonb_build_object('flow_id', new.flow_id)::text;
+  end if;
   -- Versions and timestamps are the database's, whoever writes: a DBA's direct UPDATE is a
   -- change like any other, so a save based on the version before it is refused (FS002).
   if tg_op = 'INSERT' then
+    -- A new flow, even under the id of a deleted one (or as a DBA's copy of its row): a life
+    -- of its own, with none of the old one's records and no checkpoints yet.
+    new.generation := nextval('flowstate.flow_generation');
+    new.checkpoints := '[]';
     new.flow_version := 1;
     new.created_at := now();
     new.updated_at := now();
@@ -154,15 +176,16 @@ begin
     new.created_at := old.created_at;
     new.updated_at := now();
   end if;
-  v_operation := coalesce(v_operation, case tg_op when 'INSERT' then 'create'
+  v_operation := coalesce(v_operation, case tg_op when 'INSERT' then case when v_direct then 'admin_insert' else 'create' end
                                                   when 'UPDATE' then 'admin_update'
                                                   else 'admin_delete' end);
 
   if tg_op = 'DELETE' then
     -- new_version: the version that was deleted (kept whole in the snapshot).
-    insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, actor_user_id, actor_role, snapshot)
-    values (old.flow_id, v_operation, old.flow_version, old.flow_version, old.current_phase, v_user, flowstate._caller_role(),
-            flowstate._audit_content(old));
+    insert into flowstate.audit_log (flow_id, generation, operation, old_version, new_version, old_phase, actor_user_id, actor_role,
+                                     snapshot)
+    values (old.flow_id, old.generation, v_operation, old.flow_version, old.flow_version, old.current_phase, v_user,
+            flowstate._caller_role(), flowstate._audit_content(old));
     return old;
   end if;
 
@@ -193,9 +216,9 @@ begin
        and old.history_changes + 1 < (flowstate._settings() ->> 'audit_snapshot_every')::bigint then
       new.history_bytes := old.history_bytes + v_size;
       new.history_changes := old.history_changes + 1;
-      insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, new_phase,
+      insert into flowstate.audit_log (flow_id, generation, operation, old_version, new_version, old_phase, new_phase,
                                        actor_user_id, actor_role, label, changes)
-      values (new.flow_id, v_operation, old.flow_version, new.flow_version, old.current_phase, new.current_phase,
+      values (new.flow_id, new.generation, v_operation, old.flow_version, new.flow_version, old.current_phase, new.current_phase,
               v_user, flowstate._caller_role(), v_label, v_changes);
       return new;
     end if;
@@ -204,9 +227,9 @@ begin
   -- An insert, or enough change since the last snapshot: store the whole content.
   new.history_bytes := 0;
   new.history_changes := 0;
-  insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, new_phase,
+  insert into flowstate.audit_log (flow_id, generation, operation, old_version, new_version, old_phase, new_phase,
                                    actor_user_id, actor_role, label, snapshot)
-  values (new.flow_id, v_operation, case when tg_op = 'UPDATE' then old.flow_version end, new.flow_version,
+  values (new.flow_id, new.generation, v_operation, case when tg_op = 'UPDATE' then old.flow_version end, new.flow_version,
           case when tg_op = 'UPDATE' then old.current_phase end, new.current_phase,
           v_user, flowstate._caller_role(), v_label,
           flowstate._audit_content(new));
@@ -215,7 +238,7 @@ end;
 $$;
 
 comment on function flowstate._audit_flow_change() is
-'Internal. Trigger: writes one flowstate.audit_log row per change of flowstate.flows (changes only, or a full snapshot when due).';
+'Internal. Trigger: writes one flowstate.audit_log row per change of flowstate.flows (changes only, or a full snapshot when due); argument ''direct'' (any writer but flowstate_owner) ignores the session''s settings and records admin_insert, admin_update or admin_delete.';
 
 -- flowstate._audit_flow_change_as_owner
 -- The same trigger body, for writes made as flowstate_owner, which every flow_* function runs
@@ -232,9 +255,11 @@ $$;
 comment on function flowstate._audit_flow_change_as_owner() is
 'Internal. Trigger: flowstate._audit_flow_change for writes made as flowstate_owner (the flow_* functions); same body, not SECURITY DEFINER.';
 
+-- Which trigger fires says who writes: only flowstate_owner (the flow_* functions, which
+-- run as it; no login is a member) may speak through the settings.
 create or replace trigger flows_audit
   before insert or update or delete on flowstate.flows
-  for each row when (current_user <> 'flowstate_owner') execute function flowstate._audit_flow_change();
+  for each row when (current_user <> 'flowstate_owner') execute function flowstate._audit_flow_change('direct');
 create or replace trigger flows_audit_as_owner
   before insert or update or delete on flowstate.flows
-  for each row when (current_user = 'flowstate_owner') execute function flowstate._audit_flow_change_as_owner();
+  for each row when (current_user = 'flowstate_owner') execute function flowstate._audit_flow_change_as_owner('function');

@@ -9,9 +9,9 @@ returns void
 language plpgsql
 as $$
 begin
-  insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, new_phase,
+  insert into flowstate.audit_log (flow_id, generation, operation, old_version, new_version, old_phase, new_phase,
                                    actor_user_id, actor_role, label)
-  select p_flow_id, p_operation, p_version, p_version, f.current_phase, f.current_phase,
+  select p_flow_id, f.generation, p_operation, p_version, p_version, f.current_phase, f.current_phase,
          nullif(current_setting('flowstate.user_id', true), '')::uuid, flowstate._caller_role(), p_label
     from flowstate.flows f where f.flow_id = p_flow_id;
 end;
@@ -97,26 +97,27 @@ create or replace trigger quarantine_no_truncate
 
 -- flowstate._content_at
 -- A flow's audited content as it was at p_version (see flowstate._audit_content), with the
--- audit row that produced it; NULL when that version is not in the trail. Reads the newest
--- snapshot at or below p_version and the changes after it (at most audit_snapshot_every rows
--- and about a state's worth of data), and applies only the last change of each path.
-create or replace function flowstate._content_at(p_flow_id uuid, p_version bigint, out content jsonb, out logged_at timestamptz)
+-- audit row that produced it; NULL when that version is not in the trail. Only the rows of
+-- generation p_generation (NULL: the current flow's) count: an earlier flow with the same id
+-- has its own. Reads the newest snapshot at or below p_version and the changes after it (at
+-- most audit_snapshot_every rows and about a state's worth of data), and applies only the
+-- last change of each path.
+drop function if exists flowstate._content_at(uuid, bigint);
+create or replace function flowstate._content_at(
+  p_flow_id uuid, p_version bigint, p_generation bigint default null, out content jsonb, out logged_at timestamptz
+)
 language plpgsql
 stable
 as $$
 declare
   v_base record;
   v_change jsonb;
-  v_born bigint;  -- audit_id of this flow's creation: an id deleted and created again by a
-                  -- DBA has an older history that must not leak into the new one
 begin
-  -- (0 when retention dropped the creation: what remains is all this flow's.)
-  select coalesce(max(a.audit_id), 0) into v_born from flowstate.audit_log a
-   where a.flow_id = p_flow_id and a.new_version = 1 and a.operation = 'create';  -- an index probe
+  p_generation := coalesce(p_generation, flowstate._generation(p_flow_id));
   select a.logged_at into logged_at
     from flowstate.audit_log a
    where a.flow_id = p_flow_id and a.new_version = p_version and a.operation not in ('checkpoint', 'archive')
-     and a.audit_id >= v_born
+     and a.generation = p_generation
    order by a.new_version desc, a.audit_id desc limit 1;
   if logged_at is null then
     return;
@@ -124,7 +125,7 @@ begin
   select a.new_version, a.audit_id, a.snapshot into v_base
     from flowstate.audit_log a
    where a.flow_id = p_flow_id and a.new_version <= p_version and a.snapshot is not null
-     and a.operation not in ('admin_delete') and a.audit_id >= v_born
+     and a.operation not in ('admin_delete') and a.generation = p_generation
    order by a.new_version desc, a.audit_id desc limit 1;
   if v_base.snapshot is null then
     return;
@@ -139,7 +140,7 @@ begin
              array(select jsonb_array_elements_text(e.change -> 0)) as path
         from flowstate.audit_log a, jsonb_array_elements(a.changes) with ordinality as e(change, ord)
        where a.flow_id = p_flow_id and a.new_version > v_base.new_version and a.new_version <= p_version
-         and a.changes is not null and a.audit_id > v_base.audit_id),
+         and a.changes is not null and a.audit_id > v_base.audit_id and a.generation = p_generation),
     latest as (
       select distinct on (c.path) c.path, c.change, c.audit_id, c.ord
         from c order by c.path, c.audit_id desc, c.ord desc)
@@ -159,8 +160,8 @@ begin
 end;
 $$;
 
-comment on function flowstate._content_at(uuid, bigint) is
-'Internal. Rebuild a flow''s audited content at p_version from the nearest snapshot and the net changes after it.';
+comment on function flowstate._content_at(uuid, bigint, bigint) is
+'Internal. Rebuild a flow''s audited content at p_version (of generation p_generation; NULL: the current flow''s) from the nearest snapshot and the net changes after it.';
 
 -- flowstate.flow_audit_partitions
 -- Create the monthly partitions of flowstate.audit_log from this month to p_months_ahead

@@ -33,41 +33,30 @@ comment on function flowstate._restore(uuid, jsonb, text) is
 'Internal. Restore a snapshot as the flow''s next version with status recovered, and alert.';
 
 -- flowstate._alert
--- NOTIFY flowstate_alerts with a JSON payload an operator can act on. NOTIFY refuses more
--- than 8000 bytes, and cutting JSON text breaks it, so long values are shortened field by
--- field (a corrupted phase name can be huge) and the details are dropped, never the flow's
--- identity, if it is still too long. Delivered when the transaction commits, never before.
+-- Record an alert (flowstate.alerts) and NOTIFY flowstate_alerts with {"event", "alert_id"}
+-- only: any role may LISTEN to any channel, so the notification carries nothing a listener
+-- could use (no flow or tenant id). The details (flow, tenant, versions, actor, time and
+-- p_extra) are read through flowstate.flow_alert, which checks the caller's context.
+-- Delivered when the transaction commits, never before, together with the row.
 create or replace function flowstate._alert(p_event text, p_flow flowstate.flows, p_extra jsonb)
 returns void
 language plpgsql
 as $$
 declare
-  v_payload jsonb := jsonb_build_object(
-    'event', p_event,
-    'flow_id', p_flow.flow_id,
-    'flow_type', p_flow.flow_type,
-    'flow_version', p_flow.flow_version,
-    'current_phase', left(p_flow.current_phase, 200),
-    'client_account_id', p_flow.client_account_id,
-    'engagement_id', p_flow.engagement_id,
-    'actor_user_id', nullif(current_setting('flowstate.user_id', true), ''),
-    'actor_role', flowstate._caller_role(),
-    'at', flowstate._iso(clock_timestamp()));
-  v_extra jsonb := (select coalesce(jsonb_object_agg(e.key, case jsonb_typeof(e.value)
-                      when 'string' then to_jsonb(left(e.value #>> '{}', 300))
-                      when 'array' then (select coalesce(jsonb_agg(case jsonb_typeof(x) when 'string' then to_jsonb(left(x #>> '{}', 300)) else x end), '[]')
-                                           from (select x from jsonb_array_elements(e.value) x limit 5) a)
-                      else e.value end), '{}')
-                      from jsonb_each(p_extra) e);
+  v_alert_id uuid;
 begin
-  if octet_length((v_payload || v_extra)::text) < 7900 then
-    v_payload := v_payload || v_extra;
-  else
-    v_payload := v_payload || jsonb_build_object('details_dropped', true);
-  end if;
-  perform pg_notify('flowstate_alerts', v_payload::text);
+  insert into flowstate.alerts (flow_id, event, client_account_id, engagement_id, details)
+  values (p_flow.flow_id, p_event, p_flow.client_account_id, p_flow.engagement_id,
+          coalesce(p_extra, '{}') || jsonb_build_object(
+            'flow_type', p_flow.flow_type,
+            'flow_version', p_flow.flow_version,
+            'current_phase', p_flow.current_phase,
+            'actor_user_id', nullif(current_setting('flowstate.user_id', true), ''),
+            'actor_role', flowstate._caller_role()))
+  returning alert_id into v_alert_id;
+  perform pg_notify('flowstate_alerts', jsonb_build_object('event', p_event, 'alert_id', v_alert_id)::text);
 end;
 $$;
 
 comment on function flowstate._alert(text, flowstate.flows, jsonb) is
-'Internal. NOTIFY flowstate_alerts with a JSON payload (event, flow, tenant, actor, time, details), shortened to fit NOTIFY''s 8000-byte limit without ever breaking the JSON.';
+'Internal. Record an alert with its details in flowstate.alerts and NOTIFY flowstate_alerts with {event, alert_id} only (read the details with flow_alert).';

@@ -34,16 +34,18 @@ begin
   -- The first kept row of each flow must not need anything that is about to go.
   v_published := set_config('flowstate.retention', 'on', true);
   for v_row in
-    select distinct on (a.flow_id) a.flow_id, a.audit_id, a.new_version, a.logged_at
+    -- Per flow: each life (generation) of a reused id has its own history.
+    select distinct on (a.flow_id, a.generation) a.flow_id, a.generation, a.audit_id, a.new_version, a.logged_at
       from flowstate.audit_log a
      where a.logged_at >= v_bound and a.operation not in ('checkpoint', 'archive')
-       and exists (select from flowstate.audit_log o where o.flow_id = a.flow_id and o.logged_at < v_bound)
-     order by a.flow_id, a.audit_id
+       and exists (select from flowstate.audit_log o
+                    where o.flow_id = a.flow_id and o.generation = a.generation and o.logged_at < v_bound)
+     order by a.flow_id, a.generation, a.audit_id
   loop
     continue when exists (select from flowstate.audit_log a where a.audit_id = v_row.audit_id
                             and a.flow_id = v_row.flow_id and a.snapshot is not null);
     update flowstate.audit_log a
-       set snapshot = (flowstate._content_at(v_row.flow_id, v_row.new_version)).content, changes = null
+       set snapshot = (flowstate._content_at(v_row.flow_id, v_row.new_version, v_row.generation)).content, changes = null
      where a.flow_id = v_row.flow_id and a.audit_id = v_row.audit_id and a.logged_at = v_row.logged_at;
     v_rebased := v_rebased + 1;
   end loop;

@@ -12,14 +12,18 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_generation bigint;
   v_from jsonb;
   v_to jsonb;
 begin
-  if not (flowstate._context(p_context) and exists (select from flowstate.flows f where f.flow_id = p_flow_id)) then
+  if flowstate._context(p_context) then
+    v_generation := flowstate._generation(p_flow_id);
+  end if;
+  if v_generation is null then
     return;
   end if;
-  v_from := (flowstate._content_at(p_flow_id, p_from_version)).content;
-  v_to := (flowstate._content_at(p_flow_id, p_to_version)).content;
+  v_from := (flowstate._content_at(p_flow_id, p_from_version, v_generation)).content;
+  v_to := (flowstate._content_at(p_flow_id, p_to_version, v_generation)).content;
   if v_from is null or v_to is null then
     return;
   end if;
@@ -36,4 +40,4 @@ end;
 $$;
 
 comment on function flowstate.flow_diff(uuid, bigint, bigint, jsonb) is
-'The differences between versions p_from_version and p_to_version of a flow: (path, change added|removed|changed, old_value, new_value), one row per changed path, ordered by path. No rows for an unknown version or another tenant''s flow. Errors: FS001 invalid context.';
+'The differences between versions p_from_version and p_to_version of a flow: (path, change added|removed|changed, old_value, new_value), one row per changed path, ordered by path. No rows for an unknown version (an earlier flow''s with the same id included) or another tenant''s flow. Errors: FS001 invalid context.';

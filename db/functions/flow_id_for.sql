@@ -4,14 +4,17 @@
 -- included, becomes a UUIDv5 in a namespace derived from the tenant, so "7F27ADE4-..." and
 -- "7f27ade4-..." stay two flows (as they are to CrewAI) and two tenants' "run-1" never
 -- collide. Deterministic: the migrator and the CrewAI backend both call this.
--- Raises FS001 (context: a tenant is required).
+-- Raises FS001 (context: a tenant is required; p_external_id over max_label_bytes). Stable, not
+-- immutable: the limit is a setting (and hashing an unbounded string would take minutes).
 create or replace function flowstate.flow_id_for(p_external_id text, p_context jsonb)
 returns uuid
 language plpgsql
-immutable
+stable
 security definer
 set search_path = ''
 as $$
+declare
+  v_checked boolean := flowstate._check_size('p_external_id', octet_length(p_external_id), 'max_label_bytes');
 begin
   if p_external_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
     return p_external_id::uuid;
@@ -31,4 +34,4 @@ end;
 $$;
 
 comment on function flowstate.flow_id_for(text, jsonb) is
-'The flow id for an external id (e.g. a CrewAI flow_uuid) in the context''s tenant: a canonical lower-case hyphenated UUID is used as is; any other string maps to a UUIDv5 in a namespace derived from the tenant (deterministic, case-sensitive). Errors: FS001 without a tenant.';
+'The flow id for an external id (e.g. a CrewAI flow_uuid) in the context''s tenant: a canonical lower-case hyphenated UUID is used as is; any other string maps to a UUIDv5 in a namespace derived from the tenant (deterministic, case-sensitive). Errors: FS001 without a tenant, or p_external_id over max_label_bytes.';

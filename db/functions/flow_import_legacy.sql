@@ -11,8 +11,9 @@
 --
 -- Idempotent: a flow already imported with the same content returns status
 -- 'already_migrated' and writes nothing. A flow imported with other content (from another
--- source, or rows added since), or created in PostgreSQL without an import, is a conflict
--- (FS005): never merged.
+-- source, or rows added since), or created in PostgreSQL without an import (a later flow
+-- under the id of an imported one that was deleted included), is a conflict (FS005): never
+-- merged.
 --
 -- A flow too big for one call is sent in parts within ONE transaction: every call but the
 -- last passes p_more => true (rows are stored, status 'staged'); the last call writes the flow.
@@ -21,8 +22,9 @@
 -- p_pending: {"legacy_id": n, "context_json": text, "state_json": text, "created_at": text}.
 -- Returns {flow_id, external_id, status: migrated | already_migrated | staged, rows,
 -- content_hash, flow_version, mapped: [notes]}.
--- Raises FS001 (bad arguments or context, a row that is not JSON, a document the schema
--- refuses; DETAIL lists every problem), FS005 (conflict; DETAIL says with what).
+-- Raises FS001 (bad arguments or context, an argument over its limit in flowstate.settings, a
+-- row that is not JSON, a document the schema refuses; DETAIL lists every problem), FS004 (a
+-- tenant outside the caller's bindings), FS005 (conflict; DETAIL says with what).
 create or replace function flowstate.flow_import_legacy(
   p_external_id text,
   p_legacy_ids bigint[], p_method_names text[], p_timestamps text[], p_states text[],
@@ -54,8 +56,22 @@ declare
   v_paused_at timestamptz;
   v_document jsonb;
   v_flow flowstate.flows;
+  -- Sizes first, before any work (method names become phases; each row is a document).
+  v_checked boolean := flowstate._check_size('p_external_id', octet_length(p_external_id), 'max_label_bytes')
+    and flowstate._check_size('An element of p_method_names', (select max(octet_length(m)) from unnest(p_method_names) m), 'max_name_bytes')
+    and flowstate._check_size('An element of p_timestamps', (select max(octet_length(t)) from unnest(p_timestamps) t), 'max_label_bytes')
+    and flowstate._check_size('An element of p_states', (select max(octet_length(s)) from unnest(p_states) s), 'max_document_bytes')
+    and flowstate._check_size('p_source', flowstate._jsonb_bytes(p_source), 'max_feedback_bytes')
+    and flowstate._check_size('p_pending.context_json', octet_length(p_pending ->> 'context_json'), 'max_feedback_bytes')
+    and flowstate._check_size('p_pending.state_json', octet_length(p_pending ->> 'state_json'), 'max_document_bytes')
+    and flowstate._check_size('p_pending.created_at', octet_length(p_pending ->> 'created_at'), 'max_label_bytes');
 begin
   perform flowstate._context(p_context);
+  if not flowstate._tenant_allowed(p_context) then
+    -- A tenant outside the caller's bindings: refused like a foreign flow, before any row is staged.
+    raise exception 'legacy flow % not found', p_external_id
+      using errcode = 'FS004', detail = jsonb_build_object('external_id', p_external_id)::text;
+  end if;
   if current_setting('flowstate.all_tenants') = 'on' then
     raise exception 'an import needs a tenant'
       using errcode = 'FS001', detail = jsonb_build_object('errors', jsonb_build_array(
@@ -97,6 +113,12 @@ begin
 
   if not v_continuing then
     select * into v_ledger from flowstate.migration_ledger where flow_id = v_flow_id;
+    if v_ledger.generation <> flowstate._generation(v_flow_id) then
+      raise exception 'legacy flow % was imported, but that flow was deleted and its id now holds another flow', p_external_id
+        using errcode = 'FS005', detail = jsonb_build_object(
+          'flow_id', v_flow_id, 'external_id', p_external_id,
+          'reason', 'the imported flow was deleted and its id now holds another flow')::text;
+    end if;
     if v_ledger.flow_id is not null then
       if not p_more then
         v_hash := flowstate._legacy_content_hash(p_legacy_ids, p_method_names, p_timestamps,
@@ -230,10 +252,10 @@ begin
   end if;
 
   v_hash := flowstate._legacy_content_hash(v_ids, v_methods, v_timestamps, v_shas, v_pending_line);
-  insert into flowstate.migration_ledger (flow_id, client_account_id, engagement_id, external_id, source_fingerprint,
+  insert into flowstate.migration_ledger (flow_id, generation, client_account_id, engagement_id, external_id, source_fingerprint,
                                           source, row_count, last_legacy_id, content_hash, has_pending, flow_version,
                                           mapped, migrated_by)
-  values (v_flow_id, v_flow.client_account_id, v_flow.engagement_id, p_external_id, p_source ->> 'fingerprint',
+  values (v_flow_id, v_flow.generation, v_flow.client_account_id, v_flow.engagement_id, p_external_id, p_source ->> 'fingerprint',
           p_source - 'fingerprint', cardinality(v_ids), v_ids[cardinality(v_ids)], v_hash, p_pending is not null,
           v_flow.flow_version, v_state.notes, v_flow.user_id);
 
@@ -244,4 +266,4 @@ end;
 $$;
 
 comment on function flowstate.flow_import_legacy(text, bigint[], text[], text[], text[], jsonb, jsonb, jsonb, boolean) is
-'Import one legacy CrewAI SQLite flow in one transaction: rows (in id order) kept exactly in flowstate.legacy_rows, the flow created from the latest row (operation import), pending feedback, and a migration_ledger entry. Same content again: status already_migrated, nothing written. Big flows: parts with p_more => true, in one transaction. Returns {flow_id, external_id, status, rows, content_hash, flow_version, mapped}. Errors: FS001 invalid arguments, rows that are not JSON or a refused document; FS005 conflict (imported with other content, or the flow exists).';
+'Import one legacy CrewAI SQLite flow in one transaction: rows (in id order) kept exactly in flowstate.legacy_rows, the flow created from the latest row (operation import), pending feedback, and a migration_ledger entry. Same content again: status already_migrated, nothing written. Big flows: parts with p_more => true, in one transaction. Returns {flow_id, external_id, status, rows, content_hash, flow_version, mapped}. Errors: FS001 invalid arguments (or over their limits in flowstate.settings: max_label_bytes, max_name_bytes for method names, max_document_bytes for each row, max_feedback_bytes for p_source and the pending context), rows that are not JSON or a refused document; FS004 a tenant outside the caller''s bindings (flowstate.role_tenants); FS005 conflict (imported with other content, or the flow exists).';

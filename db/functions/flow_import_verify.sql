@@ -5,7 +5,7 @@
 -- per id, in order: row_count and content_hash as stored now (0 and NULL when not imported),
 -- and problems (empty when the flow is intact). While a flow is still at the version the
 -- import created, its document must also be what the latest legacy row maps to.
--- Raises FS001 (context).
+-- At most max_batch_items ids. Raises FS001 (context, too many ids, an id over max_label_bytes).
 create or replace function flowstate.flow_import_verify(p_external_ids text[], p_context jsonb)
 returns table (external_id text, flow_id uuid, row_count bigint, content_hash text, problems text[])
 language plpgsql
@@ -24,6 +24,7 @@ declare
   v_latest text;
   v_pending_line text;
   v_phases record;
+  v_checked boolean := flowstate._check_size('p_external_ids', cardinality(p_external_ids), 'max_batch_items');
 begin
   perform flowstate._context(p_context);
   foreach v_id in array p_external_ids loop
@@ -57,6 +58,8 @@ begin
     select * into v_flow from flowstate.flows f where f.flow_id = v_ledger.flow_id;
     if v_flow.flow_id is null then
       problems := problems || 'The flow is missing (deleted after the import?).'::text;
+    elsif v_flow.generation <> v_ledger.generation then
+      problems := problems || 'The imported flow was deleted; its id now holds another flow.'::text;
     elsif v_flow.external_id is distinct from v_id then
       problems := problems || format('The flow''s external_id is %s, not %s.', quote_nullable(v_flow.external_id), quote_literal(v_id));
     elsif v_flow.flow_version = v_ledger.flow_version and row_count > 0 then
@@ -73,4 +76,4 @@ end;
 $$;
 
 comment on function flowstate.flow_import_verify(text[], jsonb) is
-'Re-read imported legacy flows by their original ids: row_count and content_hash recomputed from the stored text (compare with the source), and problems (not imported, rows differ from the ledger, flow missing, document not what the latest row maps to while unchanged since the import). One row per id, in order. Errors: FS001 invalid context.';
+'Re-read imported legacy flows by their original ids: row_count and content_hash recomputed from the stored text (compare with the source), and problems (not imported, rows differ from the ledger, flow missing or replaced by another flow with its id, document not what the latest row maps to while unchanged since the import). One row per id, in order; at most max_batch_items ids (flowstate.settings). Errors: FS001 invalid context, too many ids, an id over max_label_bytes.';

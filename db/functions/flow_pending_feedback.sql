@@ -5,7 +5,8 @@
 -- Put the flow's state (as flow_put_state does, audited with p_label) and record the pause.
 -- p_request_id (optional): a retry with the same request id returns this call's result
 -- instead of writing again (see 25_request_ids.sql).
--- Returns the stored document without state_data. Raises FS001, FS003, FS005 as flow_put_state.
+-- Returns the stored document without state_data. Raises FS001, FS003, FS005 as flow_put_state
+-- (FS001 also for p_feedback over max_feedback_bytes).
 drop function if exists flowstate.flow_save_pending_feedback(uuid, jsonb, jsonb, text, jsonb, text);
 create or replace function flowstate.flow_save_pending_feedback(
   p_flow_id uuid, p_state jsonb, p_feedback jsonb, p_label text, p_context jsonb, p_external_id text default null,
@@ -18,6 +19,9 @@ set search_path = ''
 as $$
 declare
   v_replayed jsonb := flowstate._request_replay(p_flow_id, p_request_id, 'flow_save_pending_feedback', p_context);
+  v_checked boolean := flowstate._check_size('p_feedback', flowstate._jsonb_bytes(p_feedback), 'max_feedback_bytes', p_flow_id)
+                   and flowstate._check_size('p_label', octet_length(p_label), 'max_label_bytes', p_flow_id)
+                   and flowstate._check_size('p_external_id', octet_length(p_external_id), 'max_label_bytes', p_flow_id);
   v_document jsonb;
 begin
   if v_replayed is not null then return v_replayed; end if;
@@ -35,7 +39,7 @@ end;
 $$;
 
 comment on function flowstate.flow_save_pending_feedback(uuid, jsonb, jsonb, text, jsonb, text, uuid) is
-'Save a flow''s state (like flow_put_state, audited with p_label) and record it as paused for human feedback with p_feedback, in one transaction. With p_request_id, a retry (same flow, same request id) returns the first call''s result and changes nothing. Returns the stored document without state_data. Errors: FS001, FS003, FS005 as flow_put_state.';
+'Save a flow''s state (like flow_put_state, audited with p_label) and record it as paused for human feedback with p_feedback, in one transaction. With p_request_id, a retry (same flow, same request id) returns the first call''s result and changes nothing. Returns the stored document without state_data. Errors: FS001, FS003, FS005 as flow_put_state (FS001 also for p_feedback over max_feedback_bytes).';
 
 -- flowstate.flow_load_pending_feedback
 -- {"state": the current document, "feedback": the pause's context, "paused_at": ...}, or

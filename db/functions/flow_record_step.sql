@@ -10,8 +10,8 @@
 -- recorded as by flow_put_state.
 -- p_request_id (optional): a retry with the same request id returns this call's result
 -- instead of writing again (see 25_request_ids.sql).
--- Returns the stored document without state_data. Raises FS001 (invalid), FS002 (stale or, with
--- 0, existing), FS003 (the stored phase is terminal), FS004 (n >= 1 and missing), FS005 (the id
+-- Returns the stored document without state_data. Raises FS001 (invalid, or a side input over
+-- its limit in flowstate.settings), FS002 (stale or, with 0, existing), FS003 (the stored phase is terminal), FS004 (n >= 1 and missing), FS005 (the id
 -- is another tenant's).
 create or replace function flowstate._step_document(
   p_flow_id uuid, p_old flowstate.flows, p_phase text, p_state_data jsonb, p_flow_type text, p_status text
@@ -56,6 +56,11 @@ set search_path = ''
 as $$
 declare
   v_replayed jsonb := flowstate._request_replay(p_flow_id, p_request_id, 'flow_record_step', p_context);
+  v_checked boolean := flowstate._check_size('p_phase', octet_length(p_phase), 'max_name_bytes', p_flow_id)
+                   and flowstate._check_size('p_flow_type', octet_length(p_flow_type), 'max_name_bytes', p_flow_id)
+                   and flowstate._check_size('p_label', octet_length(p_label), 'max_label_bytes', p_flow_id)
+                   and flowstate._check_size('p_external_id', octet_length(p_external_id), 'max_label_bytes', p_flow_id)
+                   and flowstate._check_size('p_feedback', flowstate._jsonb_bytes(p_feedback), 'max_feedback_bytes', p_flow_id);
   v_published boolean;
   v_old flowstate.flows;
   v_status text := case when p_feedback is null then 'running' else 'paused' end;
@@ -110,4 +115,4 @@ end;
 $$;
 
 comment on function flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint, text, text, jsonb, uuid) is
-'Record one step of a flow whose caller does not know the stored phases (CrewAI''s save_state): under the row lock p_phase becomes current and the phase it leaves joins phases_completed; state_data is replaced. Creates a missing flow (type p_flow_type, else the stored type, else crewai). p_expected_version NULL: last writer wins; 0: the flow must not exist; n: compare-and-set. With p_feedback, also records a pause for human feedback (status paused) in the same transaction. p_label and p_external_id as flow_put_state. With p_request_id, a retry (same flow, same request id) returns the first call''s result and changes nothing. Returns the stored document without state_data. Errors: FS001 invalid, FS002 stale (or exists, with 0), FS003 terminal phase, FS004 missing (with n), FS005 another tenant''s id.';
+'Record one step of a flow whose caller does not know the stored phases (CrewAI''s save_state): under the row lock p_phase becomes current and the phase it leaves joins phases_completed; state_data is replaced. Creates a missing flow (type p_flow_type, else the stored type, else crewai). p_expected_version NULL: last writer wins; 0: the flow must not exist; n: compare-and-set. With p_feedback, also records a pause for human feedback (status paused) in the same transaction. p_label and p_external_id as flow_put_state. With p_request_id, a retry (same flow, same request id) returns the first call''s result and changes nothing. Returns the stored document without state_data. Errors: FS001 invalid (or p_phase, p_flow_type, p_label, p_external_id, p_feedback over its limit in flowstate.settings), FS002 stale (or exists, with 0), FS003 terminal phase, FS004 missing (with n), FS005 another tenant''s id.';

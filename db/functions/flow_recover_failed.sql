@@ -22,7 +22,9 @@ begin
   perform flowstate._context(p_context);
   v_flow := flowstate._locked_flow(p_flow_id, null);
   for v_checkpoint in
-    select * from flowstate.checkpoints c where c.flow_id = p_flow_id order by c.created_at desc
+    select * from flowstate.checkpoints c
+     where c.flow_id = p_flow_id and c.generation = v_flow.generation  -- this flow's, not an earlier one's with its id
+     order by c.created_at desc
   loop
     v_tried := v_tried + 1;
     if cardinality(flowstate._validation_errors(v_checkpoint.snapshot, v_flow.flow_type)) = 0 then
@@ -39,4 +41,4 @@ end;
 $$;
 
 comment on function flowstate.flow_recover_failed(uuid, jsonb, uuid) is
-'Recover a flow from the newest checkpoint whose snapshot still validates: restored as the next version with status recovered, alerted on flowstate_alerts. With p_request_id, a retry (same flow, same request id) returns the first call''s result and changes nothing. Returns the whole restored document. Errors: FS001 invalid context, FS004 not found, FS006 no valid checkpoint.';
+'Recover a flow from the newest of its checkpoints (never an earlier flow''s with the same id) whose snapshot still validates: restored as the next version with status recovered, alerted on flowstate_alerts. With p_request_id, a retry (same flow, same request id) returns the first call''s result and changes nothing. Returns the whole restored document. Errors: FS001 invalid context, FS004 not found, FS006 no valid checkpoint.';

@@ -3,7 +3,7 @@
 -- status recovered. History is never rewritten. Returns the whole restored document.
 -- p_request_id (optional): a retry with the same request id returns this call's result
 -- instead of writing again (see 25_request_ids.sql).
--- Raises FS001 (context), FS002 (stale), FS004 (not found), FS006 (no such checkpoint for
+-- Raises FS001 (context, p_expected_version below 1), FS002 (stale), FS004 (not found), FS006 (no such checkpoint for
 -- this flow, or its snapshot no longer validates).
 drop function if exists flowstate.flow_recover_from_checkpoint(uuid, uuid, bigint, jsonb);
 create or replace function flowstate.flow_recover_from_checkpoint(
@@ -26,7 +26,8 @@ begin
   perform flowstate._context(p_context);
   v_flow := flowstate._locked_flow(p_flow_id, p_expected_version);
   select * into v_checkpoint from flowstate.checkpoints c
-   where c.flow_id = p_flow_id and c.checkpoint_id = p_checkpoint_id;
+   where c.flow_id = p_flow_id and c.checkpoint_id = p_checkpoint_id
+     and c.generation = v_flow.generation;  -- an earlier flow's with this id is unknown here
   if v_checkpoint.checkpoint_id is null then
     raise exception 'flow % has no checkpoint %', p_flow_id, p_checkpoint_id
       using errcode = 'FS006', detail = jsonb_build_object('flow_id', p_flow_id, 'checkpoint_id', p_checkpoint_id,
@@ -45,4 +46,4 @@ end;
 $$;
 
 comment on function flowstate.flow_recover_from_checkpoint(uuid, uuid, bigint, jsonb, uuid) is
-'Restore a checkpoint as the flow''s next version (status recovered; history is never rewritten); NULL p_expected_version skips the version check. With p_request_id, a retry (same flow, same request id) returns the first call''s result and changes nothing. Returns the whole restored document and alerts on flowstate_alerts. Errors: FS001 invalid context, FS002 stale, FS004 not found, FS006 no such checkpoint or its snapshot no longer validates.';
+'Restore a checkpoint as the flow''s next version (status recovered; history is never rewritten); NULL p_expected_version skips the version check. With p_request_id, a retry (same flow, same request id) returns the first call''s result and changes nothing. Returns the whole restored document and alerts on flowstate_alerts. Errors: FS001 invalid context or p_expected_version below 1, FS002 stale, FS004 not found, FS006 no such checkpoint of this flow (an earlier flow''s with the same id included) or its snapshot no longer validates.';

@@ -10,21 +10,25 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_generation bigint;
   v_at record;
 begin
-  if not (flowstate._context(p_context) and exists (select from flowstate.flows f where f.flow_id = p_flow_id)) then
+  if flowstate._context(p_context) then
+    v_generation := flowstate._generation(p_flow_id);
+  end if;
+  if v_generation is null then
     return null;
   end if;
-  v_at := flowstate._content_at(p_flow_id, p_version);
+  v_at := flowstate._content_at(p_flow_id, p_version, v_generation);
   if v_at.content is null then
     return null;
   end if;
   return v_at.content || jsonb_build_object(
     'flow_version', p_version,
     'updated_at', flowstate._iso(v_at.logged_at),
-    'checkpoints', flowstate._checkpoint_list(p_flow_id, v_at.logged_at));
+    'checkpoints', flowstate._checkpoint_list(p_flow_id, v_at.logged_at, v_generation));
 end;
 $$;
 
 comment on function flowstate.flow_state_at(uuid, bigint, jsonb) is
-'The document of a flow as it was at version p_version, rebuilt from the nearest audit snapshot and the changes after it (bounded work however long the history). NULL for a missing flow or version, or another tenant''s flow. Errors: FS001 invalid context.';
+'The document of a flow as it was at version p_version, rebuilt from the nearest audit snapshot and the changes after it (bounded work however long the history). NULL for a missing flow or version, or another tenant''s flow; an earlier flow with the same id (deleted by a DBA) is never rebuilt. Errors: FS001 invalid context.';

@@ -50,4 +50,4 @@ $grants$;
 revoke all on all tables in schema flowstate from public, flowstate_app;
 grant select on all tables in schema flowstate to flowstate_admin;
 grant insert, update, delete on flowstate.flows, flowstate.flow_types, flowstate.phase_transitions,
-  flowstate.settings to flowstate_admin;
+  flowstate.settings, flowstate.role_tenants to flowstate_admin;

@@ -8,6 +8,7 @@ create table flowstate.request_ids (
   flow_id    uuid not null,
   request_id uuid not null,
   operation  text not null,
+  generation bigint,
   result     jsonb,
   created_at timestamptz not null default now(),
   primary key (flow_id, request_id)
@@ -16,6 +17,8 @@ create table flowstate.request_ids (
 comment on table flowstate.request_ids is
 'Request ids of writes and their results, so that a retried write (same flow, same request id) returns the first result instead of applying again. Kept request_ids_keep_hours; flowstate.flow_prune_request_ids removes older ones.';
 comment on column flowstate.request_ids.operation is 'The function that wrote it (flow_save_state, ...): a request id names one call.';
+comment on column flowstate.request_ids.generation is
+'The generation of the flow the call wrote (flows.generation; NULL while the call runs, or when it left no flow): only a flow of that generation gets the result back, never a later flow with the same id.';
 comment on column flowstate.request_ids.result is 'What the call returned, returned again to a retry (NULL only inside the call''s own transaction).';
 
 insert into flowstate.settings (name, value, description) values

@@ -18,6 +18,7 @@ from .manager import FlowStateManager, FlowStateValidator
 from .models import (
     Alert,
     Checkpoint,
+    CheckpointPage,
     CorruptionReport,
     DiffEntry,
     FlowState,
@@ -32,6 +33,7 @@ __all__ = [
     "Alert",
     "AlertStream",
     "Checkpoint",
+    "CheckpointPage",
     "ConcurrentModificationError",
     "CorruptionReport",
     "DiffEntry",

@@ -605,26 +605,31 @@ def format_operations(snapshot: dict) -> str:
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many alerts.")
 @dsn_option
 @json_option
-def watch(count: int | None, dsn: str | None, as_json: bool) -> None:
+@tenant_options
+def watch(count: int | None, dsn: str | None, as_json: bool, **tenant: UUID | None) -> None:
     """Print alerts as they arrive, until Ctrl-C.
 
-    One line per recovery or corrupted state reset (NOTIFY flowstate_alerts); --json prints
-    each alert's JSON as the database sent it."""
+    One line per recovery or corrupted state reset (NOTIFY flowstate_alerts, details read
+    with flow_alert): every tenant's, or with the tenant options that tenant's only. --json
+    prints each alert's details as flow_alert returns them."""
     dsn = resolve_dsn(dsn)
+    context = context_json(**tenant)
     try:
-        with cli_errors():
-            asyncio.run(watch_alerts(dsn, count, as_json))
+        with cli_errors(), operation_errors():
+            asyncio.run(watch_alerts(dsn, context, count, as_json))
     except KeyboardInterrupt:
         pass
 
 
-async def watch_alerts(dsn: str, count: int | None, as_json: bool) -> None:
+async def watch_alerts(dsn: str, context: str | None, count: int | None, as_json: bool) -> None:
     from pgflowstate import db
     from pgflowstate.alerts import ALERT_CHANNEL, listen_alerts
+    from pgflowstate.models import RequestContext
 
+    tenant = None if context is None else RequestContext.model_validate_json(context)
     async with AsyncExitStack() as stack:
         try:
-            alerts = await stack.enter_async_context(listen_alerts(asyncpg_url(dsn), timeout=10))
+            alerts = await stack.enter_async_context(listen_alerts(asyncpg_url(dsn), context=tenant, timeout=10))
         except CONNECT_ERRORS as exc:
             raise db.ConnectionFailed(f"cannot connect to {db.describe(dsn)}: {db.one_line(exc)}") from exc
         click.echo(f"watching {ALERT_CHANNEL} on {db.describe(dsn)}; Ctrl-C to stop", err=True)
@@ -642,10 +647,11 @@ async def watch_alerts(dsn: str, count: int | None, as_json: bool) -> None:
 def alert_json(alert) -> str:
     if alert.event is None:  # not a JSON object: keep the text
         return json.dumps({"payload": alert.payload}, ensure_ascii=False)
-    return json.dumps(json.loads(alert.payload), ensure_ascii=False, separators=(",", ":"))
+    details = alert.model_dump(mode="json", exclude={"payload"})
+    return json.dumps(details, ensure_ascii=False, separators=(",", ":"))
 
 
-_ALERT_FIELDS = {"event", "flow_id", "flow_type", "flow_version", "current_phase", "client_account_id",
+_ALERT_FIELDS = {"event", "alert_id", "flow_id", "flow_type", "flow_version", "current_phase", "client_account_id",
                  "engagement_id", "actor_user_id", "actor_role", "at", "payload"}
 
 

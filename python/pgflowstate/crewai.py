@@ -41,6 +41,7 @@ except ImportError as exc:  # exercised by test_importing_pgflowstate_without_cr
         "pgflowstate.crewai needs CrewAI: pip install 'pgflowstate[crewai]'"
     ) from exc
 
+from . import arguments
 from .models import RequestContext
 from .retry import call
 from .store import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, create_pool, decode_json, encode_json
@@ -247,10 +248,11 @@ class PostgresFlowPersistence(FlowPersistence):
     ) -> None:
         """One atomic save: the state as the flow's next version, ``method_name`` as its label
         and (through ``phase_map``) its current phase."""
-        self._record(flow_uuid, method_name, state_json(state_data), None)
+        self._record(_flow_uuid(flow_uuid), method_name, state_json(state_data), None)
 
     def load_state(self, flow_uuid: str) -> dict[str, Any] | None:
         """The state last saved for ``flow_uuid`` (as CrewAI gave it), or None."""
+        flow_uuid = _flow_uuid(flow_uuid)
         row = self._call("fetchrow", _LOAD, flow_uuid, self._context)
         if row is None or row[0] is None:
             return None
@@ -266,7 +268,7 @@ class PostgresFlowPersistence(FlowPersistence):
         """Save the state (as ``save_state`` for ``context.method_name``) and the pause's context,
         in one transaction; the flow's status becomes ``paused``."""
         feedback = json.dumps(context.to_dict(), default=_json_default)
-        self._record(flow_uuid, context.method_name, state_json(state_data), feedback)
+        self._record(_flow_uuid(flow_uuid), context.method_name, state_json(state_data), feedback)
 
     def load_pending_feedback(
         self, flow_uuid: str
@@ -274,6 +276,7 @@ class PostgresFlowPersistence(FlowPersistence):
         """The paused flow's state and feedback context, or None when it is not paused."""
         from crewai.flow.async_feedback.types import PendingFeedbackContext
 
+        flow_uuid = _flow_uuid(flow_uuid)
         row = self._call("fetchrow", _LOAD_PENDING, flow_uuid, self._context)
         if row is None or row[1] is None:
             return None
@@ -282,22 +285,24 @@ class PostgresFlowPersistence(FlowPersistence):
 
     def clear_pending_feedback(self, flow_uuid: str) -> None:
         """Forget the pause (the flow resumed)."""
-        self._call("fetchval", _CLEAR_PENDING, flow_uuid, self._context, uuid4())
+        self._call("fetchval", _CLEAR_PENDING, _flow_uuid(flow_uuid), self._context, uuid4())
 
     # -- beyond CrewAI's interface ----------------------------------------------------------
 
     def flow_id(self, flow_uuid: str) -> UUID:
         """The flowstate flow id of a CrewAI flow id, for FlowStateStore, SQL and the CLI."""
-        return self._call("fetchval", _FLOW_ID, flow_uuid, self._context)
+        return self._call("fetchval", _FLOW_ID, _flow_uuid(flow_uuid), self._context)
 
     def create_checkpoint(self, flow_uuid: str, label: str | None = None) -> UUID:
         """Snapshot the flow as last saved (flowstate.flow_create_checkpoint); returns its id."""
-        return self._call("fetchval", _CHECKPOINT, flow_uuid, self._context, label, uuid4())
+        return self._call("fetchval", _CHECKPOINT, _flow_uuid(flow_uuid), self._context,
+                          arguments.text(label, "label"), uuid4())
 
     def recover_failed(self, flow_uuid: str) -> dict[str, Any]:
         """Restore the newest valid checkpoint as the next version, status ``recovered``
         (flowstate.flow_recover_failed), and return its state; kick the flow off again with
         ``inputs={"id": flow_uuid}`` to resume from it. StateRecoveryError when none is valid."""
+        flow_uuid = _flow_uuid(flow_uuid)
         row = self._call("fetchrow", _RECOVER_FAILED, flow_uuid, self._context, uuid4())
         self._saw(flow_uuid, row[1])
         return _object(row[0])
@@ -319,7 +324,8 @@ class PostgresFlowPersistence(FlowPersistence):
     # -- internals ---------------------------------------------------------------------------
 
     def _record(self, flow_uuid: str, method_name: str, state: str, feedback: str | None) -> None:
-        phase = (self.phase_map or {}).get(method_name, method_name)
+        method_name = arguments.text(method_name, "method_name", optional=False)
+        phase = arguments.text((self.phase_map or {}).get(method_name, method_name), "phase", optional=False)
         args = (flow_uuid, self._context, phase, state, method_name)
         if self.on_conflict == "last_writer_wins":
             self._call("fetchval", _RECORD_STEP, *args, None, self.flow_type, feedback, uuid4())
@@ -337,12 +343,12 @@ class PostgresFlowPersistence(FlowPersistence):
     def _call(self, method: str, query: str, *args: Any) -> Any:
         """One statement on the pool, run on the background loop and sent again after a lost
         connection (a write's request id is among ``args``); FS00x become StateErrors and a
-        state PostgreSQL cannot read ($4 of flow_record_step) StateValidationError. The first
-        argument is always the CrewAI flow id."""
+        state or feedback PostgreSQL cannot read ($4 and $8 of flow_record_step)
+        StateValidationError. The first argument is always the CrewAI flow id."""
         bridge = self._connected()
         return bridge.run(call(bridge.pool, method, query, args, retries=self.retries, backoff=self.retry_backoff,
                                flow_id=args[0] if args else None,
-                               json_param=4 if query is _RECORD_STEP else None))
+                               json_param={4: "state", 8: "feedback"} if query is _RECORD_STEP else None))
 
     def _connected(self) -> _Bridge:
         with self._bridge_lock:
@@ -353,6 +359,11 @@ class PostgresFlowPersistence(FlowPersistence):
                 self._bridge = bridge
                 self._finalizer = weakref.finalize(self, bridge.close)
             return bridge
+
+
+def _flow_uuid(value: Any) -> str:
+    """CrewAI's flow id: any string (a UUID object stands for its canonical spelling)."""
+    return str(value) if isinstance(value, UUID) else arguments.text(value, "flow_uuid", optional=False)
 
 
 def _object(value: Any) -> Any:

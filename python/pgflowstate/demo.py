@@ -115,7 +115,7 @@ class Demo:
             self.store = FlowStateStore(pool, self.context)
             self.store.metrics = self.metrics
             self.manager = FlowStateManager(self.store)
-            async with listen_alerts(url) as alerts:
+            async with listen_alerts(url, context=self.context) as alerts:
                 self.alerts: AlertStream = alerts
                 await self.story(pool)
         finally:

@@ -7,6 +7,7 @@ kept whole in ``.detail`` and exposed through a few typed attributes.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from contextlib import contextmanager
 from typing import Any, Iterator
 from uuid import UUID
@@ -154,16 +155,18 @@ def _detail(text: str | None) -> dict[str, Any]:
 
 
 @contextmanager
-def sqlstate_errors(json_param: int | None = None, flow_id: object = None) -> Iterator[None]:
+def sqlstate_errors(json_param: int | Mapping[int, str] | None = None, flow_id: object = None) -> Iterator[None]:
     """Translate FS00x into StateError subclasses, keeping the asyncpg error as __cause__.
 
     A lock or statement timeout becomes FlowBusyError (FS007) naming ``flow_id``, the flow
     the call was about (a UUID, or the caller's own id such as a CrewAI flow id).
 
-    ``json_param``: the position ($n) of a caller-supplied JSON argument. PostgreSQL rejects
+    ``json_param``: the position ($n) of a caller-supplied JSON argument, the state (or
+    {position: name} for several, e.g. {4: "state", 8: "feedback"}). PostgreSQL rejects
     malformed JSON (22P02), \\u0000 (22P05), absurd nesting (54001) or out-of-range numbers while
-    binding that parameter, before any function runs; those become StateValidationError too.
-    Only the bind of that parameter counts, so a bug inside a function is never disguised.
+    binding that parameter, before any function runs, and asyncpg refuses to encode text that
+    is not valid Unicode (a lone surrogate); those become StateValidationError too. Only the
+    bind of that parameter counts, so a bug inside a function is never disguised.
     """
     try:
         yield
@@ -174,8 +177,15 @@ def sqlstate_errors(json_param: int | None = None, flow_id: object = None) -> It
         busy = _busy_error(exc, flow_id)
         if busy is not None:
             raise busy from exc
-        if json_param is not None and _binding_failed(exc, json_param):
-            sentence = f"The state is not valid JSON for PostgreSQL: {exc.message}"
+        names = json_param if isinstance(json_param, Mapping) else {json_param: "state"}
+        for position, name in names.items():
+            if position is None or not _binding_failed(exc, position):
+                continue
+            if isinstance(exc.__cause__, UnicodeEncodeError):  # asyncpg could not even encode it
+                cause = exc.__cause__
+                sentence = f"The {name} is not valid Unicode text: {cause.reason} at position {cause.start}."
+            else:
+                sentence = f"The {name} is not valid JSON for PostgreSQL: {exc.message}"
             if exc.detail:
                 sentence += f" ({exc.detail})"
             raise StateValidationError(sentence, detail={"errors": [sentence]}) from exc
@@ -201,9 +211,11 @@ def _busy_error(exc: asyncpg.PostgresError, flow_id: object) -> FlowBusyError | 
 
 def _binding_failed(exc: asyncpg.PostgresError, position: int) -> bool:
     # PostgreSQL's bind error context reads "unnamed portal parameter $2" (or
-    # 'portal "x" parameter $2'), optionally followed by " = '...'".
+    # 'portal "x" parameter $2'), optionally followed by " = '...'"; asyncpg's own encoding
+    # error (a DataError raised before sending) reads "invalid input for query argument $2: ...".
     context = getattr(exc, "context", None) or ""
-    return re.search(rf"portal\b[^\n]* parameter \${position}\b", context) is not None
+    return (re.search(rf"portal\b[^\n]* parameter \${position}\b", context) is not None
+            or str(exc).startswith(f"invalid input for query argument ${position}:"))
 
 
 def encoding_error(exc: Exception) -> StateValidationError:

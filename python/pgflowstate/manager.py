@@ -13,6 +13,7 @@ from typing import Any, Awaitable, Callable, Union
 
 import asyncpg
 
+from . import arguments
 from .errors import ConcurrentModificationError, FlowNotFoundError
 from .models import FlowState
 from .store import FlowId, FlowStateStore, State
@@ -49,6 +50,11 @@ class FlowStateManager:
         side effects. Returns the stored document. A save whose reply is lost is sent again by
         the store with its request id, so a lost connection never applies the change twice.
         """
+        if not callable(mutate):
+            raise arguments.refuse(f"mutate must be a function of the state_data, not {type(mutate).__name__}.")
+        retries = arguments.integer(retries, "retries", optional=False, bounds=(0, 10_000))
+        if isinstance(backoff, bool) or not isinstance(backoff, (int, float)) or not 0 <= backoff <= 60:
+            raise arguments.refuse(f"backoff must be a number of seconds from 0 to 60, not {backoff!r:.40}.")
         for attempt in range(retries + 1):
             current = await self.store.load_state(flow_id)
             if current is None:

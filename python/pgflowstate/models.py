@@ -39,7 +39,18 @@ class Checkpoint(BaseModel):
     id: UUID
     phase: str | None = None
     label: str | None = None
+    flow_version: int | None = None
     created_at: datetime | None = None
+
+
+class CheckpointPage(BaseModel):
+    """One page of ``flow_checkpoints``: checkpoints newest first, and ``next``, the ``after``
+    of the following page (None after the last)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    checkpoints: list[Checkpoint] = Field(default_factory=list)
+    next: UUID | None = None
 
 
 class FlowState(BaseModel):
@@ -126,10 +137,12 @@ class DiffEntry(BaseModel):
 
 
 class Alert(BaseModel):
-    """A notification on channel ``flowstate_alerts`` (sent by recovery and corruption
-    handling when their transaction commits).
+    """An alert sent on channel ``flowstate_alerts`` by recovery and corruption handling.
 
-    Event-specific fields are kept as extras: ``restored`` (the checkpoint id) for
+    The notification itself carries only ``event`` and ``alert_id`` (any role can LISTEN, so it
+    names no flow and no tenant). The other fields are the details ``flowstate.flow_alert``
+    gives the flow's tenant (or an admin): ``listen_alerts`` and ``FlowStateStore.alert`` fill
+    them in. Event-specific fields are kept as extras: ``restored`` (the checkpoint id) for
     ``flow_recovered``; ``quarantine_id``, ``archived_version`` and ``errors`` for
     ``corrupted_state_reset``. ``payload`` is the notification's text as received; ``event``
     is None only when that text is not a JSON object (kept rather than dropped).
@@ -138,6 +151,7 @@ class Alert(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     event: str | None = None
+    alert_id: UUID | None = None
     flow_id: UUID | None = None
     flow_type: str | None = None
     flow_version: int | None = None

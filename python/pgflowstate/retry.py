@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
@@ -54,7 +55,7 @@ async def call(
     retries: int,
     backoff: float,
     flow_id: object = None,
-    json_param: int | None = None,
+    json_param: int | Mapping[int, str] | None = None,
 ) -> Any:
     """``pool.<method>(query, *args)`` with FS00x mapped (see sqlstate_errors); after a lost
     connection the same call again, up to ``retries`` more times, waiting ``backoff`` seconds

@@ -19,9 +19,11 @@ from uuid import UUID, uuid4
 import asyncpg
 import orjson
 
+from . import arguments
+from .arguments import INTEGER
 from .errors import StateError, StateValidationError, encoding_error, error_from
 from .metrics import observed
-from .models import CorruptionReport, DiffEntry, FlowState, HistoryEntry, RequestContext
+from .models import Alert, CheckpointPage, CorruptionReport, DiffEntry, FlowState, HistoryEntry, RequestContext
 from .retry import call
 
 # A state is a document (mapping or FlowState) or JSON text, which is sent as is so that
@@ -61,12 +63,17 @@ _VALIDATE = "select flowstate.flow_validate_state(p_state => $1)"
 _VALIDATE_TRANSITION = (
     "select flowstate.flow_validate_phase_transition(p_state => $1, p_new_phase => $2)"
 )
+# As text, so that a connection without create_pool's codecs (an alert listener's) decodes alike.
+_ALERT = "select flowstate.flow_alert(p_alert_id => $1, p_context => $2)::text"
 _HISTORY = (
     "select * from flowstate.flow_history(p_flow_id => $1, p_context => $2, p_since => $3,"
     " p_operation => $4, p_limit => $5)"
 )
 _STATE_AT = "select flowstate.flow_state_at(p_flow_id => $1, p_version => $2, p_context => $3)"
 _LOAD_MANY = "select flow_id, document from flowstate.flow_load_states(p_flow_ids => $1, p_context => $2)"
+_CHECKPOINTS = (
+    "select flowstate.flow_checkpoints(p_flow_id => $1, p_context => $2, p_after => $3, p_limit => $4)"
+)
 # Values as JSON text, decoded here: a jsonb string such as "x" would otherwise arrive as
 # the Python str 'x' from create_pool's codec and as '"x"' from a plain pool.
 _DIFF = (
@@ -218,17 +225,12 @@ async def create_pool(
 
 
 def _flow_id(value: FlowId, name: str = "flow_id") -> UUID:
-    if isinstance(value, UUID):
-        return value
-    try:
-        return UUID(str(value))
-    except ValueError as exc:
-        sentence = f"{name} {value!r} is not a UUID."
-        raise StateValidationError(sentence, detail={"errors": [sentence]}) from exc
+    return arguments.uuid(value, name)
 
 
 def _outgoing(state: State, phase: str | None = None) -> tuple[str, Mapping[str, Any] | None]:
     """The JSON text to send, and the document it encodes (None for text sent as is)."""
+    phase = arguments.text(phase, "phase")
     try:
         if isinstance(state, str) and phase is None:
             return state, None
@@ -279,6 +281,8 @@ class FlowStateStore:
         retries: int = 3,
         retry_backoff: float = 0.05,
     ) -> None:
+        if context is not None and not isinstance(context, RequestContext):
+            raise arguments.refuse(f"context must be a RequestContext or None, not {type(context).__name__}.")
         self._pool = pool
         self.context = context
         self._context = None if context is None else encode_json(context.jsonb())
@@ -287,13 +291,13 @@ class FlowStateStore:
         self.retry_backoff = retry_backoff
 
     async def _read(self, method: str, query: str, *args: Any, flow_id: object = None,
-                    json_param: int | None = None) -> Any:
+                    json_param: int | Mapping[int, str] | None = None) -> Any:
         """One read statement, read again after a lost connection."""
         return await call(self._pool, method, query, args, retries=self.retries, backoff=self.retry_backoff,
                           flow_id=flow_id, json_param=json_param)
 
     async def _write(self, function_call: str, *args: Any, flow_id: object = None,
-                     json_param: int | None = None) -> Any:
+                     json_param: int | Mapping[int, str] | None = None) -> Any:
         """One write statement (its arguments carry the request id, made by the caller once per
         logical call), sent again with the same arguments after a lost connection."""
         if self._lock_timeout is not None:
@@ -313,6 +317,7 @@ class FlowStateStore:
         document's ``current_phase`` (the caller's mapping is not modified); a phase change is
         checked like a transition. Returns the stored document with the caller's state_data.
         """
+        version = arguments.integer(version, "version")
         text, doc = _outgoing(state, phase)
         key = _flow_id(flow_id)
         stored = await self._write(_SAVE, key, text, version, self._context, uuid4(), flow_id=key, json_param=2)
@@ -322,6 +327,7 @@ class FlowStateStore:
     async def put_state(self, flow_id: FlowId, state: State, label: str | None = None) -> FlowState:
         """flowstate.flow_put_state: create or replace without a version check (last writer
         wins), validated and audited like a save; ``label`` (e.g. the method name) is recorded."""
+        label = arguments.text(label, "label")
         text, doc = _outgoing(state)
         key = _flow_id(flow_id)
         stored = await self._write(_PUT, key, text, label, self._context, uuid4(), flow_id=key, json_param=2)
@@ -342,6 +348,8 @@ class FlowStateStore:
         (InvalidTransitionError otherwise). ``version`` None skips the version check (still
         atomic). The result has ``state_data`` None: the state did not change, so the database
         does not send it back."""
+        new_phase = arguments.text(new_phase, "new_phase", optional=False)
+        version = arguments.integer(version, "version")
         key = _flow_id(flow_id)
         doc = await self._write(_TRANSITION, key, new_phase, version, self._context, uuid4(), flow_id=key)
         return FlowState.model_validate(_incoming(doc))
@@ -353,7 +361,9 @@ class FlowStateStore:
         """flowstate.flow_create_checkpoint: snapshot the flow as it is now; returns the
         checkpoint id. ``phase`` None means the current phase (otherwise the current or a
         completed one). The version does not change; the checkpoint is audited and listed in
-        the document's ``checkpoints``."""
+        the document's ``checkpoints`` (the newest of them: see ``list_checkpoints``)."""
+        phase = arguments.text(phase, "phase")
+        label = arguments.text(label, "label")
         key = _flow_id(flow_id)
         return await self._write(_CHECKPOINT, key, phase, label, self._context, uuid4(), flow_id=key)
 
@@ -366,6 +376,7 @@ class FlowStateStore:
         rewritten). ``version`` None skips the version check. Returns the whole document.
         StateRecoveryError when the flow has no such checkpoint or its snapshot no longer
         validates."""
+        version = arguments.integer(version, "version")
         key = _flow_id(flow_id)
         doc = await self._write(_RECOVER, key, _flow_id(checkpoint_id, "checkpoint_id"), version, self._context,
                                 uuid4(), flow_id=key)
@@ -388,6 +399,13 @@ class FlowStateStore:
         return CorruptionReport.model_validate(_incoming(report))
 
     @observed
+    async def alert(self, alert_id: UUID | str) -> Alert | None:
+        """flowstate.flow_alert: the details of an alert whose notification named only its
+        event and ``alert_id``; None for another tenant's alert or an unknown id."""
+        details = await self._read("fetchval", _ALERT, _flow_id(alert_id, "alert_id"), self._context)
+        return None if details is None else Alert.model_validate(decode_json(details))
+
+    @observed
     async def history(
         self,
         flow_id: FlowId,
@@ -398,6 +416,9 @@ class FlowStateStore:
         """flowstate.flow_history: the audit trail, oldest first, optionally from ``since``
         (a naive datetime is local time), of one ``operation``, at most ``limit`` rows. Empty
         for a missing or another tenant's flow."""
+        since = arguments.timestamp(since, "since")
+        operation = arguments.text(operation, "operation")
+        limit = arguments.integer(limit, "limit", bounds=INTEGER)
         key = _flow_id(flow_id)
         rows = await self._read("fetch", _HISTORY, key, self._context, since, operation, limit, flow_id=key)
         return [
@@ -409,6 +430,7 @@ class FlowStateStore:
     async def state_at(self, flow_id: FlowId, version: int) -> FlowState | None:
         """flowstate.flow_state_at: the document as it was at ``version``, or None (unknown
         version, missing or another tenant's flow)."""
+        version = arguments.integer(version, "version", optional=False)
         key = _flow_id(flow_id)
         doc = await self._read("fetchval", _STATE_AT, key, version, self._context, flow_id=key)
         return None if doc is None else FlowState.model_validate(_incoming(doc))
@@ -417,6 +439,8 @@ class FlowStateStore:
     async def diff(self, flow_id: FlowId, from_version: int, to_version: int) -> list[DiffEntry]:
         """flowstate.flow_diff: one entry per changed path between two versions, ordered by
         path. Empty when either version is unknown or the flow is not this tenant's."""
+        from_version = arguments.integer(from_version, "from_version", optional=False)
+        to_version = arguments.integer(to_version, "to_version", optional=False)
         key = _flow_id(flow_id)
         rows = await self._read("fetch", _DIFF, key, from_version, to_version, self._context, flow_id=key)
         return [
@@ -442,6 +466,7 @@ class FlowStateStore:
     @observed
     async def validate_phase_transition(self, state: State, new_phase: str) -> bool:
         """flowstate.flow_validate_phase_transition: may this document move to ``new_phase``?"""
+        new_phase = arguments.text(new_phase, "new_phase", optional=False)
         text, _ = _outgoing(state)
         return bool(await self._read("fetchval", _VALIDATE_TRANSITION, text, new_phase, json_param=1))
 
@@ -454,15 +479,22 @@ class FlowStateStore:
         By default each item stands alone: the result has, in order, the stored FlowState of
         each saved item and the StateError (FS00x, as flow_save_state would raise it) of each
         refused one, which changed nothing. ``atomic=True``: all or nothing; the first refusal
-        is raised and nothing is saved.
+        is raised and nothing is saved. Each item is ``(flow_id, state)`` (creates) or
+        ``(flow_id, state, version)``; at most max_batch_items of them (flowstate.settings).
         """
+        atomic = arguments.boolean(atomic, "atomic")
         docs, payload = [], []
-        for flow_id, state, version in items:
+        for n, item in enumerate(arguments.sequence(items, "items")):
+            item = arguments.sequence(item, f"items[{n}]")
+            if len(item) not in (2, 3):
+                raise arguments.refuse(f"items[{n}] must be (flow_id, state) or (flow_id, state, version), not {len(item)} values.")
+            flow_id, state, version = (*item, None)[:3]
+            version = arguments.integer(version, f"items[{n}] version")
             text, doc = _outgoing(state)
             doc = doc if doc is not None else decode_json(text)
             docs.append(doc)
-            payload.append({"flow_id": str(_flow_id(flow_id)), "state": doc, "expected_version": version,
-                            "request_id": str(uuid4())})
+            payload.append({"flow_id": str(_flow_id(flow_id, f"items[{n}] flow_id")), "state": doc,
+                            "expected_version": version, "request_id": str(uuid4())})
         answers = _incoming(await self._write(_SAVE_MANY, encode_json(payload), self._context, atomic, json_param=1))
         return [
             self._with_state_data(answer["document"], "", doc) if answer["ok"] else error_from(answer)
@@ -472,9 +504,24 @@ class FlowStateStore:
     @observed
     async def load_states(self, flow_ids: Iterable[FlowId]) -> dict[UUID, FlowState]:
         """flowstate.flow_load_states: the documents of many flows in one round trip, by flow
-        id; missing ids (and other tenants' flows) are absent."""
-        rows = await self._read("fetch", _LOAD_MANY, [_flow_id(f) for f in flow_ids], self._context)
+        id; missing ids (and other tenants' flows) are absent. At most max_batch_items ids."""
+        ids = [_flow_id(f, f"flow_ids[{n}]") for n, f in enumerate(arguments.sequence(flow_ids, "flow_ids"))]
+        rows = await self._read("fetch", _LOAD_MANY, ids, self._context)
         return {row["flow_id"]: FlowState.model_validate(_incoming(row["document"])) for row in rows}
+
+    @observed
+    async def list_checkpoints(
+        self, flow_id: FlowId, after: UUID | str | None = None, limit: int = 50
+    ) -> CheckpointPage | None:
+        """flowstate.flow_checkpoints: the flow's checkpoints, newest first, ``limit`` at a time
+        (a document lists only the newest few). Pass the page's ``next`` as ``after`` for the
+        following page; ``next`` is None after the last. None for a missing or another
+        tenant's flow."""
+        after_id = None if after is None else _flow_id(after, "after")
+        limit = arguments.integer(limit, "limit", optional=False, bounds=INTEGER)
+        key = _flow_id(flow_id)
+        page = await self._read("fetchval", _CHECKPOINTS, key, self._context, after_id, limit, flow_id=key)
+        return None if page is None else CheckpointPage.model_validate(_incoming(page))
 
     @staticmethod
     def _with_state_data(stored: Any, text: str, doc: Mapping[str, Any] | None) -> FlowState:

@@ -6,7 +6,8 @@ the local server binaries and removed at the end (works as root and as any other
 The schema is migrated once into a template database; the test database and every
 `fresh_database()` are copies of it (CREATE DATABASE ... TEMPLATE), which nothing else connects to.
 
-Fixtures other test files rely on: admin_dsn, app_dsn, admin_role_dsn, pg_bin, fresh_database.
+Fixtures other test files rely on: admin_dsn, app_dsn, other_app_dsn, admin_role_dsn, pg_bin,
+fresh_database.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pgflowstate import db
 from pgflowstate.testing import LocalCluster, find_pg_bin, random_name, url
 
 APP_ROLE, APP_GROUP = "pgflowstate_test_app", "flowstate_app"
+OTHER_APP_ROLE = "pgflowstate_test_app2"
 DBA_ROLE, DBA_GROUP = "pgflowstate_test_dba", "flowstate_admin"
 
 
@@ -99,6 +101,13 @@ def admin_dsn(pg_server, template_dsn) -> str:
 def app_dsn(pg_server, admin_dsn) -> str:
     """A login role that is a member of flowstate_app (EXECUTE on the functions only)."""
     return login_role_dsn(pg_server, admin_dsn, APP_ROLE, APP_GROUP)
+
+
+@pytest.fixture(scope="session")
+def other_app_dsn(pg_server, admin_dsn) -> str:
+    """A second login in flowstate_app: another application (or an agent's tool) on the same
+    database, for what one login must not learn about another's tenants."""
+    return login_role_dsn(pg_server, admin_dsn, OTHER_APP_ROLE, APP_GROUP)
 
 
 @pytest.fixture(scope="session")

@@ -371,6 +371,25 @@ async def test_watch_prints_each_alert_as_it_arrives(store, admin_dsn, as_json):
         assert f"quarantine_id={report.quarantine_id}" in lines[1]
 
 
+async def test_watch_with_a_tenant_prints_that_tenants_alerts_only(app_pool, app_dsn):
+    mine, theirs = FlowStateStore(app_pool, new_context()), FlowStateStore(app_pool, new_context())
+    flows = {store: uuid.uuid4() for store in (theirs, mine)}
+    for store, flow_id in flows.items():
+        await store.save_state(flow_id, new_doc(flow_id))
+    tenant = [f"--{key.replace('_', '-')}={value}" for key, value in mine.context.jsonb().items()]
+    proc = watching("--count", "1", "--json", "--dsn", app_dsn, *tenant)
+    try:
+        for store, flow_id in flows.items():  # the other tenant's alert comes first
+            await store.handle_corrupted(flow_id)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    [line] = out.splitlines()
+    alert = json.loads(line)
+    assert (alert["flow_id"], alert["client_account_id"]) == (str(flows[mine]), str(mine.context.client_account_id))
+
+
 def test_watch_stops_cleanly_on_ctrl_c(admin_dsn):
     proc = watching("--dsn", admin_dsn)
     proc.send_signal(signal.SIGINT)

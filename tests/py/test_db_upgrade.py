@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -136,36 +137,179 @@ def test_a_new_migration_also_reapplies_the_function_files(fresh_database, db_co
 
 def test_the_domains_migration_upgrades_a_populated_store(fresh_database, db_copy):
     """0007 turns column rules into domains on a store that already holds flows and history:
-    nothing is lost, the functions work, and the rules still hold."""
+    nothing is lost, the functions work, and the rules still hold.
+
+    The store is built from the migrations before 0007 alone, its rows written by hand as the
+    functions of that time stored them: today's function files need today's tables, and the
+    migrations after 0007 build on it, so neither can be part of the store 0007 upgrades."""
     dsn = fresh_database(migrated=False)
-    (db_copy / "migrations" / "0007_domains.sql").unlink()
-    db.upgrade(dsn, db_dir=db_copy)
+    for migration in (db_copy / "migrations").glob("*.sql"):
+        if migration.stem >= "0007_domains":
+            migration.unlink()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        db.apply_migrations(dsn, conn, db.read_migrations(db_copy))
     ctx = ('{"client_account_id": "11111111-1111-1111-1111-111111111111", '
            '"engagement_id": "22222222-2222-2222-2222-222222222222", '
            '"user_id": "33333333-3333-3333-3333-333333333333"}')
     flow_id = "aaaaaaaa-0000-0000-0000-000000000001"
-    doc = f'{{"flow_id": "{flow_id}", "current_phase": "data_import", "phases_completed": [], "state_data": {{"n": 1}}}}'
+    content = {"flow_id": flow_id, "flow_type": "discovery", "current_phase": "failed",
+               "phases_completed": [], "status": "failed", "failed_phase": "data_import",
+               "created_at": "2024-01-01T00:00:00.000000Z", "state_data": {"n": 1},
+               "metadata": {"client_account_id": "11111111-1111-1111-1111-111111111111",
+                            "engagement_id": "22222222-2222-2222-2222-222222222222",
+                            "user_id": "33333333-3333-3333-3333-333333333333"}}
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("select flowstate.flow_save_state(%s, %s, null, %s)", (flow_id, doc, ctx))
-        conn.execute("select flowstate.flow_transition_phase(%s, 'failed', null, %s)", (flow_id, ctx))
-        before = conn.execute("select flowstate.flow_load_state(%s, %s), "
-                              "(select jsonb_agg(to_jsonb(a) order by audit_id) from flowstate.audit_log a)",
-                              (flow_id, ctx)).fetchone()
+        conn.execute("""
+            insert into flowstate.flows (flow_id, flow_type, client_account_id, engagement_id, user_id, flow_version,
+                                         current_phase, phases_completed, status, failed_phase, state_data,
+                                         created_at, updated_at)
+            values (%s, 'discovery', '11111111-1111-1111-1111-111111111111', '22222222-2222-2222-2222-222222222222',
+                    '33333333-3333-3333-3333-333333333333', 2, 'failed', '{}', 'failed', 'data_import', '{"n": 1}',
+                    '2024-01-01Z', '2024-01-01Z')""", (flow_id,))
+        conn.execute("""
+            insert into flowstate.audit_log (flow_id, logged_at, operation, old_version, new_version, old_phase,
+                                             new_phase, actor_user_id, actor_role, snapshot)
+            values (%(id)s, '2024-01-01Z', 'create', null, 1, null, 'data_import', '33333333-3333-3333-3333-333333333333',
+                    'app', %(first)s),
+                   (%(id)s, '2024-01-01Z', 'transition', 1, 2, 'data_import', 'failed', '33333333-3333-3333-3333-333333333333',
+                    'app', %(second)s)""",
+                     {"id": flow_id, "first": json.dumps({**{k: v for k, v in content.items() if k != "failed_phase"},
+                                                          "current_phase": "data_import", "status": "running"}),
+                      "second": json.dumps(content)})
+        audit = "select to_jsonb(a) from flowstate.audit_log a order by audit_id"
+        before = [row[0] for row in conn.execute(audit)]
         assert conn.execute("select pg_typeof(status)::text from flowstate.flows").fetchone() == ("text",)
 
-    assert db.upgrade(dsn)["migrations_applied"] == ["0007_domains"]
+    applied = db.upgrade(dsn)["migrations_applied"]
+    assert applied == MIGRATION_IDS[MIGRATION_IDS.index("0007_domains"):]
 
     with psycopg.connect(dsn, autocommit=True) as conn:
         types = dict(conn.execute(
             "select attname, format_type(atttypid, atttypmod) from pg_attribute"
             " where attrelid = 'flowstate.flows'::regclass and attname in ('status', 'state_data')").fetchall())
         assert types == {"status": "flowstate.flow_status", "state_data": "flowstate.json_object"}
-        after = conn.execute("select flowstate.flow_load_state(%s, %s), "
-                             "(select jsonb_agg(to_jsonb(a) order by audit_id) from flowstate.audit_log a)",
-                             (flow_id, ctx)).fetchone()
-        assert after == before
+        after = [row[0] for row in conn.execute(audit)]
+        assert [{k: row[k] for k in old} for row, old in zip(after, before)] == before  # (later columns aside)
+        loaded = conn.execute("select flowstate.flow_load_state(%s, %s)", (flow_id, ctx)).fetchone()[0]
+        assert {k: loaded[k] for k in ("flow_version", "current_phase", "status", "failed_phase", "state_data")} == {
+            "flow_version": 2, "current_phase": "failed", "status": "failed", "failed_phase": "data_import",
+            "state_data": {"n": 1}}
+        assert conn.execute("select flowstate.flow_state_at(%s, 1, %s) ->> 'current_phase'",
+                            (flow_id, ctx)).fetchone() == ("data_import",)
         with pytest.raises(psycopg.errors.CheckViolation):
             conn.execute("update flowstate.flows set status = 'bogus'")
+
+
+def test_the_generations_migration_tells_the_lives_of_a_reused_id_apart(fresh_database, db_copy):
+    """0009 on a store that already holds a reused flow id: tenant A's imported flow (with a
+    checkpoint and a quarantined document) was deleted by a DBA and tenant B created the id
+    again. The records of A's life go to an earlier generation, B's stay with B (generation 0,
+    rewriting nothing), and B's readers and recoveries see only B's. The store is filled as the
+    functions before 0009 filled it, row by row with triggers off (those functions are gone)."""
+    dsn = fresh_database(migrated=False)
+    (db_copy / "migrations" / "0009_flow_generations.sql").unlink()
+    db.upgrade(dsn, db_dir=db_copy)
+    flow_id, a_checkpoint, b_checkpoint, a_quarantine = (str(uuid.uuid4()) for _ in range(4))
+    tenant = {n: {"client_account_id": f"00000000-0000-4000-a000-00000000000{n}",
+                  "engagement_id": f"00000000-0000-4000-b000-00000000000{n}",
+                  "user_id": f"00000000-0000-4000-c000-00000000000{n}"} for n in (1, 2)}
+    content = {n: json.dumps({"flow_id": flow_id, "flow_type": "crewai", "current_phase": "work",
+                              "phases_completed": [], "status": "running", "created_at": "2026-01-01T00:00:00Z",
+                              "metadata": tenant[n], "state_data": {"secret": n}}) for n in (1, 2)}
+    with psycopg.connect(dsn, autocommit=True) as conn, conn.transaction():
+        conn.execute("set local session_replication_role = replica")
+        audit = ("insert into flowstate.audit_log (flow_id, logged_at, operation, old_version, new_version,"
+                 " old_phase, new_phase, actor_role, label, snapshot)"
+                 " values (%s, %s, %s, %s, %s, 'work', 'work', 'x', %s, %s)")
+        for at, operation, old, new, label, snapshot in [
+                ("2026-01-01", "import", None, 1, None, content[1]),
+                ("2026-01-02", "checkpoint", 1, 1, a_checkpoint, None),
+                ("2026-01-03", "archive", 1, 1, a_quarantine, None),
+                ("2026-01-04", "admin_delete", 1, 1, None, content[1]),
+                ("2026-01-05", "create", None, 1, None, content[2]),
+                ("2026-01-06", "checkpoint", 1, 1, b_checkpoint, None)]:
+            conn.execute(audit, (flow_id, at, operation, old, new, label, snapshot))
+        for checkpoint, at, n in [(a_checkpoint, "2026-01-02", 1), (b_checkpoint, "2026-01-06", 2)]:
+            conn.execute("insert into flowstate.checkpoints (flow_id, checkpoint_id, phase, flow_version, snapshot,"
+                         " created_at) values (%s, %s, 'work', 1, %s, %s)", (flow_id, checkpoint, content[n], at))
+        conn.execute("insert into flowstate.quarantine (flow_id, quarantine_id, flow_version, document, errors,"
+                     " archived_at) values (%s, %s, 1, %s, '{}', '2026-01-03')", (flow_id, a_quarantine, content[1]))
+        conn.execute("insert into flowstate.migration_ledger (flow_id, client_account_id, engagement_id, external_id,"
+                     " source_fingerprint, row_count, last_legacy_id, content_hash, has_pending, flow_version,"
+                     " migrated_at)"
+                     " values (%s, %s, %s, %s, 'f', 1, 1, repeat('0', 64), false, 1, '2026-01-01')",
+                     (flow_id, tenant[1]["client_account_id"], tenant[1]["engagement_id"], flow_id))
+        conn.execute("insert into flowstate.flows (flow_id, flow_type, client_account_id, engagement_id, user_id,"
+                     " flow_version, current_phase, phases_completed, status, state_data, checkpoints, created_at,"
+                     " updated_at) values (%s, 'crewai', %s, %s, %s, 1, 'work', '{}', 'running', '{\"secret\": 2}', %s,"
+                     " '2026-01-05', '2026-01-05')",
+                     (flow_id, tenant[2]["client_account_id"], tenant[2]["engagement_id"], tenant[2]["user_id"],
+                      json.dumps([{"id": b_checkpoint}])))
+
+    assert db.upgrade(dsn)["migrations_applied"] == ["0009_flow_generations"]
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        generations = conn.execute(
+            "select array_agg(generation order by audit_id) from flowstate.audit_log"
+            " union all select array_agg(generation order by created_at) from flowstate.checkpoints"
+            " union all select array_agg(generation) from flowstate.quarantine"
+            " union all select array_agg(generation) from flowstate.migration_ledger"
+            " union all select array_agg(generation) from flowstate.flows").fetchall()
+        assert [g for (g,) in generations] == [[-1, -1, -1, -1, 0, 0], [-1, 0], [-1], [-1], [0]]
+        b = json.dumps(tenant[2])
+        history = conn.execute("select operation from flowstate.flow_history(%s, %s)", (flow_id, b)).fetchall()
+        assert history == [("create",), ("checkpoint",)]
+        # A's checkpoint was taken before B's version 1, yet is not B's.
+        state = conn.execute("select flowstate.flow_state_at(%s, 1, %s)", (flow_id, b)).fetchone()[0]
+        assert state["checkpoints"] == []
+        with pytest.raises(psycopg.Error) as refused:
+            conn.execute("select flowstate.flow_recover_from_checkpoint(%s, %s, null, %s)",
+                         (flow_id, a_checkpoint, b))
+        assert refused.value.sqlstate == "FS006"
+        new_flow = str(uuid.uuid4())
+        conn.execute("select flowstate.flow_save_state(%s, %s, null, %s)", (new_flow, json.dumps(
+            {"flow_id": new_flow, "current_phase": "data_import", "phases_completed": [], "state_data": {}}), b))
+        generation = conn.execute("select generation from flowstate.flows where flow_id = %s", (new_flow,)).fetchone()
+        assert generation[0] >= 1
+def test_the_text_limits_migration_trims_long_checkpoint_lists(fresh_database, db_copy):
+    """0011 adds the limits as settings and bounds the checkpoints list a document carries: a
+    store from before it, whose flow lists 14 checkpoints, keeps the newest 10 in the document,
+    every checkpoint in flowstate.checkpoints (flow_checkpoints lists all 14), and its audit
+    trail untouched (the state did not change)."""
+    dsn = fresh_database(migrated=False)
+    (db_copy / "migrations" / "0011_text_limits.sql").unlink()
+    db.upgrade(dsn, db_dir=db_copy)
+    ctx = ('{"client_account_id": "11111111-1111-1111-1111-111111111111", '
+           '"engagement_id": "22222222-2222-2222-2222-222222222222", '
+           '"user_id": "33333333-3333-3333-3333-333333333333"}')
+    flow_id = "aaaaaaaa-0000-0000-0000-000000000011"
+    doc = f'{{"flow_id": "{flow_id}", "current_phase": "data_import", "phases_completed": [], "state_data": {{"n": 1}}}}'
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("select flowstate.flow_save_state(%s, %s, null, %s)", (flow_id, doc, ctx))
+        # As the functions before 0011 left it: every checkpoint in the document's list.
+        with conn.transaction():
+            conn.execute("set local session_replication_role = replica")
+            conn.execute("""
+                insert into flowstate.checkpoints (flow_id, generation, phase, label, flow_version, snapshot, created_at)
+                select f.flow_id, f.generation, 'data_import', 'cp ' || n, 1, '{}', now() + make_interval(secs => n)
+                  from flowstate.flows f, generate_series(1, 14) n where f.flow_id = %s""", (flow_id,))
+            conn.execute("""
+                update flowstate.flows f set checkpoints = (
+                  select jsonb_agg(jsonb_build_object('id', c.checkpoint_id, 'phase', c.phase, 'label', c.label,
+                                                      'flow_version', c.flow_version,
+                                                      'created_at', flowstate._iso(c.created_at)) order by c.created_at)
+                    from flowstate.checkpoints c where c.flow_id = f.flow_id)""")
+        audit = conn.execute("select jsonb_agg(to_jsonb(a) order by audit_id) from flowstate.audit_log a").fetchone()
+
+    assert db.upgrade(dsn)["migrations_applied"] == ["0011_text_limits"]
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        loaded = conn.execute("select flowstate.flow_load_state(%s, %s)", (flow_id, ctx)).fetchone()[0]
+        assert [c["label"] for c in loaded["checkpoints"]] == [f"cp {n}" for n in range(5, 15)]
+        page = conn.execute("select flowstate.flow_checkpoints(%s, %s, p_limit => 20)", (flow_id, ctx)).fetchone()[0]
+        assert [c["label"] for c in page["checkpoints"]] == [f"cp {n}" for n in range(14, 0, -1)]
+        assert conn.execute("select jsonb_agg(to_jsonb(a) order by audit_id) from flowstate.audit_log a").fetchone() == audit
+        assert conn.execute("select value from flowstate.settings where name = 'max_label_bytes'").fetchone() == (1024,)
 
 
 def test_failing_migration_is_named_and_not_recorded(fresh_database, db_copy):

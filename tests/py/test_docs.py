@@ -35,22 +35,6 @@ async def test_reference_matches_a_fresh_database(fresh_database):
         "docs/reference.md is out of date with the schema: PGFLOWSTATE_UPDATE_DOCS=1 pytest tests/py/test_docs.py")
 
 
-async def test_every_function_and_table_has_a_comment(admin_dsn):
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        missing = await conn.fetch("""
-            select format('function %s', p.oid::regprocedure) as object from pg_proc p
-             where p.pronamespace = 'flowstate'::regnamespace and obj_description(p.oid, 'pg_proc') is null
-            union all
-            select format('table %s', c.oid::regclass) from pg_class c
-             where c.relnamespace = 'flowstate'::regnamespace and c.relkind in ('r', 'p')
-               and not c.relispartition and obj_description(c.oid, 'pg_class') is null
-            order by 1""")
-    finally:
-        await conn.close()
-    assert [r["object"] for r in missing] == []
-
-
 async def test_reference_documents_every_public_function(fresh_database):
     dsn = fresh_database()
     text = await generate(dsn)

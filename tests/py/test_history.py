@@ -1,8 +1,13 @@
-"""The audit trail through the wrapper: history, time travel (state_at) and diffs."""
+"""The audit trail through the wrapper: history, time travel (state_at) and diffs.
+
+What Python adds is the mapping: arguments to flow_history, flow_state_at and flow_diff, and
+their rows to HistoryEntry, FlowState and DiffEntry (JSON decoded, timestamps aware). The
+rules themselves (what each operation records, filters, rebuilding any version, unknown
+versions and other tenants) are proven in tests/sql/flow_history, flow_state_at, flow_diff
+and audit."""
 
 from __future__ import annotations
 
-import copy
 import uuid
 from datetime import datetime
 
@@ -10,129 +15,62 @@ import asyncpg
 import pytest
 
 from flowdocs import app_pool, new_context, new_doc, store  # noqa: F401 (fixtures)
-from pgflowstate import DiffEntry, FlowState, FlowStateStore, HistoryEntry, StateValidationError
+from pgflowstate import DiffEntry, FlowStateStore, HistoryEntry, StateValidationError
 
 
-async def test_history_lists_every_event_oldest_first_with_who_and_what(store):
+async def test_history_rows_become_history_entries(store):
     flow_id = uuid.uuid4()
-    await store.save_state(flow_id, new_doc(flow_id, n=1))
-    await store.save_state(flow_id, new_doc(flow_id, n=2), version=1)
-    await store.put_state(flow_id, new_doc(flow_id, n=3), label="step_three")
-    await store.transition_phase(flow_id, "field_mapping")
+    blob = "x" * 6000  # past audit_diff_min_bytes (4096 by default): the put is a change record
+    await store.save_state(flow_id, new_doc(flow_id, blob=blob, n=0))
+    await store.put_state(flow_id, new_doc(flow_id, blob=blob, n=1), label="step_one")
     checkpoint_id = await store.create_checkpoint(flow_id, label="mapped")
 
-    history = await store.history(flow_id)
+    created, put, checkpoint = await store.history(flow_id)
 
-    assert all(isinstance(h, HistoryEntry) for h in history)
-    assert [h.operation for h in history] == ["create", "save", "put", "transition", "checkpoint"]
-    assert [h.audit_id for h in history] == sorted(h.audit_id for h in history)
-    assert [h.logged_at for h in history] == sorted(h.logged_at for h in history)
-    assert all(isinstance(h.logged_at, datetime) and h.logged_at.tzinfo for h in history)
-    assert [(h.old_version, h.new_version) for h in history] == [
-        (None, 1), (1, 2), (2, 3), (3, 4), (4, 4)]
-    assert [(h.old_phase, h.new_phase) for h in history][3:] == [
-        ("data_import", "field_mapping"), ("field_mapping", "field_mapping")]
-    assert {h.actor_user_id for h in history} == {store.context.user_id}
-    assert all(h.actor_role for h in history)
-    assert history[2].label == "step_three"
-    assert history[4].label == str(checkpoint_id) and history[4].changes is None
-    assert history[0].snapshot is True  # a create is always a full copy
+    assert all(isinstance(h, HistoryEntry) for h in (created, put, checkpoint))
+    assert isinstance(created.logged_at, datetime) and created.logged_at.tzinfo is not None
+    assert (created.operation, created.old_version, created.new_version) == ("create", None, 1)
+    assert (created.snapshot, created.changes) == (True, None)
+    assert created.actor_user_id == store.context.user_id and created.actor_role
+    assert (put.label, put.snapshot, put.changes) == ("step_one", False, [[["state_data", "n"], 1]])
+    assert (checkpoint.label, checkpoint.changes) == (str(checkpoint_id), None)
 
 
-async def test_history_filters_by_operation_time_and_count(store):
+async def test_history_passes_since_operation_and_limit(store):
     flow_id = uuid.uuid4()
     await store.save_state(flow_id, new_doc(flow_id, n=0))
-    for n in range(1, 5):
-        await store.save_state(flow_id, new_doc(flow_id, n=n), version=n)
+    await store.save_state(flow_id, new_doc(flow_id, n=1), version=1)
+    await store.save_state(flow_id, new_doc(flow_id, n=2), version=2)
     await store.create_checkpoint(flow_id)
+    await store.save_state(flow_id, new_doc(flow_id, n=3), version=3)
+    await store.save_state(flow_id, new_doc(flow_id, n=4), version=4)
     everything = await store.history(flow_id)
-    assert len(everything) == 6
+    assert [h.operation for h in everything] == ["create", "save", "save", "checkpoint", "save", "save"]
 
-    saves = await store.history(flow_id, operation="save")
-    assert [h.new_version for h in saves] == [2, 3, 4, 5]
-    assert await store.history(flow_id, limit=2) == everything[:2]
-    assert await store.history(flow_id, since=everything[3].logged_at) == everything[3:]
-    assert await store.history(flow_id, since=everything[2].logged_at, operation="save",
-                               limit=2) == everything[2:4]
-    assert await store.history(flow_id, operation="recover") == []
-
-
-async def test_history_of_a_missing_or_foreign_flow_is_empty(app_pool, store):
-    flow_id = uuid.uuid4()
-    await store.save_state(flow_id, new_doc(flow_id))
-    stranger = FlowStateStore(app_pool, new_context())
-
+    # Each argument cuts something the others keep, so dropping any one changes the answer.
+    picked = await store.history(flow_id, since=everything[2].logged_at, operation="save", limit=2)
+    assert picked == [everything[2], everything[4]]
     assert await store.history(uuid.uuid4()) == []
-    assert await stranger.history(flow_id) == []
-    assert len(await store.history(flow_id)) == 1
 
 
-async def test_large_states_are_audited_as_changes_and_still_rebuild(store):
+async def test_state_at_is_the_flow_state_each_version_stored(store):
     flow_id = uuid.uuid4()
-    blob = "x" * 6000  # past audit_diff_min_bytes (4096 by default): changes, not copies
-    first = await store.save_state(flow_id, new_doc(flow_id, blob=blob, n=0, nested={"a": 1}))
-    second = await store.save_state(
-        flow_id, new_doc(flow_id, blob=blob, n=1, nested={"b": [1, 2]}), version=1)
+    first = await store.save_state(flow_id, new_doc(flow_id, n=1, nested={"a": [1, None]}))
+    checkpoint_id = await store.create_checkpoint(flow_id, label="one")
+    second = await store.save_state(flow_id, new_doc(flow_id, n=2), version=1)
 
-    last = (await store.history(flow_id))[-1]
-    assert last.snapshot is False
-    assert last.changes and all(change[0][0] == "state_data" for change in last.changes)
     assert await store.state_at(flow_id, 1) == first
-    assert await store.state_at(flow_id, 2) == second
+    at_two = await store.state_at(flow_id, 2)
+    assert at_two == second
+    assert [(c.id, c.label) for c in at_two.checkpoints] == [(checkpoint_id, "one")]
+    assert await store.state_at(flow_id, 3) is None
 
 
-async def test_state_at_returns_exactly_what_each_version_stored(store):
-    flow_id = uuid.uuid4()
-    big = "y" * 5000
-    stored: dict[int, FlowState] = {}
-    doc = new_doc(flow_id, rows=0, big=big, mappings={}, tags=["a"])
-    # Copies: a save's result shares the caller's nested objects, which the loop mutates.
-    stored[1] = await store.save_state(flow_id, copy.deepcopy(doc))
-    for n in range(1, 25):
-        doc["state_data"]["rows"] = n * 10
-        doc["state_data"]["mappings"][f"col{n}"] = {"target": f"field_{n}", "score": n / 7}
-        if n % 3 == 0:
-            doc["state_data"]["mappings"].pop(f"col{n - 1}")
-        if n % 5 == 0:
-            doc["state_data"]["tags"].append(None)
-            doc["state_data"]["big"] = big if n % 2 else ""  # grows, shrinks
-        saved = await store.save_state(flow_id, copy.deepcopy(doc), version=max(stored))
-        stored[saved.flow_version] = saved
-        if n == 8:
-            await store.create_checkpoint(flow_id, label="eight")  # listed from here on
-        if n == 12:
-            await store.transition_phase(flow_id, "field_mapping")
-            moved = await store.load_state(flow_id)
-            stored[moved.flow_version] = moved
-            doc = moved.document()
-
-    current = await store.load_state(flow_id)
-    assert current == stored[current.flow_version]
-    for version, document in stored.items():
-        assert await store.state_at(flow_id, version) == document, version
-    # The checkpoint was taken at version 9: listed from version 10 on, not before.
-    assert stored[9].checkpoints == [] and [c.label for c in stored[10].checkpoints] == ["eight"]
-    assert [c.label for c in (await store.state_at(flow_id, 10)).checkpoints] == ["eight"]
-
-
-async def test_state_at_is_none_for_unknown_versions_and_other_tenants(app_pool, store):
-    flow_id = uuid.uuid4()
-    saved = await store.save_state(flow_id, new_doc(flow_id, secret="s"))
-    stranger = FlowStateStore(app_pool, new_context())
-
-    assert await store.state_at(flow_id, 1) == saved
-    for version in (0, 2, -1, 2**62):
-        assert await store.state_at(flow_id, version) is None
-    assert await store.state_at(uuid.uuid4(), 1) is None
-    assert await stranger.state_at(flow_id, 1) is None
-
-
-async def test_diff_lists_each_changed_path_with_both_values(store):
+async def test_diff_rows_become_diff_entries_with_decoded_values(store):
     flow_id = uuid.uuid4()
     await store.save_state(flow_id, new_doc(flow_id, a=1, gone="bye", b={"c": 1}, z=[1, 2]))
     await store.save_state(flow_id, new_doc(
         flow_id, a=2, b={"c": 1, "d": True}, e="x", n=None, z=[1, 3, 4]), version=1)
-    await store.transition_phase(flow_id, "field_mapping")
 
     diff = await store.diff(flow_id, 1, 2)
 
@@ -145,26 +83,7 @@ async def test_diff_lists_each_changed_path_with_both_values(store):
         (["state_data", "n"], "added", None, None),  # a JSON null, added
         (["state_data", "z"], "changed", [1, 2], [1, 3, 4]),
     ]
-    assert [(d.path, d.old_value, d.new_value) for d in await store.diff(flow_id, 2, 3)] == [
-        (["current_phase"], "data_import", "field_mapping"),
-        (["phases_completed"], [], ["data_import"]),
-    ]
-    backwards = await store.diff(flow_id, 2, 1)
-    assert {tuple(d.path): d.change for d in backwards}[("state_data", "gone")] == "added"
-    assert await store.diff(flow_id, 3, 3) == []
-
-
-async def test_diff_is_empty_for_unknown_versions_and_other_tenants(app_pool, store):
-    flow_id = uuid.uuid4()
-    await store.save_state(flow_id, new_doc(flow_id, a=1))
-    await store.save_state(flow_id, new_doc(flow_id, a=2), version=1)
-    stranger = FlowStateStore(app_pool, new_context())
-
-    assert len(await store.diff(flow_id, 1, 2)) == 1
     assert await store.diff(flow_id, 1, 9) == []
-    assert await store.diff(flow_id, 0, 2) == []
-    assert await store.diff(uuid.uuid4(), 1, 2) == []
-    assert await stranger.diff(flow_id, 1, 2) == []
 
 
 async def test_a_plain_asyncpg_pool_reads_history_too(app_dsn):

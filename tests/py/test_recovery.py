@@ -15,9 +15,10 @@ import pytest
 from flowdocs import app_pool, new_context, new_doc, store  # noqa: F401 (fixtures)
 from pgflowstate import (
     Alert,
+    Checkpoint,
+    CheckpointPage,
     ConcurrentModificationError,
     CorruptionReport,
-    FlowNotFoundError,
     FlowState,
     FlowStateRecovery,
     FlowStateStore,
@@ -157,7 +158,7 @@ async def test_recover_failed_restores_the_newest_checkpoint_that_still_validate
     await store.transition_phase(flow_id, "failed")
     before = await store.load_state(flow_id)
 
-    async with listen_alerts(app_dsn) as alerts:
+    async with listen_alerts(app_dsn, context=store.context) as alerts:
         recovered = await recovery.recover_failed_flow(flow_id)
         alert = await alert_for(alerts, flow_id, "flow_recovered")
 
@@ -206,7 +207,7 @@ async def test_handle_corrupted_quarantines_resets_and_alerts(store, admin_dsn, 
     corrupted = await store.load_state(flow_id)
     assert corrupted.flow_version == 3 and corrupted.current_phase == "no_such_phase"
 
-    async with listen_alerts(app_dsn) as alerts:
+    async with listen_alerts(app_dsn, context=store.context) as alerts:
         report = await recovery.handle_corrupted_state(flow_id)
         alert = await alert_for(alerts, flow_id, "corrupted_state_reset")
 
@@ -242,42 +243,30 @@ async def test_handle_corrupted_alerts_readably_whatever_the_corruption(
     await store.save_state(flow_id, new_doc(flow_id))
     await corrupt(admin_dsn, flow_id, current_phase=phase)  # quoted in the errors
 
-    async with listen_alerts(app_dsn) as alerts:
+    async with listen_alerts(app_dsn, context=store.context) as alerts:
         report = await store.handle_corrupted(flow_id)
         alert = await alerts.get(ALERT_TIMEOUT)  # nothing else notifies in this test
     assert report.document.current_phase == "data_import"
     assert (alert.event, alert.flow_id) == ("corrupted_state_reset", flow_id)
 
 
-# -- tenants ---------------------------------------------------------------------------------
-
-
-async def test_another_tenants_flow_is_missing_to_checkpoints_and_recovery(app_pool, store):
+async def test_list_checkpoints_pages_through_all_of_them_as_typed_pages(store):
     flow_id = uuid.uuid4()
-    await store.save_state(flow_id, new_doc(flow_id, secret="s"))
-    checkpoint_id = await store.create_checkpoint(flow_id)
-    before = await store.load_state(flow_id)
-    stranger = FlowStateStore(app_pool, new_context())
-    recovery = FlowStateRecovery(stranger)
-
-    refusals = []
-    for target in (flow_id, uuid.uuid4()):
-        calls = [
-            stranger.create_checkpoint(target),
-            stranger.recover_from_checkpoint(target, checkpoint_id),
-            recovery.recover_failed_flow(target),
-            recovery.handle_corrupted_state(target),
-        ]
-        seen = []
-        for call in calls:
-            with pytest.raises(FlowNotFoundError) as caught:
-                await call
-            seen.append((caught.value.sqlstate, sorted(caught.value.detail)))
-        refusals.append(seen)
-
-    assert refusals[0] == refusals[1]
-    assert await store.load_state(flow_id) == before
-    assert len(await store.history(flow_id)) == 2
+    await store.save_state(flow_id, new_doc(flow_id))
+    ids = [await store.create_checkpoint(flow_id, label=f"cp {n}") for n in range(12)]
+    seen, after = [], None
+    while True:
+        page = await store.list_checkpoints(flow_id, after=after, limit=5)
+        assert isinstance(page, CheckpointPage) and all(isinstance(c, Checkpoint) for c in page.checkpoints)
+        seen += page.checkpoints
+        if page.next is None:
+            break
+        assert page.next == page.checkpoints[-1].id
+        after = page.next
+    assert [c.id for c in seen] == ids[::-1]
+    assert (seen[0].label, seen[0].phase, seen[0].flow_version) == ("cp 11", "data_import", 1)
+    assert [c.id for c in (await store.load_state(flow_id)).checkpoints] == ids[2:]
+    assert await store.list_checkpoints(uuid.uuid4()) is None
 
 
 # -- the listener itself ---------------------------------------------------------------------
@@ -291,7 +280,7 @@ async def test_a_listener_on_a_pool_unlistens_before_giving_the_connection_back(
         await store.save_state(flow_id, new_doc(flow_id))
         checkpoint_id = await store.create_checkpoint(flow_id)
 
-        async with listen_alerts(pool) as alerts:
+        async with listen_alerts(pool, context=store.context) as alerts:
             async with asyncpg.create_pool(app_dsn, min_size=1, max_size=1) as other:
                 notifier = FlowStateStore(other, store.context)
                 await notifier.recover_from_checkpoint(flow_id, checkpoint_id)
@@ -309,7 +298,7 @@ async def test_the_stream_ends_with_its_block_and_raises_when_the_connection_is_
     app_dsn, admin_dsn
 ):
     name = f"alerts-{uuid.uuid4()}"
-    async with listen_alerts(app_dsn, server_settings={"application_name": name}) as alerts:
+    async with listen_alerts(app_dsn, context=new_context(), server_settings={"application_name": name}) as alerts:
         waiting = asyncio.ensure_future(alerts.__anext__())
         killed = await admin_fetchrow(
             admin_dsn, "select pg_terminate_backend(pid) from pg_stat_activity"
@@ -318,14 +307,14 @@ async def test_the_stream_ends_with_its_block_and_raises_when_the_connection_is_
         with pytest.raises(ConnectionError):
             await asyncio.wait_for(waiting, ALERT_TIMEOUT)
 
-    async with listen_alerts(app_dsn) as alerts:
+    async with listen_alerts(app_dsn, context=new_context()) as alerts:
         pass
     with pytest.raises(StopAsyncIteration):
         await asyncio.wait_for(alerts.__anext__(), ALERT_TIMEOUT)
 
 
 async def test_a_payload_that_is_not_an_alert_is_kept_not_dropped(app_dsn):
-    async with listen_alerts(app_dsn) as alerts:
+    async with listen_alerts(app_dsn, context=new_context()) as alerts:
         conn = await asyncpg.connect(app_dsn)
         try:
             await conn.execute("select pg_notify('flowstate_alerts', 'not json'),"

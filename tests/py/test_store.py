@@ -93,17 +93,6 @@ async def test_transition_moves_the_phase_and_keeps_the_state(store):
     assert (await store.transition_phase(flow_id, "data_cleansing")).flow_version == 3
 
 
-async def test_transition_to_failed_records_the_failed_phase(store):
-    flow_id = uuid.uuid4()
-    await store.save_state(flow_id, new_doc(flow_id))
-
-    failed = await store.transition_phase(flow_id, "failed")
-
-    assert failed.current_phase == "failed" and failed.status == "failed"
-    assert failed.failed_phase == "data_import"
-    assert failed.phases_completed == []
-
-
 async def test_load_of_a_missing_flow_is_none(store):
     assert await store.load_state(uuid.uuid4()) is None
 

@@ -276,3 +276,26 @@ language sql stable as $$
     from pg_inherits i join pg_class c on c.oid = i.inhrelid
    where i.inhparent = 'flowstate.audit_log'::regclass and pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
 $$;
+
+-- ---- Added with the folders of the batch, cache, feedback and import functions ----
+
+-- The SQLSTATEs of p_call, a statement with one %s where the context goes, called with a
+-- malformed context, with one that is not an object, and with NULL (which only admins may
+-- pass): {FS001,FS001,FS001} when all three are refused, as run by flowstate_app.
+create function flowstate_tests.context_refusals(p_call text)
+returns text[] language sql as $$
+  select array_agg(flowstate_tests.outcome_of(format(p_call, c.context)) ->> 'sqlstate' order by c.n)
+    from unnest(array[quote_literal('{"client_account_id": "x"}'), quote_literal('[]'), 'null'])
+         with ordinality as c(context, n)
+$$;
+
+-- Fabricate an older checkpoint (test setup only, as the superuser): set its created_at to
+-- p_at, with the append-only trigger off for that one statement, as backdate_audit does.
+create function flowstate_tests.backdate_checkpoint(p_checkpoint_id uuid, p_at timestamptz)
+returns void language plpgsql as $$
+begin
+  perform set_config('session_replication_role', 'replica', true);
+  update flowstate.checkpoints set created_at = p_at where checkpoint_id = p_checkpoint_id;
+  perform set_config('session_replication_role', 'origin', true);
+end;
+$$;

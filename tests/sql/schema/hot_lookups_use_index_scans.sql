@@ -12,8 +12,8 @@ insert into flowstate.flows (flow_id, flow_type, client_account_id, engagement_i
 select gen_random_uuid(), 'discovery', gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 1,
        'data_import', '{}', 'running', jsonb_build_object('i', i)
   from generate_series(1, 5000) i;
-insert into flowstate.audit_log (flow_id, operation, new_version, actor_role, snapshot)
-select flow_id, 'create', 1, 'test', '{}'::jsonb from flowstate.flows;
+insert into flowstate.audit_log (flow_id, generation, operation, new_version, actor_role, snapshot)
+select flow_id, generation, 'create', 1, 'test', '{}'::jsonb from flowstate.flows;
 set local session_replication_role = origin;
 analyze flowstate.flows;
 analyze flowstate.audit_log;
@@ -40,13 +40,13 @@ select unalike(pg_temp.plan_of(format($$update flowstate.flows f set state_data 
                                       and f.flow_version = 1 and f.current_phase = 'data_import'$$, :'id')),
               '%Seq Scan%', 'the compare-and-set update of a save finds its row by id');
 select unalike(pg_temp.plan_of(format($$select a.logged_at from flowstate.audit_log a where a.flow_id = %L
-                                      and a.new_version = 1 order by a.new_version desc, a.audit_id desc limit 1$$, :'id')),
+                                      and a.new_version = 1 and a.generation = 0 order by a.new_version desc, a.audit_id desc limit 1$$, :'id')),
               :'audit_scan', 'time travel finds a version''s audit row by index');
 select unalike(pg_temp.plan_of(format($$select a.snapshot from flowstate.audit_log a where a.flow_id = %L
-                                      and a.new_version <= 1 and a.snapshot is not null
+                                      and a.new_version <= 1 and a.snapshot is not null and a.generation = 0
                                       order by a.new_version desc, a.audit_id desc limit 1$$, :'id')),
               :'audit_scan', 'and the newest snapshot below it by index');
-select unalike(pg_temp.plan_of(format($$select * from flowstate.audit_log a where a.flow_id = %L order by a.audit_id$$, :'id')),
+select unalike(pg_temp.plan_of(format($$select * from flowstate.audit_log a where a.flow_id = %L and a.generation = 0 order by a.audit_id$$, :'id')),
               :'audit_scan', 'history reads one flow''s rows by index');
 
 select * from finish();

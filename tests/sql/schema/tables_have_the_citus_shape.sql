@@ -7,7 +7,7 @@ select plan(3);
 
 create temp table reference_tables (name text) on commit drop;
 insert into reference_tables values ('flow_types'), ('phase_transitions'), ('settings'),
-                                    ('function_files'), ('retention_log');
+                                    ('function_files'), ('retention_log'), ('role_tenants');
 
 -- Ordinary and partitioned tables, not the partitions themselves.
 create temp view flowstate_tables as

@@ -1,9 +1,10 @@
 -- The audit trail, checkpoints and quarantine are append-only for everyone: UPDATE, DELETE
--- and TRUNCATE fail with 42501 for the superuser and for the owning role alike, TRUNCATE of
--- an audit partition directly too, and afterwards every row is as it was.
+-- and TRUNCATE fail with 42501 for the superuser, the owning role and a DBA (flowstate_admin)
+-- alike, TRUNCATE of an audit partition directly too, and afterwards every row is as it was
+-- (the application role: app_role_has_no_privilege_on_history_tables.sql).
 begin;
 \ir ../_helpers.sql
-select plan(25);
+select plan(31);
 
 select flowstate_tests.make_flow(p_versions => 2) as flow_id \gset
 select flowstate.flow_create_checkpoint(:'flow_id', null, 'cp', flowstate_tests.ctx()) is not null as checkpointed \gset
@@ -51,6 +52,20 @@ select throws_ok(format($$ update flowstate.quarantine set errors = '{}' where f
 select throws_ok(format($$ delete from flowstate.quarantine where flow_id = %L $$, :'flow_id'), '42501', null,
                  'owner: DELETE from quarantine is refused');
 select throws_ok($$ truncate flowstate.quarantine $$, '42501', null, 'owner: TRUNCATE of quarantine is refused');
+reset role;
+
+set local role flowstate_admin;
+select throws_ok(format($$ update flowstate.audit_log set label = 'x' where flow_id = %L $$, :'flow_id'), '42501', null,
+                 'DBA: UPDATE of audit_log is refused');
+select throws_ok(format($$ delete from flowstate.audit_log where flow_id = %L $$, :'flow_id'), '42501', null,
+                 'DBA: DELETE from audit_log is refused');
+select throws_ok(format($$ truncate %s $$, :'current_partition'), '42501', null, 'DBA: TRUNCATE of this month''s partition is refused');
+select throws_ok(format($$ update flowstate.checkpoints set label = 'x' where flow_id = %L $$, :'flow_id'), '42501', null,
+                 'DBA: UPDATE of checkpoints is refused');
+select throws_ok(format($$ delete from flowstate.checkpoints where flow_id = %L $$, :'flow_id'), '42501', null,
+                 'DBA: DELETE from checkpoints is refused');
+select throws_ok(format($$ delete from flowstate.quarantine where flow_id = %L $$, :'flow_id'), '42501', null,
+                 'DBA: DELETE from quarantine is refused');
 reset role;
 
 select is((select md5(string_agg(a::text, ',' order by audit_id)) from flowstate.audit_log a), :'audit_rows',

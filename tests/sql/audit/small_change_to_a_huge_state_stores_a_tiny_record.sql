@@ -1,10 +1,11 @@
 -- Audit storage follows the change, not the state: with a ~700 KB state_data, a save that
 -- changes one nested key, a put that adds one, and a transition (no state change) each write
 -- a change record (snapshot NULL) under 2 KB, a tiny fraction of the state; the trail of
--- the whole flow stays close to one compressed copy; and each version still rebuilds.
+-- the whole flow stays close to one compressed copy (the create's snapshot); and each
+-- version still rebuilds.
 begin;
 \ir ../_helpers.sql
-select plan(7);
+select plan(8);
 
 select gen_random_uuid() as flow_id \gset
 select flowstate_tests.large_state(40, 100) as huge \gset
@@ -17,6 +18,8 @@ select flowstate.flow_put_state(:'flow_id', :'v2'::jsonb || jsonb_build_object('
 select flowstate.flow_transition_phase(:'flow_id', 'field_mapping', 3, flowstate_tests.ctx()) as v4 \gset
 
 select cmp_ok(pg_column_size(:'huge'::jsonb), '>', 500000, 'the state is over 500 KB');
+select ok((select snapshot is not null and changes is null from flowstate.audit_log where flow_id = :'flow_id' and new_version = 1),
+          'the create is a full snapshot');
 select is((select count(*) from flowstate.audit_log where flow_id = :'flow_id' and new_version > 1 and snapshot is null and changes is not null),
           3::bigint, 'the save, the put and the transition are change records without a snapshot');
 select cmp_ok((select max(pg_column_size(changes)) from flowstate.audit_log where flow_id = :'flow_id' and new_version > 1),
