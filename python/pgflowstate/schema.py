@@ -210,9 +210,9 @@ def sql_error(exc: psycopg.Error, sql: str | None = None) -> str:
 # signature: all present means the schema is installed and recent enough. A catalog lookup any
 # role may make: `status` reads tables that the application role cannot.
 SCHEMA_READY = (
-    "select to_regprocedure('flowstate.flow_save_state(uuid, jsonb, bigint, jsonb)') is not null"
+    "select to_regprocedure('flowstate.flow_save_state(uuid, jsonb, bigint, jsonb, uuid)') is not null"
     " and to_regprocedure('flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint,"
-    " text, text, jsonb)') is not null"
+    " text, text, jsonb, uuid)') is not null"
     " and to_regprocedure('flowstate.flow_import_legacy(text, bigint[], text[], text[], text[],"
     " jsonb, jsonb, jsonb, boolean)') is not null"
 )
