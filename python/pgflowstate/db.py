@@ -114,6 +114,8 @@ INTERNAL_FILES = (
     "20_document.sql",
     "30_write_state.sql",
     "40_audit.sql",
+    "42_audit_events.sql",
+    "43_append_only.sql",
     "45_history.sql",
     "50_recovery.sql",
     "55_legacy_import.sql",
