@@ -21,6 +21,7 @@ declare
   v_checked boolean := flowstate._check_size('p_new_phase', octet_length(p_new_phase), 'max_name_bytes', p_flow_id);
   v_published text;  -- set_config() results, unused
   v_flow flowstate.flows;
+  v_change record;
   v_error text;
   v_document jsonb;
 begin
@@ -35,15 +36,14 @@ begin
         'allowed', flowstate._allowed_next(v_flow.flow_type, v_flow.current_phase), 'reason', v_error)::text;
   end if;
 
+  v_change := flowstate._phase_change(v_flow.current_phase, v_flow.phases_completed, v_flow.failed_phase, p_new_phase);
   v_published := set_config('flowstate.operation', 'transition', true) ||
           set_config('flowstate.label', '', true);
   update flowstate.flows f
      set flow_version = f.flow_version + 1,
          current_phase = p_new_phase,
-         phases_completed = case when p_new_phase = 'failed' or f.current_phase = any (f.phases_completed)
-                                 then f.phases_completed
-                                 else f.phases_completed || f.current_phase end,
-         failed_phase = case when p_new_phase = 'failed' then f.current_phase end,
+         phases_completed = v_change.phases_completed,  -- v_flow is locked: f's values
+         failed_phase = v_change.failed_phase,
          status = flowstate._status(p_new_phase, 'running', f.status),
          updated_at = now()
    where f.flow_id = p_flow_id

@@ -26,14 +26,9 @@ begin
     'flow_id', p_flow_id,
     'flow_type', coalesce(p_flow_type, p_old.flow_type, 'crewai'),
     'current_phase', p_phase,
-    'phases_completed', case
-      when p_old.flow_id is null then '[]'::jsonb
-      -- Nothing to add: the same phase again, a terminal phase (refused later: FS003), a phase
-      -- completed before, or a move to failed (which records the failed phase instead).
-      when p_old.current_phase in (p_phase, 'completed', 'failed') or p_old.current_phase = any (p_old.phases_completed)
-           or p_phase = 'failed'
-        then to_jsonb(p_old.phases_completed)
-      else to_jsonb(p_old.phases_completed || p_old.current_phase) end,
+    -- Leaving a terminal phase adds nothing here; the write refuses it (FS003).
+    'phases_completed', to_jsonb((flowstate._phase_change(p_old.current_phase, p_old.phases_completed,
+                                                          p_old.failed_phase, p_phase)).phases_completed),
     -- A step named completed or failed ends the flow: its status is the phase's.
     'status', case when p_phase in ('completed', 'failed') then p_phase else p_status end,
     'state_data', p_state_data);
@@ -106,9 +101,7 @@ begin
   end if;
 
   if p_feedback is not null then
-    insert into flowstate.pending_feedback as p (flow_id, feedback, created_by)
-    values (p_flow_id, p_feedback, nullif(current_setting('flowstate.user_id', true), '')::uuid)
-    on conflict (flow_id) do update set feedback = excluded.feedback, created_by = excluded.created_by, created_at = now();
+    perform flowstate._record_pause(p_flow_id, p_feedback);
   end if;
   return flowstate._request_remember(p_flow_id, p_request_id, 'flow_record_step', v_document);
 end;

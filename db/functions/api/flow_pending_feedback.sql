@@ -31,9 +31,7 @@ begin
         'The feedback context must be a JSON object.'))::text;
   end if;
   v_document := flowstate._write_state(p_flow_id, p_state, null, false, p_label, p_context, 'put', p_external_id);
-  insert into flowstate.pending_feedback as p (flow_id, feedback, created_by)
-  values (p_flow_id, p_feedback, nullif(current_setting('flowstate.user_id', true), '')::uuid)
-  on conflict (flow_id) do update set feedback = excluded.feedback, created_by = excluded.created_by, created_at = now();
+  perform flowstate._record_pause(p_flow_id, p_feedback);
   return flowstate._request_remember(p_flow_id, p_request_id, 'flow_save_pending_feedback', v_document);
 end;
 $$;
