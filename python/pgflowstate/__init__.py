@@ -6,6 +6,7 @@ The rules live in the database (schema ``flowstate``); this package is a thin as
 from .alerts import ALERT_CHANNEL, AlertStream, listen_alerts
 from .errors import (
     ConcurrentModificationError,
+    FlowBusyError,
     FlowErasedError,
     FlowExistsError,
     FlowNotFoundError,
@@ -45,6 +46,7 @@ __all__ = [
     "ConcurrentModificationError",
     "CorruptionReport",
     "DiffEntry",
+    "FlowBusyError",
     "FlowCount",
     "FlowErasedError",
     "FlowExistsError",

@@ -19,8 +19,7 @@ from collections import OrderedDict
 from uuid import UUID
 
 from . import arguments
-from .codec import context_json, decode_json, encode_json
-from .errors import sqlstate_errors
+from .codec import decode_json, encode_json
 from .models import FlowState
 from .store import FlowId, FlowStateStore, State
 
@@ -39,10 +38,8 @@ class CachedFlowStateStore(FlowStateStore):
     version probe. ``max_entries`` bounds memory (least recently used first out).
     """
 
-    def __init__(self, pool, context, max_entries: int = 1000) -> None:
-        super().__init__(pool, context)
-        # The version probe's own handles: what the store keeps is the store's own business.
-        self._probe_pool, self._probe_context = pool, context_json(context)
+    def __init__(self, pool, context, max_entries: int = 1000, **store_options) -> None:
+        super().__init__(pool, context, **store_options)
         self.max_entries = max_entries
         self._documents: OrderedDict[UUID, tuple[int, str]] = OrderedDict()  # id -> (version, JSON)
         self.hits = self.misses = 0
@@ -61,8 +58,7 @@ class CachedFlowStateStore(FlowStateStore):
     async def load_state(self, flow_id: FlowId) -> FlowState | None:
         key = arguments.uuid(flow_id, "flow_id")
         version, text = self._documents.get(key, (None, None))
-        with sqlstate_errors():
-            answer = await self._probe_pool.fetchval(_LOAD_IF_CHANGED, key, version, self._probe_context)
+        answer = await self._read("fetchval", _LOAD_IF_CHANGED, key, version, self._context, flow_id=key)
         if answer is None:
             self._documents.pop(key, None)
             return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from typing import Any, Callable
-from uuid import UUID
 
 import orjson
 from pydantic import BaseModel

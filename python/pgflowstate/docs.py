@@ -9,7 +9,12 @@ committed file differs (``PGFLOWSTATE_UPDATE_DOCS=1 pytest tests/py/test_docs.py
 
 from __future__ import annotations
 
+import inspect
+import re
+
 import asyncpg
+
+from .errors import ERRORS
 
 _FUNCTIONS = """
 select p.proname as name,
@@ -78,6 +83,7 @@ async def reference(conn: asyncpg.Connection) -> str:
         "## Contents",
         "",
         *(f"- [flowstate.{f['name']}](#flowstate{f['name']})" for f in _unique(public)),
+        "- [Errors](#errors)",
         "- [Tables](#tables)",
         "- [Settings](#settings)",
         "- [Flow types](#flow-types)",
@@ -102,6 +108,7 @@ async def reference(conn: asyncpg.Connection) -> str:
             "",
         ]
 
+    out += _errors()
     out += ["## Tables", ""]
     for t in tables:
         columns = await conn.fetch(_COLUMNS, t["oid"])
@@ -173,6 +180,28 @@ async def reference(conn: asyncpg.Connection) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _errors() -> list[str]:
+    """The FS SQLSTATEs and the Python exception of each, described by its docstring."""
+    rows = []
+    for sqlstate, cls in sorted(ERRORS.items()):
+        doc = inspect.getdoc(cls) or ""
+        meaning = re.sub(r"^FS\d+: ", "", doc.split("\n\n")[0]).replace("``", "`")
+        rows.append(f"| {sqlstate} | `{cls.__name__}` | {_cell(meaning)} |")
+    return [
+        "## Errors",
+        "",
+        "A refusal raises its own SQLSTATE with a JSON DETAIL (`flow_id` and what went wrong), and",
+        "changes nothing. The Python wrapper raises one `StateError` subclass per code, the DETAIL in",
+        "`.detail`. FS007 is the wrapper's name for PostgreSQL's own 55P03 (lock_timeout) and 57014",
+        "(statement_timeout), which is what psql shows.",
+        "",
+        "| SQLSTATE | Python | meaning |",
+        "|---|---|---|",
+        *rows,
+        "",
+    ]
 
 
 def _split(text: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Exceptions for the SQLSTATEs that flowstate's functions raise (FS001..FS006, FS008).
+"""Exceptions for the SQLSTATEs that flowstate's functions raise (FS001..FS006, FS008), and FS007.
 
 The database decides; this module only translates. Each FS error carries a JSON DETAIL,
 kept whole in ``.detail`` and exposed through a few typed attributes.
@@ -118,6 +118,22 @@ class StateRecoveryError(StateError):
         return list(self.detail.get("errors") or [])
 
 
+class FlowBusyError(StateError):
+    """FS007: the flow was busy and nothing was written: a lock was held longer than
+    ``lock_timeout``, or the call ran longer than ``statement_timeout``. ``timeout`` says which.
+
+    PostgreSQL itself raises 55P03 and 57014 for these (what a psql session sees); the wrapper
+    maps them here, since catching them in every write function would cost a subtransaction
+    per write. Either way the statement rolled back.
+    """
+
+    sqlstate = "FS007"
+
+    @property
+    def timeout(self) -> str | None:
+        return self.detail.get("timeout")
+
+
 class FlowErasedError(StateError):
     """FS008: the flow id belongs to an erased flow (flow_delete, retention), and an erased id
     is never used again; ``erased_at`` says when it was erased."""
@@ -152,8 +168,11 @@ def _detail(text: str | None) -> dict[str, Any]:
 
 
 @contextmanager
-def sqlstate_errors(json_param: int | Mapping[int, str] | None = None) -> Iterator[None]:
+def sqlstate_errors(json_param: int | Mapping[int, str] | None = None, flow_id: object = None) -> Iterator[None]:
     """Translate FS00x into StateError subclasses, keeping the asyncpg error as __cause__.
+
+    A lock or statement timeout becomes FlowBusyError (FS007) naming ``flow_id``, the flow
+    the call was about (a UUID, or the caller's own id such as a CrewAI flow id).
 
     ``json_param``: the position ($n) of a caller-supplied JSON argument, the state (or
     {position: name} for several, e.g. {4: "state", 8: "feedback"}). PostgreSQL rejects
@@ -168,6 +187,9 @@ def sqlstate_errors(json_param: int | Mapping[int, str] | None = None) -> Iterat
         cls = ERRORS.get(exc.sqlstate or "")
         if cls is not None:
             raise cls(exc.message, detail=_detail(exc.detail)) from exc
+        busy = _busy_error(exc, flow_id)
+        if busy is not None:
+            raise busy from exc
         names = json_param if isinstance(json_param, Mapping) else {json_param: "state"}
         for position, name in names.items():
             if position is None or not _binding_failed(exc, position):
@@ -181,6 +203,23 @@ def sqlstate_errors(json_param: int | Mapping[int, str] | None = None) -> Iterat
                 sentence += f" ({exc.detail})"
             raise StateValidationError(sentence, detail={"errors": [sentence]}) from exc
         raise
+
+
+def _busy_error(exc: asyncpg.PostgresError, flow_id: object) -> FlowBusyError | None:
+    if isinstance(exc, asyncpg.LockNotAvailableError):
+        timeout = "lock_timeout"
+    elif isinstance(exc, asyncpg.QueryCanceledError) and "statement timeout" in exc.message:
+        timeout = "statement_timeout"  # not a cancel on request, which is no timeout
+    else:
+        return None
+    detail: dict[str, Any] = {"timeout": timeout, "sqlstate": exc.sqlstate}
+    if isinstance(flow_id, UUID):
+        detail["flow_id"] = str(flow_id)
+    elif flow_id is not None:
+        detail["external_id"] = str(flow_id)
+    name = "" if flow_id is None else f" {flow_id}"
+    return FlowBusyError(f"flow{name} is busy ({timeout} ran out: {exc.message}); nothing was written",
+                         detail=detail)
 
 
 def _binding_failed(exc: asyncpg.PostgresError, position: int) -> bool:

@@ -47,7 +47,8 @@ class FlowStateManager:
 
         ``mutate`` gets the loaded state_data and returns the new one, or None after changing
         it in place (it may be async). It can run more than once, so it must not have other
-        side effects. Returns the stored document.
+        side effects. Returns the stored document. A save whose reply is lost is sent again by
+        the store with its request id, so a lost connection never applies the change twice.
         """
         if not callable(mutate):
             raise arguments.refuse(f"mutate must be a function of the state_data, not {type(mutate).__name__}.")

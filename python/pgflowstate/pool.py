@@ -40,21 +40,50 @@ async def set_json_codecs(connection: asyncpg.Connection) -> None:
         )
 
 
-async def create_pool(dsn: str | None = None, *, pgbouncer: bool = False, **asyncpg_options: Any) -> asyncpg.Pool:
-    """An asyncpg pool set up for the wrapper: orjson codecs, no per-release reset query.
+DEFAULT_LOCK_TIMEOUT = 5.0
+DEFAULT_STATEMENT_TIMEOUT = 30.0
+
+
+def milliseconds(seconds: float) -> str:
+    return f"{round(seconds * 1000)}ms"
+
+
+async def create_pool(
+    dsn: str | None = None,
+    *,
+    pgbouncer: bool = False,
+    lock_timeout: float | None = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: float | None = DEFAULT_STATEMENT_TIMEOUT,
+    **asyncpg_options: Any,
+) -> asyncpg.Pool:
+    """An asyncpg pool set up for the wrapper: orjson codecs, no per-release reset query, and
+    nothing waits forever.
 
     Takes asyncpg.create_pool's options (``min_size``, ``max_size``, ...); an ``init`` of yours
     runs after the codecs are set. A ``connection_class`` of yours should subclass
     NoResetConnection to keep the saving.
 
+    ``lock_timeout`` and ``statement_timeout`` (seconds; None: the server's setting) are sent
+    when each connection opens (``server_settings``, which win if you give them too), so they
+    cost no round trip. Running out raises FlowBusyError, with nothing written.
+
     ``pgbouncer=True`` for PgBouncer in transaction pooling mode: consecutive statements may
     reach different server connections, so asyncpg's named prepared statements (its statement
     cache) must be off. Each call then parses its statement again, one extra round trip
     that PgBouncer 1.21+ avoids with ``max_prepared_statements`` set (use pgbouncer=False there).
+    PgBouncer refuses these settings when a connection opens: set them on the role there
+    (``ALTER ROLE ... SET statement_timeout = '30s'``); FlowStateStore still bounds its writes'
+    lock waits in each statement.
     """
     user_init = asyncpg_options.pop("init", None)
     if pgbouncer:
         asyncpg_options["statement_cache_size"] = 0
+    else:
+        settings = dict(asyncpg_options.pop("server_settings", None) or {})
+        for name, seconds in (("lock_timeout", lock_timeout), ("statement_timeout", statement_timeout)):
+            if seconds is not None:
+                settings.setdefault(name, milliseconds(seconds))
+        asyncpg_options["server_settings"] = settings
 
     async def init(connection: asyncpg.Connection) -> None:
         await set_json_codecs(connection)

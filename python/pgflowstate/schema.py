@@ -2,10 +2,10 @@
 
 An upgrade has two steps:
 1. yoyo applies the versioned DDL in db/migrations (each migration in its own transaction).
-2. Every db/functions/*.sql file is re-applied, in file name order, in ONE transaction, when any
-   file was added, removed or changed since the last upgrade (sha256 recorded in
-   flowstate.function_files), or when step 1 applied a migration. Otherwise nothing is executed,
-   so a second upgrade changes nothing at all.
+2. Every db/functions file is re-applied, in the load order of function_file_paths, in ONE
+   transaction, when any file was added, removed or changed since the last upgrade (sha256
+   recorded in flowstate.function_files), or when step 1 applied a migration. Otherwise nothing
+   is executed, so a second upgrade changes nothing at all.
 
 Concurrent upgrades are safe: the whole upgrade runs under a session-level advisory lock (a
 crashed upgrader releases it with its connection, unlike yoyo's lock row), and the function step
@@ -65,11 +65,59 @@ class FunctionFile:
     sha256: str
 
 
+# db/functions/ layout and load order. internal/ holds the private helpers (flowstate._*),
+# loaded first in this order: each file may use what the files above it define (SQL-language
+# bodies and table triggers are checked when created). api/ holds the public flow_* functions,
+# one function (or small family) per file, loaded next in name order: any api/*.sql loads with
+# no entry here. grants.sql comes last, once every function exists.
+INTERNAL_FILES = (
+    "00_context.sql",
+    "05_settings.sql",
+    "06_uuid_v5.sql",
+    "07_compression.sql",
+    "10_phase_rules.sql",
+    "15_validation_errors.sql",
+    "20_document.sql",
+    "25_request_ids.sql",
+    "30_write_state.sql",
+    "40_audit.sql",
+    "42_audit_events.sql",
+    "43_append_only.sql",
+    "45_history.sql",
+    "50_recovery.sql",
+    "55_legacy_import.sql",
+    "60_lifecycle.sql",
+)
+GRANTS_FILE = "grants.sql"
+
+
+def function_file_paths(db_dir: Path) -> list[Path]:
+    """Every db/functions file in load order; a file outside that order is an error, so a new
+    helper cannot load in an accidental place."""
+    root = db_dir / "functions"
+    internal = [root / "internal" / name for name in INTERNAL_FILES]
+    api = sorted((root / "api").glob("*.sql"))
+    ordered = [*internal, *api, root / GRANTS_FILE]
+    missing = [str(p.relative_to(root)) for p in ordered if not p.is_file()]
+    unlisted = sorted(str(p.relative_to(root)) for p in set(root.rglob("*.sql")) - set(ordered))
+    if missing or unlisted:
+        raise DatabaseError(
+            f"db/functions does not match the load order in {__name__}.INTERNAL_FILES: "
+            + "; ".join([*(f"{name} is listed but missing" for name in missing),
+                         *(f"{name} is not in the load order (a private helper goes in "
+                           "internal/ and in INTERNAL_FILES, a public function in api/)"
+                           for name in unlisted)]))
+    return ordered
+
+
 def read_function_files(db_dir: Path) -> list[FunctionFile]:
+    """The function files in load order, named by their path below db/functions (the key of
+    flowstate.function_files)."""
     files = []
-    for path in sorted((db_dir / "functions").glob("*.sql"), key=lambda p: p.name):
+    for path in function_file_paths(db_dir):
         data = path.read_bytes()
-        files.append(FunctionFile(path.name, data.decode("utf-8"), hashlib.sha256(data).hexdigest()))
+        name = path.relative_to(db_dir / "functions").as_posix()
+        files.append(FunctionFile(name, data.decode("utf-8"), hashlib.sha256(data).hexdigest()))
     return files
 
 
@@ -210,9 +258,9 @@ def sql_error(exc: psycopg.Error, sql: str | None = None) -> str:
 # signature: all present means the schema is installed and recent enough. A catalog lookup any
 # role may make: `status` reads tables that the application role cannot.
 SCHEMA_READY = (
-    "select to_regprocedure('flowstate.flow_save_state(uuid, jsonb, bigint, jsonb)') is not null"
+    "select to_regprocedure('flowstate.flow_save_state(uuid, jsonb, bigint, jsonb, uuid)') is not null"
     " and to_regprocedure('flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint,"
-    " text, text, jsonb)') is not null"
+    " text, text, jsonb, uuid)') is not null"
     " and to_regprocedure('flowstate.flow_import_legacy(text, bigint[], text[], text[], text[],"
     " jsonb, jsonb, jsonb, boolean)') is not null"
 )

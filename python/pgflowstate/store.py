@@ -1,22 +1,26 @@
 """FlowStateStore: one method per SQL function, one statement round trip per call.
 
 Every rule lives in schema ``flowstate``; this module encodes arguments, calls the function with
-named notation (SQL owns the defaults), maps FS00x errors and types the result.
+named notation (SQL owns the defaults), maps FS00x errors and types the result. A call whose
+connection is lost is sent again (see retry.py): a write with the request id it was given
+once, so that it never applies twice.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Union
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 
 from . import arguments
 from .arguments import INTEGER
 from .codec import decode_json, encode_json
-from .errors import StateError, StateValidationError, encoding_error, error_from, sqlstate_errors
+from .errors import StateValidationError, encoding_error, error_from, sqlstate_errors
 from .metrics import observed
 from .models import (
     Alert,
@@ -33,41 +37,48 @@ from .models import (
     TenantErasure,
     Tombstone,
 )
+from .pool import DEFAULT_LOCK_TIMEOUT, milliseconds
+from .retry import call
 
 # A state is a document (mapping or FlowState) or JSON text, which is sent as is so that
 # PostgreSQL itself judges it (malformed text becomes StateValidationError).
 State = Union[Mapping[str, Any], FlowState, str]
 FlowId = Union[UUID, str]
 
+# Writes are function calls, made statements by _statement. p_request_id comes last: one
+# request id per logical call, kept across its retries.
 _SAVE = (
-    "select flowstate.flow_save_state(p_flow_id => $1, p_state => $2,"
-    " p_expected_version => $3, p_context => $4)"
+    "flowstate.flow_save_state(p_flow_id => $1, p_state => $2,"
+    " p_expected_version => $3, p_context => $4, p_request_id => $5)"
 )
 _PUT = (
-    "select flowstate.flow_put_state(p_flow_id => $1, p_state => $2,"
-    " p_label => $3, p_context => $4)"
+    "flowstate.flow_put_state(p_flow_id => $1, p_state => $2,"
+    " p_label => $3, p_context => $4, p_request_id => $5)"
 )
-_LOAD = "select flowstate.flow_load_state(p_flow_id => $1, p_context => $2)"
 _TRANSITION = (
-    "select flowstate.flow_transition_phase(p_flow_id => $1, p_new_phase => $2,"
-    " p_expected_version => $3, p_context => $4)"
+    "flowstate.flow_transition_phase(p_flow_id => $1, p_new_phase => $2,"
+    " p_expected_version => $3, p_context => $4, p_request_id => $5)"
 )
+_CHECKPOINT = (
+    "flowstate.flow_create_checkpoint(p_flow_id => $1, p_phase => $2, p_label => $3,"
+    " p_context => $4, p_request_id => $5)"
+)
+_RECOVER = (
+    "flowstate.flow_recover_from_checkpoint(p_flow_id => $1, p_checkpoint_id => $2,"
+    " p_expected_version => $3, p_context => $4, p_request_id => $5)"
+)
+_RECOVER_FAILED = "flowstate.flow_recover_failed(p_flow_id => $1, p_context => $2, p_request_id => $3)"
+_HANDLE_CORRUPTED = "flowstate.flow_handle_corrupted(p_flow_id => $1, p_context => $2, p_request_id => $3)"
+# Each item carries its own request id.
+_SAVE_MANY = "flowstate.flow_save_states(p_items => $1, p_context => $2, p_atomic => $3)"
+
+_LOAD = "select flowstate.flow_load_state(p_flow_id => $1, p_context => $2)"
 _VALIDATE = "select flowstate.flow_validate_state(p_state => $1)"
 _VALIDATE_TRANSITION = (
     "select flowstate.flow_validate_phase_transition(p_state => $1, p_new_phase => $2)"
 )
-_CHECKPOINT = (
-    "select flowstate.flow_create_checkpoint(p_flow_id => $1, p_phase => $2, p_label => $3,"
-    " p_context => $4)"
-)
-_RECOVER = (
-    "select flowstate.flow_recover_from_checkpoint(p_flow_id => $1, p_checkpoint_id => $2,"
-    " p_expected_version => $3, p_context => $4)"
-)
-_RECOVER_FAILED = "select flowstate.flow_recover_failed(p_flow_id => $1, p_context => $2)"
 # As text, so that a connection without create_pool's codecs (an alert listener's) decodes alike.
 _ALERT = "select flowstate.flow_alert(p_alert_id => $1, p_context => $2)::text"
-_HANDLE_CORRUPTED = "select flowstate.flow_handle_corrupted(p_flow_id => $1, p_context => $2)"
 _HISTORY = (
     "select * from flowstate.flow_history(p_flow_id => $1, p_context => $2, p_since => $3,"
     " p_operation => $4, p_limit => $5)"
@@ -75,7 +86,6 @@ _HISTORY = (
 _STATE_AT = "select flowstate.flow_state_at(p_flow_id => $1, p_version => $2, p_context => $3)"
 _LEGACY_HISTORY = "select * from flowstate.flow_legacy_history(p_flow_id => $1, p_context => $2)"
 _LOAD_PENDING_FEEDBACK = "select flowstate.flow_load_pending_feedback(p_flow_id => $1, p_context => $2)"
-_SAVE_MANY = "select flowstate.flow_save_states(p_items => $1, p_context => $2, p_atomic => $3)"
 _LOAD_MANY = "select flow_id, document from flowstate.flow_load_states(p_flow_ids => $1, p_context => $2)"
 _CHECKPOINTS = (
     "select flowstate.flow_checkpoints(p_flow_id => $1, p_context => $2, p_after => $3, p_limit => $4)"
@@ -87,6 +97,18 @@ _DIFF = (
     " from flowstate.flow_diff(p_flow_id => $1, p_from_version => $2, p_to_version => $3,"
     " p_context => $4)"
 )
+
+
+@functools.lru_cache(maxsize=None)
+def _statement(function_call: str, lock_timeout: bool) -> str:
+    """The statement for a write. With ``lock_timeout``, one more argument sets lock_timeout
+    for this statement's own transaction only (set_config(..., true)), so it holds on any
+    pool, PgBouncer's included, costs no round trip and leaves nothing on the connection. The
+    subquery's row is read before the call is computed from it, so the setting comes first."""
+    if not lock_timeout:
+        return f"select {function_call}"
+    setting = max(int(n) for n in re.findall(r"\$(\d+)", function_call)) + 1
+    return f"select {function_call} from (select set_config('lock_timeout', ${setting}, true)) as lock_timeout"
 
 
 # -- store --------------------------------------------------------------------------------
@@ -131,14 +153,47 @@ class FlowStateStore:
     ``pool`` may be from :func:`create_pool` or a plain ``asyncpg.create_pool`` (whose jsonb
     codec takes JSON text, which is what this class sends; a custom codec must accept str).
     ``context`` None acts across tenants, which only the admin role may do.
+
+    A call whose connection is lost is sent again, up to ``retries`` more times (waiting
+    ``retry_backoff`` seconds, then twice as long each time); each write keeps one request id
+    across its retries, so a write that committed before its reply was lost returns its first
+    result and is never applied twice. A write waits at most ``lock_timeout`` seconds for a
+    lock (set in its own statement, so on any pool; None: the connection's setting), then
+    raises FlowBusyError with nothing written.
     """
 
-    def __init__(self, pool: asyncpg.Pool, context: RequestContext | None) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        context: RequestContext | None,
+        *,
+        lock_timeout: float | None = DEFAULT_LOCK_TIMEOUT,
+        retries: int = 3,
+        retry_backoff: float = 0.05,
+    ) -> None:
         if context is not None and not isinstance(context, RequestContext):
             raise arguments.refuse(f"context must be a RequestContext or None, not {type(context).__name__}.")
         self._pool = pool
         self.context = context
         self._context = None if context is None else encode_json(context.jsonb())
+        self._lock_timeout = None if lock_timeout is None else milliseconds(lock_timeout)
+        self.retries = retries
+        self.retry_backoff = retry_backoff
+
+    async def _read(self, method: str, query: str, *args: Any, flow_id: object = None,
+                    json_param: int | Mapping[int, str] | None = None) -> Any:
+        """One read statement, read again after a lost connection."""
+        return await call(self._pool, method, query, args, retries=self.retries, backoff=self.retry_backoff,
+                          flow_id=flow_id, json_param=json_param)
+
+    async def _write(self, function_call: str, *args: Any, flow_id: object = None,
+                     json_param: int | Mapping[int, str] | None = None) -> Any:
+        """One write statement (its arguments carry the request id, made by the caller once per
+        logical call), sent again with the same arguments after a lost connection."""
+        if self._lock_timeout is not None:
+            args = (*args, self._lock_timeout)
+        return await call(self._pool, "fetchval", _statement(function_call, self._lock_timeout is not None), args,
+                          retries=self.retries, backoff=self.retry_backoff, flow_id=flow_id, json_param=json_param)
 
     @observed
     async def save_state(
@@ -154,8 +209,8 @@ class FlowStateStore:
         """
         version = arguments.integer(version, "version")
         text, doc = _outgoing(state, phase)
-        with sqlstate_errors(json_param=2):
-            stored = await self._pool.fetchval(_SAVE, _flow_id(flow_id), text, version, self._context)
+        key = _flow_id(flow_id)
+        stored = await self._write(_SAVE, key, text, version, self._context, uuid4(), flow_id=key, json_param=2)
         return self._with_state_data(stored, text, doc)
 
     @observed
@@ -164,15 +219,15 @@ class FlowStateStore:
         wins), validated and audited like a save; ``label`` (e.g. the method name) is recorded."""
         label = arguments.text(label, "label")
         text, doc = _outgoing(state)
-        with sqlstate_errors(json_param=2):
-            stored = await self._pool.fetchval(_PUT, _flow_id(flow_id), text, label, self._context)
+        key = _flow_id(flow_id)
+        stored = await self._write(_PUT, key, text, label, self._context, uuid4(), flow_id=key, json_param=2)
         return self._with_state_data(stored, text, doc)
 
     @observed
     async def load_state(self, flow_id: FlowId) -> FlowState | None:
         """flowstate.flow_load_state: the current document, or None (missing or another tenant's)."""
-        with sqlstate_errors():
-            doc = await self._pool.fetchval(_LOAD, _flow_id(flow_id), self._context)
+        key = _flow_id(flow_id)
+        doc = await self._read("fetchval", _LOAD, key, self._context, flow_id=key)
         return None if doc is None else FlowState.model_validate(_incoming(doc))
 
     @observed
@@ -185,10 +240,8 @@ class FlowStateStore:
         does not send it back."""
         new_phase = arguments.text(new_phase, "new_phase", optional=False)
         version = arguments.integer(version, "version")
-        with sqlstate_errors():
-            doc = await self._pool.fetchval(
-                _TRANSITION, _flow_id(flow_id), new_phase, version, self._context
-            )
+        key = _flow_id(flow_id)
+        doc = await self._write(_TRANSITION, key, new_phase, version, self._context, uuid4(), flow_id=key)
         return FlowState.model_validate(_incoming(doc))
 
     @observed
@@ -201,10 +254,8 @@ class FlowStateStore:
         the document's ``checkpoints`` (the newest of them: see ``list_checkpoints``)."""
         phase = arguments.text(phase, "phase")
         label = arguments.text(label, "label")
-        with sqlstate_errors():
-            return await self._pool.fetchval(
-                _CHECKPOINT, _flow_id(flow_id), phase, label, self._context
-            )
+        key = _flow_id(flow_id)
+        return await self._write(_CHECKPOINT, key, phase, label, self._context, uuid4(), flow_id=key)
 
     @observed
     async def recover_from_checkpoint(
@@ -216,35 +267,32 @@ class FlowStateStore:
         StateRecoveryError when the flow has no such checkpoint or its snapshot no longer
         validates."""
         version = arguments.integer(version, "version")
-        with sqlstate_errors():
-            doc = await self._pool.fetchval(
-                _RECOVER, _flow_id(flow_id), _flow_id(checkpoint_id, "checkpoint_id"), version,
-                self._context,
-            )
+        key = _flow_id(flow_id)
+        doc = await self._write(_RECOVER, key, _flow_id(checkpoint_id, "checkpoint_id"), version, self._context,
+                                uuid4(), flow_id=key)
         return FlowState.model_validate(_incoming(doc))
 
     @observed
     async def recover_failed(self, flow_id: FlowId) -> FlowState:
         """flowstate.flow_recover_failed: restore the newest checkpoint whose snapshot still
         validates (StateRecoveryError when none does). Returns the whole document."""
-        with sqlstate_errors():
-            doc = await self._pool.fetchval(_RECOVER_FAILED, _flow_id(flow_id), self._context)
+        key = _flow_id(flow_id)
+        doc = await self._write(_RECOVER_FAILED, key, self._context, uuid4(), flow_id=key)
         return FlowState.model_validate(_incoming(doc))
 
     @observed
     async def handle_corrupted(self, flow_id: FlowId) -> CorruptionReport:
         """flowstate.flow_handle_corrupted: archive the current document unchanged, reset the
         flow to its initial state as the next version, and alert on ``flowstate_alerts``."""
-        with sqlstate_errors():
-            report = await self._pool.fetchval(_HANDLE_CORRUPTED, _flow_id(flow_id), self._context)
+        key = _flow_id(flow_id)
+        report = await self._write(_HANDLE_CORRUPTED, key, self._context, uuid4(), flow_id=key)
         return CorruptionReport.model_validate(_incoming(report))
 
     @observed
     async def alert(self, alert_id: UUID | str) -> Alert | None:
         """flowstate.flow_alert: the details of an alert whose notification named only its
         event and ``alert_id``; None for another tenant's alert or an unknown id."""
-        with sqlstate_errors():
-            details = await self._pool.fetchval(_ALERT, _flow_id(alert_id, "alert_id"), self._context)
+        details = await self._read("fetchval", _ALERT, _flow_id(alert_id, "alert_id"), self._context)
         return None if details is None else Alert.model_validate(decode_json(details))
 
     @observed
@@ -261,10 +309,8 @@ class FlowStateStore:
         since = arguments.timestamp(since, "since")
         operation = arguments.text(operation, "operation")
         limit = arguments.integer(limit, "limit", bounds=INTEGER)
-        with sqlstate_errors():
-            rows = await self._pool.fetch(
-                _HISTORY, _flow_id(flow_id), self._context, since, operation, limit
-            )
+        key = _flow_id(flow_id)
+        rows = await self._read("fetch", _HISTORY, key, self._context, since, operation, limit, flow_id=key)
         return [
             HistoryEntry.model_validate({**row, "changes": _incoming(row["changes"])})
             for row in rows
@@ -275,8 +321,8 @@ class FlowStateStore:
         """flowstate.flow_state_at: the document as it was at ``version``, or None (unknown
         version, missing or another tenant's flow)."""
         version = arguments.integer(version, "version", optional=False)
-        with sqlstate_errors():
-            doc = await self._pool.fetchval(_STATE_AT, _flow_id(flow_id), version, self._context)
+        key = _flow_id(flow_id)
+        doc = await self._read("fetchval", _STATE_AT, key, version, self._context, flow_id=key)
         return None if doc is None else FlowState.model_validate(_incoming(doc))
 
     @observed
@@ -285,10 +331,8 @@ class FlowStateStore:
         path. Empty when either version is unknown or the flow is not this tenant's."""
         from_version = arguments.integer(from_version, "from_version", optional=False)
         to_version = arguments.integer(to_version, "to_version", optional=False)
-        with sqlstate_errors():
-            rows = await self._pool.fetch(
-                _DIFF, _flow_id(flow_id), from_version, to_version, self._context
-            )
+        key = _flow_id(flow_id)
+        rows = await self._read("fetch", _DIFF, key, from_version, to_version, self._context, flow_id=key)
         return [
             DiffEntry(
                 path=row["path"],
@@ -305,8 +349,7 @@ class FlowStateStore:
         JSON the database cannot even read is reported the same way, not raised."""
         try:
             text, _ = _outgoing(state)
-            with sqlstate_errors(json_param=1):
-                return list(await self._pool.fetchval(_VALIDATE, text))
+            return list(await self._read("fetchval", _VALIDATE, text, json_param=1))
         except StateValidationError as exc:
             return exc.errors
 
@@ -315,8 +358,7 @@ class FlowStateStore:
         """flowstate.flow_validate_phase_transition: may this document move to ``new_phase``?"""
         new_phase = arguments.text(new_phase, "new_phase", optional=False)
         text, _ = _outgoing(state)
-        with sqlstate_errors(json_param=1):
-            return bool(await self._pool.fetchval(_VALIDATE_TRANSITION, text, new_phase))
+        return bool(await self._read("fetchval", _VALIDATE_TRANSITION, text, new_phase, json_param=1))
 
     @observed
     async def save_states(
@@ -342,9 +384,8 @@ class FlowStateStore:
             doc = doc if doc is not None else decode_json(text)
             docs.append(doc)
             payload.append({"flow_id": str(_flow_id(flow_id, f"items[{n}] flow_id")), "state": doc,
-                            "expected_version": version})
-        with sqlstate_errors(json_param=1):
-            answers = _incoming(await self._pool.fetchval(_SAVE_MANY, encode_json(payload), self._context, atomic))
+                            "expected_version": version, "request_id": str(uuid4())})
+        answers = _incoming(await self._write(_SAVE_MANY, encode_json(payload), self._context, atomic, json_param=1))
         return [
             self._with_state_data(answer["document"], "", doc) if answer["ok"] else error_from(answer)
             for answer, doc in zip(answers, docs)
@@ -355,8 +396,7 @@ class FlowStateStore:
         """flowstate.flow_load_states: the documents of many flows in one round trip, by flow
         id; missing ids (and other tenants' flows) are absent. At most max_batch_items ids."""
         ids = [_flow_id(f, f"flow_ids[{n}]") for n, f in enumerate(arguments.sequence(flow_ids, "flow_ids"))]
-        with sqlstate_errors():
-            rows = await self._pool.fetch(_LOAD_MANY, ids, self._context)
+        rows = await self._read("fetch", _LOAD_MANY, ids, self._context)
         return {row["flow_id"]: FlowState.model_validate(_incoming(row["document"])) for row in rows}
 
     @observed
@@ -369,8 +409,8 @@ class FlowStateStore:
         tenant's flow."""
         after_id = None if after is None else _flow_id(after, "after")
         limit = arguments.integer(limit, "limit", optional=False, bounds=INTEGER)
-        with sqlstate_errors():
-            page = await self._pool.fetchval(_CHECKPOINTS, _flow_id(flow_id), self._context, after_id, limit)
+        key = _flow_id(flow_id)
+        page = await self._read("fetchval", _CHECKPOINTS, key, self._context, after_id, limit, flow_id=key)
         return None if page is None else CheckpointPage.model_validate(_incoming(page))
 
     @staticmethod

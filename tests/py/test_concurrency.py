@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from flowdocs import new_context, new_doc
+from wire import Proxy, server_address
 from pgflowstate import (
     ConcurrentModificationError,
     FlowNotFoundError,
@@ -94,80 +95,9 @@ async def test_update_with_retry_gives_up_after_its_retries(store):
 # -- one round trip per call, counted on the wire -----------------------------------------
 
 
-class RoundTrips:
-    """A TCP proxy in front of the server counting ReadyForQuery ('Z') messages: the server
-    sends exactly one per round trip (per Sync, or per simple query)."""
-
-    def __init__(self, target: tuple[str, int] | str) -> None:
-        self.target = target
-        self.count = 0
-
-    async def __aenter__(self) -> "RoundTrips":
-        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        self._server.close()
-
-    async def _relay(self, client_reader, client_writer) -> None:
-        if isinstance(self.target, str):
-            server_reader, server_writer = await asyncio.open_unix_connection(self.target)
-        else:
-            server_reader, server_writer = await asyncio.open_connection(*self.target)
-        await asyncio.gather(
-            self._pipe(client_reader, server_writer, count=False),
-            self._pipe(server_reader, client_writer, count=True),
-            return_exceptions=True,
-        )
-
-    async def _pipe(self, reader, writer, count: bool) -> None:
-        pending = b""
-        try:
-            while data := await reader.read(1 << 16):
-                if count:  # before forwarding, so the count is complete when the caller wakes
-                    pending = self._count(pending + data)
-                writer.write(data)
-                await writer.drain()
-        finally:
-            writer.close()
-
-    def _count(self, buffer: bytes) -> bytes:
-        # Backend messages: type byte, int32 length (counting itself), payload.
-        while len(buffer) >= 5:
-            end = 1 + int.from_bytes(buffer[1:5], "big")
-            if len(buffer) < end:
-                break
-            self.count += buffer[0:1] == b"Z"
-            buffer = buffer[end:]
-        return buffer
-
-    async def measure(self, call) -> int:
-        before = self.count
-        try:
-            await call()
-        except ConcurrentModificationError:
-            pass
-        return self.count - before
-
-
-async def server_address(dsn: str) -> tuple[str, int] | str:
-    conn = await asyncpg.connect(dsn)
-    try:
-        host, port, sockets = await conn.fetchrow(
-            "select host(inet_server_addr()), inet_server_port(),"
-            " current_setting('unix_socket_directories')")
-        if host is not None:
-            return host, port
-        port = await conn.fetchval("select current_setting('port')")
-        return f"{sockets.split(',')[0].strip()}/.s.PGSQL.{port}"
-    finally:
-        await conn.close()
-
-
 @pytest.fixture
 async def wire(admin_dsn):
-    async with RoundTrips(await server_address(admin_dsn)) as proxy:
+    async with Proxy(await server_address(admin_dsn)) as proxy:
         yield proxy
 
 

@@ -78,14 +78,14 @@ def test_changed_function_file_is_reapplied(fresh_database, db_copy):
         f.write("\ncreate or replace function flowstate._upgrade_probe() returns int"
                 " language sql as $$ select 1 $$;\n")
 
-    assert schema.status(dsn, db_dir=db_copy)["function_files"]["changed"] == [changed.name]
+    assert schema.status(dsn, db_dir=db_copy)["function_files"]["changed"] == [FUNCTION_FILES[0]]
     report = schema.upgrade(dsn, db_dir=db_copy)
     assert report["function_files_applied"] == FUNCTION_FILES  # all files, in order
 
     with psycopg.connect(dsn) as conn:
         assert conn.execute("select flowstate._upgrade_probe()").fetchone() == (1,)
         recorded = conn.execute("select sha256 from flowstate.function_files where file_name = %s",
-                                [changed.name]).fetchone()[0]
+                                [FUNCTION_FILES[0]]).fetchone()[0]
     assert recorded == schema.read_function_files(db_copy)[0].sha256
     assert schema.status(dsn, db_dir=db_copy)["up_to_date"] is True
     assert schema.upgrade(dsn, db_dir=db_copy)["functions"] == "up to date"
@@ -93,19 +93,53 @@ def test_changed_function_file_is_reapplied(fresh_database, db_copy):
 
 def test_added_and_removed_function_files_are_detected(fresh_database, db_copy):
     dsn = fresh_database()
-    removed = FUNCTION_FILES[-1]
+    removed = next(name for name in FUNCTION_FILES if name.startswith("api/"))
     (db_copy / "functions" / removed).unlink()
-    (db_copy / "functions" / "zzz_probe.sql").write_text(
+    (db_copy / "functions" / "api" / "zzz_probe.sql").write_text(
         "create or replace function flowstate._upgrade_probe() returns int"
         " language sql as $$ select 2 $$;\n")
 
     files = schema.status(dsn, db_dir=db_copy)["function_files"]
-    assert (files["missing"], files["removed"]) == (["zzz_probe.sql"], [removed])
+    assert (files["missing"], files["removed"]) == (["api/zzz_probe.sql"], [removed])
     schema.upgrade(dsn, db_dir=db_copy)
     with psycopg.connect(dsn) as conn:
         names = [r[0] for r in conn.execute(
             "select file_name from flowstate.function_files order by file_name")]
-    assert names == sorted(set(FUNCTION_FILES) - {removed} | {"zzz_probe.sql"})
+    assert names == sorted(set(FUNCTION_FILES) - {removed} | {"api/zzz_probe.sql"})
+
+
+def test_function_files_load_internal_in_listed_order_then_api_then_grants():
+    internal = [f"internal/{name}" for name in schema.INTERNAL_FILES]
+    api = sorted(name for name in FUNCTION_FILES if name.startswith("api/"))
+    assert FUNCTION_FILES == [*internal, *api, "grants.sql"]
+
+
+@pytest.mark.parametrize("stray", ["internal/60_new_helper.sql", "60_new_helper.sql"])
+def test_a_function_file_outside_the_load_order_is_refused_by_name(fresh_database, db_copy, stray):
+    dsn = fresh_database()
+    before = snapshot(dsn)
+    (db_copy / "functions" / stray).write_text("select 1;\n")
+    with pytest.raises(schema.DatabaseError, match=rf"{stray} is not in the load order .*INTERNAL_FILES"):
+        schema.upgrade(dsn, db_dir=db_copy)
+    assert snapshot(dsn) == before
+
+
+def test_a_store_upgraded_under_the_flat_file_names_moves_to_the_folder_names(fresh_database):
+    """Before db/functions had internal/ and api/, files were recorded by bare name
+    (00_context.sql, flow_save_state.sql, zz_grants.sql): those rows go, the new ones come."""
+    dsn = fresh_database()
+    with psycopg.connect(dsn) as conn:
+        conn.execute("update flowstate.function_files"
+                     " set file_name = replace(regexp_replace(file_name, '^.*/', ''), 'grants', 'zz_grants')")
+    status = schema.status(dsn)["function_files"]
+    assert status["missing"] == FUNCTION_FILES
+    assert "zz_grants.sql" in status["removed"] and "30_write_state.sql" in status["removed"]
+
+    assert schema.upgrade(dsn)["function_files_applied"] == FUNCTION_FILES
+    with psycopg.connect(dsn) as conn:
+        names = [r[0] for r in conn.execute("select file_name from flowstate.function_files")]
+    assert sorted(names) == sorted(FUNCTION_FILES)
+    assert schema.status(dsn)["up_to_date"] is True
 
 
 def test_failing_function_file_is_named_and_nothing_is_applied(fresh_database, db_copy):
@@ -114,11 +148,11 @@ def test_failing_function_file_is_named_and_nothing_is_applied(fresh_database, d
     with (db_copy / "functions" / FUNCTION_FILES[0]).open("a") as f:
         f.write("\ncreate function flowstate._upgrade_probe() returns int"
                 " language sql as $$ select 1 $$;\n")
-    (db_copy / "functions" / "zzz_broken.sql").write_text(
+    (db_copy / "functions" / "api" / "zzz_broken.sql").write_text(
         "-- a comment line\ncreate function flowstate._broken() returns int\n"
         "language sql as $$ select no_such_column $$;\n")
 
-    with pytest.raises(schema.UpgradeError, match=r"zzz_broken\.sql: line 3: .*no_such_column"):
+    with pytest.raises(schema.UpgradeError, match=r"api/zzz_broken\.sql: line 3: .*no_such_column"):
         schema.upgrade(dsn, db_dir=db_copy)
     assert snapshot(dsn) == before  # one transaction: the earlier file's change is gone too
     with psycopg.connect(dsn) as conn:
@@ -388,10 +422,10 @@ def test_cli_usage_and_connection_errors_exit_2_with_one_line(args, message):
 
 def test_cli_failed_upgrade_exits_1_with_one_line(fresh_database, monkeypatch, db_copy):
     dsn = fresh_database()
-    (db_copy / "functions" / "zzz_broken.sql").write_text("select from;\n")
+    (db_copy / "functions" / "api" / "zzz_broken.sql").write_text("select from;\n")
     monkeypatch.setattr(schema, "find_db_dir", lambda: db_copy)
     result = CliRunner().invoke(main, ["db", "upgrade", "--dsn", dsn, "--force"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "pgflowstate: error: db/functions/zzz_broken.sql: line 1: syntax error at or near \";\""
+        "pgflowstate: error: db/functions/api/zzz_broken.sql: line 1: syntax error at or near \";\""
         " (SQLSTATE 42601)"]

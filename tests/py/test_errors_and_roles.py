@@ -23,7 +23,7 @@ from pgflowstate.errors import ERRORS
 
 
 def test_every_fs_code_has_exactly_one_exception():
-    assert sorted(ERRORS) == ["FS001", "FS002", "FS003", "FS004", "FS005", "FS006", "FS008"]
+    assert sorted(ERRORS) == ["FS001", "FS002", "FS003", "FS004", "FS005", "FS006", "FS007", "FS008"]
     assert all(issubclass(cls, StateError) for cls in ERRORS.values())
 
 

@@ -28,7 +28,7 @@ import os
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any, Literal
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
@@ -44,9 +44,9 @@ from .. import arguments
 from ..codec import crewai_default as _json_default
 from ..codec import crewai_state_json as state_json
 from ..codec import decode_json, encode_json
-from ..errors import sqlstate_errors
 from ..models import RequestContext
-from ..pool import create_pool
+from ..pool import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, create_pool
+from ..retry import call
 from ..schema import SCHEMA_READY as _SCHEMA_READY
 
 if TYPE_CHECKING:
@@ -59,8 +59,8 @@ __all__ = ["PostgresFlowPersistence"]
 _RECORD_STEP = (
     "select flowstate.flow_record_step(p_flow_id => flowstate.flow_id_for($1, $2),"
     " p_phase => $3, p_state_data => $4, p_label => $5, p_context => $2,"
-    " p_expected_version => $6, p_external_id => $1, p_flow_type => $7, p_feedback => $8)"
-    " ->> 'flow_version'"
+    " p_expected_version => $6, p_external_id => $1, p_flow_type => $7, p_feedback => $8,"
+    " p_request_id => $9) ->> 'flow_version'"
 )
 _LOAD = (
     "select d -> 'state_data', (d ->> 'flow_version')::bigint"
@@ -72,16 +72,16 @@ _LOAD_PENDING = (
     " from (select flowstate.flow_load_pending_feedback(flowstate.flow_id_for($1, $2), $2) as p) s"
 )
 _CLEAR_PENDING = (
-    "select flowstate.flow_clear_pending_feedback(flowstate.flow_id_for($1, $2), $2)"
+    "select flowstate.flow_clear_pending_feedback(flowstate.flow_id_for($1, $2), $2, p_request_id => $3)"
 )
 _FLOW_ID = "select flowstate.flow_id_for($1, $2)"
 _CHECKPOINT = (
     "select flowstate.flow_create_checkpoint(p_flow_id => flowstate.flow_id_for($1, $2),"
-    " p_phase => null, p_label => $3, p_context => $2)"
+    " p_phase => null, p_label => $3, p_context => $2, p_request_id => $4)"
 )
 _RECOVER_FAILED = (
     "select d -> 'state_data', (d ->> 'flow_version')::bigint from (select"
-    " flowstate.flow_recover_failed(flowstate.flow_id_for($1, $2), $2) as d) s"
+    " flowstate.flow_recover_failed(flowstate.flow_id_for($1, $2), $2, p_request_id => $3) as d) s"
 )
 
 
@@ -89,7 +89,7 @@ class _Bridge:
     """One event loop in a daemon thread and one asyncpg pool on it; ``run`` waits for a
     coroutine from any other thread, including the thread of another running loop."""
 
-    def __init__(self, dsn: str | None, max_connections: int) -> None:
+    def __init__(self, dsn: str | None, max_connections: int, timeouts: dict[str, float | None]) -> None:
         self.pid = os.getpid()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(
@@ -100,7 +100,7 @@ class _Bridge:
         try:
             # min_size 0: connections open on demand and close after 5 idle minutes; no
             # background reconnects while the server is down.
-            self.pool = self.run(create_pool(dsn, min_size=0, max_size=max_connections))
+            self.pool = self.run(create_pool(dsn, min_size=0, max_size=max_connections, **timeouts))
         except BaseException:
             self.close()
             raise
@@ -144,6 +144,11 @@ class PostgresFlowPersistence(FlowPersistence):
     - ``flow_type``: the flowstate flow type of new flows (``crewai``: open, any phase order).
     - ``phase_map``: method name -> phase name; unmapped methods are their own phase.
     - ``max_connections``: the pool's size.
+    - ``lock_timeout``, ``statement_timeout`` (seconds, None: the server's): how long a call
+      may wait for a lock, or run; then FlowBusyError, with nothing written.
+    - ``retries``, ``retry_backoff``: a call whose connection is lost is sent again, up to
+      ``retries`` times (``retry_backoff`` seconds apart, doubling); a save keeps its request id
+      across them, so it is never applied twice.
 
     Connections are made on first use (``init_db`` forces it and checks the schema) and closed
     by ``close()``, when the object is garbage collected, or at interpreter exit.
@@ -158,6 +163,10 @@ class PostgresFlowPersistence(FlowPersistence):
     flow_type: str = "crewai"
     phase_map: dict[str, str] | None = None
     max_connections: int = Field(default=4, ge=1)
+    lock_timeout: float | None = Field(default=DEFAULT_LOCK_TIMEOUT, ge=0)
+    statement_timeout: float | None = Field(default=DEFAULT_STATEMENT_TIMEOUT, ge=0)
+    retries: int = Field(default=3, ge=0)
+    retry_backoff: float = Field(default=0.05, ge=0)
 
     _context: str = PrivateAttr()
     _bridge: _Bridge | None = PrivateAttr(default=None)
@@ -227,7 +236,7 @@ class PostgresFlowPersistence(FlowPersistence):
 
     def clear_pending_feedback(self, flow_uuid: str) -> None:
         """Forget the pause (the flow resumed)."""
-        self._call("fetchval", _CLEAR_PENDING, _flow_uuid(flow_uuid), self._context)
+        self._call("fetchval", _CLEAR_PENDING, _flow_uuid(flow_uuid), self._context, uuid4())
 
     # -- beyond CrewAI's interface ----------------------------------------------------------
 
@@ -238,14 +247,14 @@ class PostgresFlowPersistence(FlowPersistence):
     def create_checkpoint(self, flow_uuid: str, label: str | None = None) -> UUID:
         """Snapshot the flow as last saved (flowstate.flow_create_checkpoint); returns its id."""
         return self._call("fetchval", _CHECKPOINT, _flow_uuid(flow_uuid), self._context,
-                          arguments.text(label, "label"))
+                          arguments.text(label, "label"), uuid4())
 
     def recover_failed(self, flow_uuid: str) -> dict[str, Any]:
         """Restore the newest valid checkpoint as the next version, status ``recovered``
         (flowstate.flow_recover_failed), and return its state; kick the flow off again with
         ``inputs={"id": flow_uuid}`` to resume from it. StateRecoveryError when none is valid."""
         flow_uuid = _flow_uuid(flow_uuid)
-        row = self._call("fetchrow", _RECOVER_FAILED, flow_uuid, self._context)
+        row = self._call("fetchrow", _RECOVER_FAILED, flow_uuid, self._context, uuid4())
         self._saw(flow_uuid, row[1])
         return _object(row[0])
 
@@ -270,12 +279,12 @@ class PostgresFlowPersistence(FlowPersistence):
         phase = arguments.text((self.phase_map or {}).get(method_name, method_name), "phase", optional=False)
         args = (flow_uuid, self._context, phase, state, method_name)
         if self.on_conflict == "last_writer_wins":
-            self._call("fetchval", _RECORD_STEP, *args, None, self.flow_type, feedback)
+            self._call("fetchval", _RECORD_STEP, *args, None, self.flow_type, feedback, uuid4())
             return
         # This object's saves of one flow go one at a time, each expecting the last one's version.
         with self._flow_locks[hash(flow_uuid) % len(self._flow_locks)]:
             version = self._call("fetchval", _RECORD_STEP, *args, self._versions.get(flow_uuid, 0),
-                                 self.flow_type, feedback)
+                                 self.flow_type, feedback, uuid4())
             self._versions[flow_uuid] = int(version)
 
     def _saw(self, flow_uuid: str, version: int) -> None:
@@ -283,22 +292,21 @@ class PostgresFlowPersistence(FlowPersistence):
             self._versions[flow_uuid] = version
 
     def _call(self, method: str, query: str, *args: Any) -> Any:
-        """One statement on the pool, run on the background loop; FS00x become StateErrors
-        and a state or feedback PostgreSQL cannot read ($4 and $8 of flow_record_step)
-        StateValidationError."""
+        """One statement on the pool, run on the background loop and sent again after a lost
+        connection (a write's request id is among ``args``); FS00x become StateErrors and a
+        state or feedback PostgreSQL cannot read ($4 and $8 of flow_record_step)
+        StateValidationError. The first argument is always the CrewAI flow id."""
         bridge = self._connected()
-
-        async def call() -> Any:
-            with sqlstate_errors(json_param={4: "state", 8: "feedback"} if query is _RECORD_STEP else None):
-                return await getattr(bridge.pool, method)(query, *args)
-
-        return bridge.run(call())
+        return bridge.run(call(bridge.pool, method, query, args, retries=self.retries, backoff=self.retry_backoff,
+                               flow_id=args[0] if args else None,
+                               json_param={4: "state", 8: "feedback"} if query is _RECORD_STEP else None))
 
     def _connected(self) -> _Bridge:
         with self._bridge_lock:
             bridge = self._bridge
             if bridge is None or bridge.pid != os.getpid() or bridge.loop.is_closed():
-                bridge = _Bridge(self.dsn or os.environ.get("DATABASE_URL"), self.max_connections)
+                bridge = _Bridge(self.dsn or os.environ.get("DATABASE_URL"), self.max_connections,
+                                 {"lock_timeout": self.lock_timeout, "statement_timeout": self.statement_timeout})
                 self._bridge = bridge
                 self._finalizer = weakref.finalize(self, bridge.close)
             return bridge

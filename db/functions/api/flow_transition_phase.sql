@@ -2,10 +2,14 @@
 -- Move a flow to p_new_phase if its type's graph allows it: the current phase joins
 -- phases_completed (except when moving to `failed`, which records the phase that failed).
 -- NULL p_expected_version skips the version check; the move is still computed from the
--- stored state under a row lock. Returns the stored document without state_data.
+-- stored state under a row lock.
+-- p_request_id (optional): a retry with the same request id returns this call's result
+-- instead of writing again (see 25_request_ids.sql).
+-- Returns the stored document without state_data.
 -- Raises FS001 (context, p_new_phase over max_name_bytes, p_expected_version below 1), FS002 (stale), FS003 (not allowed), FS004 (not found).
+drop function if exists flowstate.flow_transition_phase(uuid, text, bigint, jsonb);
 create or replace function flowstate.flow_transition_phase(
-  p_flow_id uuid, p_new_phase text, p_expected_version bigint, p_context jsonb
+  p_flow_id uuid, p_new_phase text, p_expected_version bigint, p_context jsonb, p_request_id uuid default null
 )
 returns jsonb
 language plpgsql
@@ -13,11 +17,15 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_replayed jsonb := flowstate._request_replay(p_flow_id, p_request_id, 'flow_transition_phase', p_context);
   v_checked boolean := flowstate._check_size('p_new_phase', octet_length(p_new_phase), 'max_name_bytes', p_flow_id);
   v_published text;  -- set_config() results, unused
   v_flow flowstate.flows;
+  v_change record;
   v_error text;
+  v_document jsonb;
 begin
+  if v_replayed is not null then return v_replayed; end if;
   v_published := flowstate._context(p_context)::text;
   v_flow := flowstate._locked_flow(p_flow_id, p_expected_version);
   v_error := flowstate._transition_error(v_flow.flow_type, v_flow.current_phase, v_flow.phases_completed, p_new_phase);
@@ -28,23 +36,23 @@ begin
         'allowed', flowstate._allowed_next(v_flow.flow_type, v_flow.current_phase), 'reason', v_error)::text;
   end if;
 
+  v_change := flowstate._phase_change(v_flow.current_phase, v_flow.phases_completed, v_flow.failed_phase, p_new_phase);
   v_published := set_config('flowstate.operation', 'transition', true) ||
           set_config('flowstate.label', '', true);
   update flowstate.flows f
      set flow_version = f.flow_version + 1,
          current_phase = p_new_phase,
-         phases_completed = case when p_new_phase = 'failed' or f.current_phase = any (f.phases_completed)
-                                 then f.phases_completed
-                                 else f.phases_completed || f.current_phase end,
-         failed_phase = case when p_new_phase = 'failed' then f.current_phase end,
+         phases_completed = v_change.phases_completed,  -- v_flow is locked: f's values
+         failed_phase = v_change.failed_phase,
          status = flowstate._status(p_new_phase, 'running', f.status),
          updated_at = now()
    where f.flow_id = p_flow_id
   returning * into v_flow;
   v_published := set_config('flowstate.operation', '', true);
-  return flowstate._document(v_flow, false);
+  v_document := flowstate._document(v_flow, false);
+  return flowstate._request_remember(p_flow_id, p_request_id, 'flow_transition_phase', v_document);
 end;
 $$;
 
-comment on function flowstate.flow_transition_phase(uuid, text, bigint, jsonb) is
-'Move a flow to p_new_phase if its flow type''s graph allows it; the current phase is marked completed (moving to failed records failed_phase instead). NULL p_expected_version skips the version check (still atomic under a row lock). Returns the stored document without state_data. Errors: FS001 invalid context (or p_new_phase over max_name_bytes, p_expected_version below 1), FS002 stale, FS003 not allowed (DETAIL.allowed lists the legal next phases), FS004 not found.';
+comment on function flowstate.flow_transition_phase(uuid, text, bigint, jsonb, uuid) is
+'Move a flow to p_new_phase if its flow type''s graph allows it; the current phase is marked completed (moving to failed records failed_phase instead). NULL p_expected_version skips the version check (still atomic under a row lock). With p_request_id, a retry (same flow, same request id) returns the first call''s result and changes nothing. Returns the stored document without state_data. Errors: FS001 invalid context (or p_new_phase over max_name_bytes, p_expected_version below 1), FS002 stale, FS003 not allowed (DETAIL.allowed lists the legal next phases), FS004 not found.';

@@ -10,7 +10,8 @@ begin
     select c.oid::regclass as tab, a.attname as col
       from (values ('flows', 'state_data'), ('audit_log', 'changes'), ('audit_log', 'snapshot'),
                    ('checkpoints', 'snapshot'), ('quarantine', 'document'), ('legacy_rows', 'state_text'),
-                   ('legacy_pending_feedback', 'context_text'), ('legacy_pending_feedback', 'state_text')) as w(t, col)
+                   ('legacy_pending_feedback', 'context_text'), ('legacy_pending_feedback', 'state_text'),
+                   ('request_ids', 'result')) as w(t, col)
       join pg_catalog.pg_class c on c.relname = w.t and c.relnamespace = 'flowstate'::regnamespace
       join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attname = w.col
      where a.attcompression is distinct from 'l'

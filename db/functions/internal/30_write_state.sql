@@ -26,6 +26,7 @@ declare
   v_errors text[];
   v_phase_error text;
   v_metadata jsonb;
+  v_left text;
 begin
   v_published := flowstate._context(p_context)::text
               || set_config('flowstate.operation', p_operation, true)
@@ -88,21 +89,17 @@ begin
           'Without a request context, metadata must name client_account_id, engagement_id and user_id.'))::text;
     end if;
     v_published := set_config('flowstate.operation', 'create', true);
-    insert into flowstate.flows as f (flow_id, flow_type, client_account_id, engagement_id, user_id,
-                                      flow_version, current_phase, phases_completed, status, failed_phase,
-                                      state_data, metadata, last_label, external_id)
-    values (p_flow_id, v_type,
-            coalesce(p_context ->> 'client_account_id', p_state -> 'metadata' ->> 'client_account_id')::uuid,
-            coalesce(p_context ->> 'engagement_id', p_state -> 'metadata' ->> 'engagement_id')::uuid,
-            coalesce(p_context ->> 'user_id', p_state -> 'metadata' ->> 'user_id')::uuid,
-            1, p_state ->> 'current_phase',
-            array(select jsonb_array_elements_text(p_state -> 'phases_completed')),
-            flowstate._status(p_state ->> 'current_phase', p_state ->> 'status', 'running'),
-            case when p_state ->> 'current_phase' = 'failed'
-                 then coalesce(p_state ->> 'failed_phase', p_state -> 'phases_completed' ->> -1, 'unknown') end,
-            p_state -> 'state_data', v_metadata, p_label, p_external_id)
-    on conflict (flow_id) do nothing
-    returning * into v_new;
+    -- A new flow left no phase: the document's failed_phase, else its last completed phase,
+    -- stands in for the phase a failed flow failed in.
+    v_left := coalesce(p_state ->> 'failed_phase', p_state -> 'phases_completed' ->> -1, 'unknown');
+    v_new := flowstate._insert_flow(p_flow_id, v_type,
+      coalesce(p_context ->> 'client_account_id', p_state -> 'metadata' ->> 'client_account_id')::uuid,
+      coalesce(p_context ->> 'engagement_id', p_state -> 'metadata' ->> 'engagement_id')::uuid,
+      coalesce(p_context ->> 'user_id', p_state -> 'metadata' ->> 'user_id')::uuid,
+      p_state ->> 'current_phase', array(select jsonb_array_elements_text(p_state -> 'phases_completed')),
+      flowstate._status(p_state ->> 'current_phase', p_state ->> 'status', 'running'),
+      (flowstate._phase_change(v_left, '{}', v_left, p_state ->> 'current_phase')).failed_phase,
+      p_state -> 'state_data', v_metadata, p_label, p_external_id);
     if v_new.flow_id is null and not p_check_version then
       -- A put lost a creation race: replace what the winner wrote, if this tenant's.
       v_published := set_config('flowstate.operation', p_operation, true);
@@ -116,13 +113,10 @@ begin
 
   if v_new.flow_id is null then
     if v_old.flow_id is null then
-      raise exception 'flow % not found', p_flow_id
-        using errcode = 'FS004', detail = jsonb_build_object('flow_id', p_flow_id)::text;
+      perform flowstate._raise_not_found(p_flow_id);
     end if;
     if p_check_version and v_old.flow_version <> p_expected_version then
-      raise exception 'flow % was modified concurrently: expected version %, found %', p_flow_id, p_expected_version, v_old.flow_version
-        using errcode = 'FS002',
-              detail = jsonb_build_object('flow_id', p_flow_id, 'expected', p_expected_version, 'actual', v_old.flow_version)::text;
+      perform flowstate._raise_stale(p_flow_id, p_expected_version, v_old.flow_version);
     end if;
     if v_type <> v_old.flow_type then
       raise exception 'flow % state is invalid: flow_type cannot change', p_flow_id
@@ -146,9 +140,8 @@ begin
            current_phase = v_new.current_phase,
            phases_completed = v_new.phases_completed,
            status = flowstate._status(v_new.current_phase, p_state ->> 'status', f.status),
-           failed_phase = case when v_new.current_phase <> 'failed' then null
-                               when f.current_phase = 'failed' then f.failed_phase
-                               else f.current_phase end,
+           failed_phase = (flowstate._phase_change(v_old.current_phase, v_old.phases_completed, v_old.failed_phase,
+                                                   v_new.current_phase)).failed_phase,  -- v_old is f, locked
            state_data = p_state -> 'state_data',
            metadata = v_metadata,
            last_label = p_label,
@@ -199,13 +192,10 @@ begin
   end if;
   select * into v_flow from flowstate.flows where flow_id = p_flow_id for update;
   if v_flow.flow_id is null then
-    raise exception 'flow % not found', p_flow_id
-      using errcode = 'FS004', detail = jsonb_build_object('flow_id', p_flow_id)::text;
+    perform flowstate._raise_not_found(p_flow_id);
   end if;
   if p_expected_version is not null and v_flow.flow_version <> p_expected_version then
-    raise exception 'flow % was modified concurrently: expected version %, found %', p_flow_id, p_expected_version, v_flow.flow_version
-      using errcode = 'FS002',
-            detail = jsonb_build_object('flow_id', p_flow_id, 'expected', p_expected_version, 'actual', v_flow.flow_version)::text;
+    perform flowstate._raise_stale(p_flow_id, p_expected_version, v_flow.flow_version);
   end if;
   return v_flow;
 end;
@@ -213,3 +203,78 @@ $$;
 
 comment on function flowstate._locked_flow(uuid, bigint) is
 'Internal. Lock and return a flow row; FS004 if missing for this tenant, FS002 if p_expected_version is stale, FS001 if it is below 1.';
+
+-- flowstate._raise_not_found, flowstate._raise_stale
+-- The FS004 and FS002 errors of every write, raised in one place so their DETAIL stays one
+-- shape: {"flow_id"} and {"flow_id", "expected", "actual"}.
+create or replace function flowstate._raise_not_found(p_flow_id uuid)
+returns void
+language plpgsql
+as $$
+begin
+  raise exception 'flow % not found', p_flow_id
+    using errcode = 'FS004', detail = jsonb_build_object('flow_id', p_flow_id)::text;
+end;
+$$;
+
+comment on function flowstate._raise_not_found(uuid) is
+'Internal. Raise FS004 (no such flow for this tenant) for p_flow_id.';
+
+create or replace function flowstate._raise_stale(p_flow_id uuid, p_expected bigint, p_actual bigint)
+returns void
+language plpgsql
+as $$
+begin
+  raise exception 'flow % was modified concurrently: expected version %, found %', p_flow_id, p_expected, p_actual
+    using errcode = 'FS002', detail = jsonb_build_object('flow_id', p_flow_id, 'expected', p_expected, 'actual', p_actual)::text;
+end;
+$$;
+
+comment on function flowstate._raise_stale(uuid, bigint, bigint) is
+'Internal. Raise FS002 (stale version: p_expected given, p_actual stored) for p_flow_id.';
+
+-- flowstate._insert_flow
+-- The one insert of a new flow (version 1), for creation and the legacy import: nothing
+-- when the id exists, of any tenant (flow ids are global). Returns the row, or an empty one.
+create or replace function flowstate._insert_flow(
+  p_flow_id uuid, p_flow_type text, p_client_account_id uuid, p_engagement_id uuid, p_user_id uuid,
+  p_current_phase text, p_phases_completed text[], p_status text, p_failed_phase text,
+  p_state_data jsonb, p_metadata jsonb, p_last_label text, p_external_id text
+)
+returns flowstate.flows
+language plpgsql
+as $$
+declare
+  v_flow flowstate.flows;
+begin
+  insert into flowstate.flows as f (flow_id, flow_type, client_account_id, engagement_id, user_id,
+                                    flow_version, current_phase, phases_completed, status, failed_phase,
+                                    state_data, metadata, last_label, external_id)
+  values (p_flow_id, p_flow_type, p_client_account_id, p_engagement_id, p_user_id,
+          1, p_current_phase, p_phases_completed, p_status, p_failed_phase,
+          p_state_data, p_metadata, p_last_label, p_external_id)
+  on conflict (flow_id) do nothing
+  returning * into v_flow;
+  return v_flow;
+end;
+$$;
+
+comment on function flowstate._insert_flow(uuid, text, uuid, uuid, uuid, text, text[], text, text, jsonb, jsonb, text, text) is
+'Internal. Insert a new flow at version 1 unless its id exists (any tenant''s); returns the row, or an empty row.';
+
+-- flowstate._record_pause
+-- Record that a flow waits for human feedback (p_feedback), replacing an earlier pause;
+-- created_by is the caller's user.
+create or replace function flowstate._record_pause(p_flow_id uuid, p_feedback jsonb)
+returns void
+language plpgsql
+as $$
+begin
+  insert into flowstate.pending_feedback as p (flow_id, feedback, created_by)
+  values (p_flow_id, p_feedback, nullif(current_setting('flowstate.user_id', true), '')::uuid)
+  on conflict (flow_id) do update set feedback = excluded.feedback, created_by = excluded.created_by, created_at = now();
+end;
+$$;
+
+comment on function flowstate._record_pause(uuid, jsonb) is
+'Internal. Record (or replace) a flow''s pause for human feedback with p_feedback.';

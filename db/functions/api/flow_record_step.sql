@@ -8,6 +8,8 @@
 -- for human feedback, as flow_save_pending_feedback does, in the same transaction; the stored
 -- status is then `paused`, otherwise `running`. p_label (the method name) and p_external_id are
 -- recorded as by flow_put_state.
+-- p_request_id (optional): a retry with the same request id returns this call's result
+-- instead of writing again (see 25_request_ids.sql).
 -- Returns the stored document without state_data. Raises FS001 (invalid, or a side input over
 -- its limit in flowstate.settings), FS002 (stale or, with 0, existing), FS003 (the stored phase is terminal), FS004 (n >= 1 and missing), FS005 (the id
 -- is another tenant's).
@@ -24,14 +26,9 @@ begin
     'flow_id', p_flow_id,
     'flow_type', coalesce(p_flow_type, p_old.flow_type, 'crewai'),
     'current_phase', p_phase,
-    'phases_completed', case
-      when p_old.flow_id is null then '[]'::jsonb
-      -- Nothing to add: the same phase again, a terminal phase (refused later: FS003), a phase
-      -- completed before, or a move to failed (which records the failed phase instead).
-      when p_old.current_phase in (p_phase, 'completed', 'failed') or p_old.current_phase = any (p_old.phases_completed)
-           or p_phase = 'failed'
-        then to_jsonb(p_old.phases_completed)
-      else to_jsonb(p_old.phases_completed || p_old.current_phase) end,
+    -- Leaving a terminal phase adds nothing here; the write refuses it (FS003).
+    'phases_completed', to_jsonb((flowstate._phase_change(p_old.current_phase, p_old.phases_completed,
+                                                          p_old.failed_phase, p_phase)).phases_completed),
     -- A step named completed or failed ends the flow: its status is the phase's.
     'status', case when p_phase in ('completed', 'failed') then p_phase else p_status end,
     'state_data', p_state_data);
@@ -41,10 +38,11 @@ $$;
 comment on function flowstate._step_document(uuid, flowstate.flows, text, jsonb, text, text) is
 'Internal. The document flow_record_step writes: p_phase current, the stored current phase moved into phases_completed.';
 
+drop function if exists flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint, text, text, jsonb);
 create or replace function flowstate.flow_record_step(
   p_flow_id uuid, p_phase text, p_state_data jsonb, p_label text, p_context jsonb,
   p_expected_version bigint default null, p_external_id text default null,
-  p_flow_type text default null, p_feedback jsonb default null
+  p_flow_type text default null, p_feedback jsonb default null, p_request_id uuid default null
 )
 returns jsonb
 language plpgsql
@@ -52,6 +50,7 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_replayed jsonb := flowstate._request_replay(p_flow_id, p_request_id, 'flow_record_step', p_context);
   v_checked boolean := flowstate._check_size('p_phase', octet_length(p_phase), 'max_name_bytes', p_flow_id)
                    and flowstate._check_size('p_flow_type', octet_length(p_flow_type), 'max_name_bytes', p_flow_id)
                    and flowstate._check_size('p_label', octet_length(p_label), 'max_label_bytes', p_flow_id)
@@ -62,6 +61,7 @@ declare
   v_status text := case when p_feedback is null then 'running' else 'paused' end;
   v_document jsonb;
 begin
+  if v_replayed is not null then return v_replayed; end if;
   v_published := flowstate._context(p_context);
   if p_feedback is not null and jsonb_typeof(p_feedback) is distinct from 'object' then
     raise exception 'flow % feedback context is invalid', p_flow_id
@@ -101,13 +101,11 @@ begin
   end if;
 
   if p_feedback is not null then
-    insert into flowstate.pending_feedback as p (flow_id, feedback, created_by)
-    values (p_flow_id, p_feedback, nullif(current_setting('flowstate.user_id', true), '')::uuid)
-    on conflict (flow_id) do update set feedback = excluded.feedback, created_by = excluded.created_by, created_at = now();
+    perform flowstate._record_pause(p_flow_id, p_feedback);
   end if;
-  return v_document;
+  return flowstate._request_remember(p_flow_id, p_request_id, 'flow_record_step', v_document);
 end;
 $$;
 
-comment on function flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint, text, text, jsonb) is
-'Record one step of a flow whose caller does not know the stored phases (CrewAI''s save_state): under the row lock p_phase becomes current and the phase it leaves joins phases_completed; state_data is replaced. Creates a missing flow (type p_flow_type, else the stored type, else crewai). p_expected_version NULL: last writer wins; 0: the flow must not exist; n: compare-and-set. With p_feedback, also records a pause for human feedback (status paused) in the same transaction. p_label and p_external_id as flow_put_state. Returns the stored document without state_data. Errors: FS001 invalid (or p_phase, p_flow_type, p_label, p_external_id, p_feedback over its limit in flowstate.settings), FS002 stale (or exists, with 0), FS003 terminal phase, FS004 missing (with n), FS005 another tenant''s id.';
+comment on function flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint, text, text, jsonb, uuid) is
+'Record one step of a flow whose caller does not know the stored phases (CrewAI''s save_state): under the row lock p_phase becomes current and the phase it leaves joins phases_completed; state_data is replaced. Creates a missing flow (type p_flow_type, else the stored type, else crewai). p_expected_version NULL: last writer wins; 0: the flow must not exist; n: compare-and-set. With p_feedback, also records a pause for human feedback (status paused) in the same transaction. p_label and p_external_id as flow_put_state. With p_request_id, a retry (same flow, same request id) returns the first call''s result and changes nothing. Returns the stored document without state_data. Errors: FS001 invalid (or p_phase, p_flow_type, p_label, p_external_id, p_feedback over its limit in flowstate.settings), FS002 stale (or exists, with 0), FS003 terminal phase, FS004 missing (with n), FS005 another tenant''s id.';

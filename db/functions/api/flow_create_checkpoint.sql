@@ -2,10 +2,14 @@
 -- Store a full snapshot of a flow, labelled with a phase (NULL: the current one; otherwise
 -- the current or a completed phase) and p_label. The state does not change, so neither does
 -- flow_version; the checkpoint is audited and listed in the document's `checkpoints` (the
--- newest checkpoints_in_document are). Returns the checkpoint id. Raises FS001 (context, phase,
--- p_phase over max_name_bytes, p_label over max_label_bytes), FS004 (not found).
+-- newest checkpoints_in_document are).
+-- p_request_id (optional): a retry with the same request id returns this call's result
+-- instead of writing again (see 25_request_ids.sql).
+-- Returns the checkpoint id. Raises FS001 (context, phase, p_phase over max_name_bytes,
+-- p_label over max_label_bytes), FS004 (not found).
+drop function if exists flowstate.flow_create_checkpoint(uuid, text, text, jsonb);
 create or replace function flowstate.flow_create_checkpoint(
-  p_flow_id uuid, p_phase text, p_label text, p_context jsonb
+  p_flow_id uuid, p_phase text, p_label text, p_context jsonb, p_request_id uuid default null
 )
 returns uuid
 language plpgsql
@@ -13,12 +17,15 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_replayed jsonb := flowstate._request_replay(p_flow_id, p_request_id, 'flow_create_checkpoint', p_context);
   v_checked boolean := flowstate._check_size('p_phase', octet_length(p_phase), 'max_name_bytes', p_flow_id)
                    and flowstate._check_size('p_label', octet_length(p_label), 'max_label_bytes', p_flow_id);
   v_flow flowstate.flows;
   v_checkpoint flowstate.checkpoints;
   v_published text;  -- set_config() results, unused
+  v_result jsonb;
 begin
+  if v_replayed is not null then return v_replayed #>> '{}'; end if;
   perform flowstate._context(p_context);
   -- Locked: saves wait, so the snapshot is exactly the version it names.
   v_flow := flowstate._locked_flow(p_flow_id, null);
@@ -41,9 +48,11 @@ begin
                                               'lax $[last - $checkpoints_in_document + 1 to last]', flowstate._settings())
    where f.flow_id = p_flow_id;
   v_published := set_config('flowstate.operation', '', true);
+  v_result := to_jsonb(v_checkpoint.checkpoint_id);
+  perform flowstate._request_remember(p_flow_id, p_request_id, 'flow_create_checkpoint', v_result);
   return v_checkpoint.checkpoint_id;
 end;
 $$;
 
-comment on function flowstate.flow_create_checkpoint(uuid, text, text, jsonb) is
-'Store a full snapshot of a flow as a checkpoint (p_phase NULL = the current phase; else the current or a completed phase; p_label free text). flow_version does not change; the checkpoint is audited and appears in the document''s checkpoints list, which holds the newest checkpoints_in_document (flowstate.settings; flow_checkpoints lists them all). Returns the checkpoint id. Errors: FS001 invalid context or phase (or p_phase over max_name_bytes, p_label over max_label_bytes), FS004 not found.';
+comment on function flowstate.flow_create_checkpoint(uuid, text, text, jsonb, uuid) is
+'Store a full snapshot of a flow as a checkpoint (p_phase NULL = the current phase; else the current or a completed phase; p_label free text). flow_version does not change; the checkpoint is audited and appears in the document''s checkpoints list, which holds the newest checkpoints_in_document (flowstate.settings; flow_checkpoints lists them all). With p_request_id, a retry (same flow, same request id) returns the first call''s result and changes nothing. Returns the checkpoint id. Errors: FS001 invalid context or phase (or p_phase over max_name_bytes, p_label over max_label_bytes), FS004 not found.';

@@ -1,6 +1,30 @@
+-- flowstate._save_item
+-- One item of flow_save_states, saved as flow_save_state saves (its optional "request_id"
+-- makes a retried item return its first result). Returns the stored document.
+create or replace function flowstate._save_item(p_item jsonb, p_context jsonb)
+returns jsonb
+language plpgsql
+as $$
+declare
+  v_flow_id uuid := (p_item ->> 'flow_id')::uuid;
+  v_request_id uuid := (p_item ->> 'request_id')::uuid;
+  v_replayed jsonb := flowstate._request_replay(v_flow_id, v_request_id, 'flow_save_state', p_context);
+  v_document jsonb;
+begin
+  if v_replayed is not null then return v_replayed; end if;
+  v_document := flowstate._write_state(v_flow_id, p_item -> 'state', (p_item ->> 'expected_version')::bigint,
+                                       true, null, p_context, 'save');
+  return flowstate._request_remember(v_flow_id, v_request_id, 'flow_save_state', v_document);
+end;
+$$;
+
+comment on function flowstate._save_item(jsonb, jsonb) is
+'Internal. Save one {"flow_id", "state", "expected_version", "request_id"} item of flow_save_states as flow_save_state would.';
+
 -- flowstate.flow_save_states
 -- Save many flows in one call: p_items is a JSON array of {"flow_id", "state",
--- "expected_version"} (expected_version null or absent creates, as in flow_save_state).
+-- "expected_version", "request_id"} (expected_version null or absent creates, as in
+-- flow_save_state; request_id optional, as p_request_id of flow_save_state).
 -- p_atomic false (default): each item is its own subtransaction, so a refused item changes
 -- nothing and does not stop the others; the result lists every item in order as
 -- {"flow_id", "ok": true, "document"} or {"flow_id", "ok": false, "sqlstate", "message",
@@ -41,9 +65,10 @@ begin
          lateral (values
            (1, case when jsonb_typeof(i.item) <> 'object' then
                  format('p_items[%s] must be an object {"flow_id", "state", "expected_version"}, not %s.', i.n - 1, jsonb_typeof(i.item)) end),
-           (2, case when jsonb_typeof(i.item) = 'object' and i.item - '{flow_id,state,expected_version}'::text[] <> '{}' then
-                 format('p_items[%s] has unknown keys (%s); the keys are flow_id, state and expected_version.', i.n - 1,
-                        (select string_agg(left(k, 40), ', ' order by k) from jsonb_object_keys(i.item - '{flow_id,state,expected_version}'::text[]) k)) end),
+           (2, case when jsonb_typeof(i.item) = 'object' and i.item - '{flow_id,state,expected_version,request_id}'::text[] <> '{}' then
+                 format('p_items[%s] has unknown keys (%s); the keys are flow_id, state, expected_version and request_id.', i.n - 1,
+                        (select string_agg(left(k, 40), ', ' order by k)
+                           from jsonb_object_keys(i.item - '{flow_id,state,expected_version,request_id}'::text[]) k)) end),
            (3, case when jsonb_typeof(i.item) = 'object' and not coalesce(jsonb_typeof(i.item -> 'flow_id') = 'string' and i.item ->> 'flow_id' ~ v_uuid, false) then
                  format('p_items[%s].flow_id must be a UUID string.', i.n - 1) end),
            -- (CASE, not AND: only a number may be cast)
@@ -53,7 +78,10 @@ begin
                                               and (i.item ->> 'expected_version')::numeric % 1 = 0
                            else false end then
                  format('p_items[%s].expected_version must be an integer of at least 1, or null to create, not %s.', i.n - 1,
-                        left((i.item -> 'expected_version')::text, 40)) end)
+                        left((i.item -> 'expected_version')::text, 40)) end),
+           (5, case when jsonb_typeof(i.item) = 'object' and coalesce(jsonb_typeof(i.item -> 'request_id'), 'null') <> 'null'
+                     and not coalesce(jsonb_typeof(i.item -> 'request_id') = 'string' and i.item ->> 'request_id' ~ v_uuid, false) then
+                 format('p_items[%s].request_id must be a UUID string, or null for none.', i.n - 1) end)
          ) as p(k, problem)
    where p.problem is not null;
   if cardinality(v_errors) > 0 then
@@ -63,14 +91,12 @@ begin
 
   for v_item in select e from jsonb_array_elements(p_items) e loop
     if p_atomic then
-      v_document := flowstate._write_state((v_item ->> 'flow_id')::uuid, v_item -> 'state',
-                                           (v_item ->> 'expected_version')::bigint, true, null, p_context, 'save');
+      v_document := flowstate._save_item(v_item, p_context);
       v_results := array_append(v_results, jsonb_build_object('flow_id', v_item -> 'flow_id', 'ok', true, 'document', v_document));
       continue;
     end if;
     begin
-      v_document := flowstate._write_state((v_item ->> 'flow_id')::uuid, v_item -> 'state',
-                                           (v_item ->> 'expected_version')::bigint, true, null, p_context, 'save');
+      v_document := flowstate._save_item(v_item, p_context);
       v_results := array_append(v_results, jsonb_build_object('flow_id', v_item -> 'flow_id', 'ok', true, 'document', v_document));
     exception when others then
       get stacked diagnostics v_state = returned_sqlstate, v_message = message_text, v_detail = pg_exception_detail;
@@ -84,4 +110,4 @@ end;
 $$;
 
 comment on function flowstate.flow_save_states(jsonb, jsonb, boolean) is
-'Save many flows in one call. p_items: [{"flow_id", "state", "expected_version"}] (null version creates), at most max_batch_items (flowstate.settings). By default each item stands alone: a refused item changes nothing and the result reports it ({flow_id, ok: false, sqlstate, message, detail}) while the others are saved ({flow_id, ok: true, document}). p_atomic => true saves all or nothing and raises the first refusal. Errors: FS001 invalid context, p_items not an array, over max_batch_items or with a malformed item (DETAIL.errors lists every one; nothing is saved); with p_atomic, FS001-FS005.';
+'Save many flows in one call. p_items: [{"flow_id", "state", "expected_version", "request_id"}] (null version creates; an item with a request_id seen before for its flow returns its first result, as flow_save_state does), at most max_batch_items (flowstate.settings). By default each item stands alone: a refused item changes nothing and the result reports it ({flow_id, ok: false, sqlstate, message, detail}) while the others are saved ({flow_id, ok: true, document}). p_atomic => true saves all or nothing and raises the first refusal. Errors: FS001 invalid context, p_items not an array, over max_batch_items or with a malformed item (DETAIL.errors lists every one; nothing is saved); with p_atomic, FS001-FS005.';

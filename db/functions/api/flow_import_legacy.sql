@@ -215,17 +215,12 @@ begin
 
   v_published := set_config('flowstate.operation', 'import', true)
               || set_config('flowstate.label', v_methods[cardinality(v_methods)], true);
-  insert into flowstate.flows as f (flow_id, flow_type, client_account_id, engagement_id, user_id,
-                                    flow_version, current_phase, phases_completed, status, failed_phase,
-                                    state_data, metadata, last_label, external_id)
-  values (v_flow_id, 'crewai', (p_context ->> 'client_account_id')::uuid, (p_context ->> 'engagement_id')::uuid,
-          (p_context ->> 'user_id')::uuid, 1, v_phases.current_phase, v_phases.phases_completed,
-          -- paused for feedback as flow_record_step records it
-          flowstate._status(v_phases.current_phase, case when p_pending is not null then 'paused' end, 'running'),
-          v_phases.failed_phase,
-          v_state.state, v_document -> 'metadata', v_methods[cardinality(v_methods)], p_external_id)
-  on conflict (flow_id) do nothing
-  returning * into v_flow;
+  v_flow := flowstate._insert_flow(v_flow_id, 'crewai', (p_context ->> 'client_account_id')::uuid,
+    (p_context ->> 'engagement_id')::uuid, (p_context ->> 'user_id')::uuid,
+    v_phases.current_phase, v_phases.phases_completed,
+    -- paused for feedback as flow_record_step records it
+    flowstate._status(v_phases.current_phase, case when p_pending is not null then 'paused' end, 'running'),
+    v_phases.failed_phase, v_state.state, v_document -> 'metadata', v_methods[cardinality(v_methods)], p_external_id);
   v_published := set_config('flowstate.operation', '', true) || set_config('flowstate.label', '', true);
   if v_flow.flow_id is null then
     raise exception 'flow % (legacy flow %) already exists and was not imported', v_flow_id, p_external_id

@@ -207,3 +207,31 @@ $$;
 
 comment on function flowstate._phase_change_error(text, text, text[], text, text[]) is
 'Internal. The reason a save may not change the phases from (old current, old completed) to (new current, new completed), or NULL when the change is a legal transition (or several legal steps, for closed types).';
+
+-- flowstate._phase_change
+-- What a phase change does to a flow's phase record, for every path that moves a flow (a
+-- transition, a recorded step, a save that changes the phase, a creation): the phase left
+-- joins phases_completed, unless it is listed already, is the new phase, is terminal, or
+-- the move is to failed, which records the phase left as failed_phase instead. failed_phase
+-- is kept while the flow stays failed and cleared when it is not failed.
+create or replace function flowstate._phase_change(
+  p_old_phase text, p_old_completed text[], p_old_failed_phase text, p_new_phase text,
+  out phases_completed text[], out failed_phase text
+)
+language plpgsql
+immutable
+as $$
+begin
+  phases_completed := case
+    when p_old_phase is null or p_old_phase in (p_new_phase, 'completed', 'failed')
+         or p_old_phase = any (p_old_completed) or p_new_phase = 'failed'
+      then coalesce(p_old_completed, '{}')
+    else coalesce(p_old_completed, '{}') || p_old_phase end;
+  failed_phase := case when p_new_phase is distinct from 'failed' then null
+                       when p_old_phase = 'failed' then p_old_failed_phase
+                       else p_old_phase end;
+end;
+$$;
+
+comment on function flowstate._phase_change(text, text[], text, text) is
+'Internal. The phases_completed and failed_phase after moving from p_old_phase to p_new_phase: the phase left joins phases_completed (not when listed, the same, terminal, or when moving to failed, which records it as failed_phase); failed_phase is kept while failed, cleared otherwise.';
