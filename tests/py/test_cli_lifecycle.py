@@ -5,6 +5,9 @@ return; bad input is the database's FS001 listing every problem (exit 1)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -125,6 +128,23 @@ async def test_delete_without_yes_and_no_terminal_is_refused_and_deletes_nothing
     assert refused.returncode == 2 and "--yes" in one_line_error(refused)
     assert (await store.load_state(flow_id)).flow_version == 1
     assert await admin_fetchval(admin_dsn, "select count(*) from flowstate.erasures where flow_id = $1", flow_id) == 0
+
+
+async def test_delete_on_a_terminal_asks_and_no_deletes_nothing(store, admin_dsn):
+    flow_id = uuid.uuid4()
+    await store.save_state(flow_id, new_doc(flow_id))
+    main_end, terminal = os.openpty()  # stdin a terminal, as for a person typing
+    try:
+        os.write(main_end, b"n\n")
+        answered = subprocess.run([sys.executable, "-m", "pgflowstate", "delete", str(flow_id), "--reason", "oops",
+                                   "--dsn", admin_dsn], stdin=terminal, capture_output=True, text=True, timeout=120)
+    finally:
+        os.close(terminal)
+        os.close(main_end)
+
+    assert "Erase flow" in answered.stderr and answered.returncode == 1
+    assert answered.stderr.strip().endswith("pgflowstate: error: nothing deleted")
+    assert (await store.load_state(flow_id)).flow_version == 1
 
 
 async def test_delete_json_is_the_tombstone_as_returned(store, admin_dsn):
