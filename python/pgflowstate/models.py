@@ -245,6 +245,32 @@ class RetentionItem(BaseModel):
     terminal_since: datetime
 
 
+class RetentionRule(BaseModel):
+    """A retention policy (``flow_retention_policies``): ``action`` once a flow of
+    ``flow_type`` (None: the default, for types without rules of their own) has been in a
+    terminal phase for ``after``. In ``rules``, ``is_default`` says the type follows the
+    default."""
+
+    model_config = ConfigDict(extra="allow")
+
+    flow_type: str | None = None
+    action: Literal["delete", "compact"]
+    after: str
+    after_seconds: int
+    description: str | None = None
+    is_default: bool | None = None
+
+
+class RetentionPolicies(BaseModel):
+    """``flow_retention_policies``: the policies as stored and the rule in force per flow
+    type and action."""
+
+    model_config = ConfigDict(extra="allow")
+
+    policies: list[RetentionRule] = Field(default_factory=list)
+    rules: list[RetentionRule] = Field(default_factory=list)
+
+
 class RetentionRun(BaseModel):
     """What ``flow_retention_run`` did (or would do: ``dry_run``). ``busy``: another run held
     the lock, nothing was done. ``more``: flows are left for the next run (past the limit,

@@ -32,6 +32,7 @@ from .models import (
     HistoryEntry,
     LegacyEntry,
     RequestContext,
+    RetentionPolicies,
     RetentionRun,
     SearchPage,
     TenantErasure,
@@ -508,6 +509,14 @@ class FlowStateStore:
             result = await self._pool.fetchval(
                 "select flowstate.flow_retention_run(p_limit => $1, p_dry_run => $2)", limit, dry_run)
         return RetentionRun.model_validate(_incoming(result))
+
+    @observed
+    async def retention_policies(self) -> RetentionPolicies:
+        """flowstate.flow_retention_policies (admin store only): the retention policies and
+        the rule in force per flow type."""
+        with sqlstate_errors():
+            result = await self._pool.fetchval("select flowstate.flow_retention_policies()")
+        return RetentionPolicies.model_validate(_incoming(result))
 
     @observed
     async def erase_tenant(

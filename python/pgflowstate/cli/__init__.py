@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from . import bench, demo, flows, migrate, schema, server, stats, ui, validate, watch
+from . import bench, demo, flows, lifecycle, migrate, schema, server, stats, ui, validate, watch
 from .migrate import migrate_sqlite
 
 __all__ = ["main", "migrate_sqlite"]
@@ -23,6 +23,7 @@ for command in (
     server.up, server.down, server.server_status, server.server_url,
     migrate.migrate_sqlite, validate.validate,
     flows.show, flows.history, flows.diff, flows.checkpoint, flows.recover,
+    lifecycle.ls, lifecycle.fork, lifecycle.delete, lifecycle.retention_group,
     stats.stats, watch.watch, ui.ui, demo.demo, bench.bench_command,
 ):
     main.add_command(command)

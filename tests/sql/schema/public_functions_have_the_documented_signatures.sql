@@ -2,7 +2,7 @@
 -- each public function of the spec has exactly its documented parameters and result.
 begin;
 \ir ../_helpers.sql
-select plan(14);
+select plan(15);
 
 select is((select string_agg(pg_get_function_identity_arguments(p.oid) || ' -> ' || pg_get_function_result(p.oid), ' | ')
              from pg_proc p where p.pronamespace = 'flowstate'::regnamespace and p.proname = c.name),
@@ -24,7 +24,8 @@ select is((select string_agg(pg_get_function_identity_arguments(p.oid) || ' -> '
     ('flow_fork', 'p_flow_id uuid, p_version bigint, p_new_flow_id uuid, p_context jsonb -> jsonb'),
     ('flow_delete', 'p_flow_id uuid, p_reason text, p_context jsonb -> jsonb'),
     ('flow_erase_tenant', 'p_client_account_id uuid, p_engagement_id uuid, p_reason text, p_limit integer -> jsonb'),
-    ('flow_retention_run', 'p_limit integer, p_dry_run boolean -> jsonb')) as c(name, signature);
+    ('flow_retention_run', 'p_limit integer, p_dry_run boolean -> jsonb'),
+    ('flow_retention_policies', ' -> jsonb')) as c(name, signature);
 
 select * from finish();
 rollback;
