@@ -149,6 +149,24 @@ class DiffEntry(BaseModel):
     new_value: Any = None
 
 
+class LegacyEntry(BaseModel):
+    """One row of ``flow_legacy_history``: a CrewAI SQLite row an imported flow came from.
+
+    ``state`` is the row as jsonb (mapped where jsonb cannot hold the text: ``mapped`` says
+    how); ``state_text`` is the exact original text and ``legacy_timestamp`` the original
+    timestamp text."""
+
+    model_config = ConfigDict(extra="allow")
+
+    legacy_id: int
+    method_name: str | None = None
+    legacy_timestamp: str | None = None
+    state: Any = None
+    mapped: list[str] = Field(default_factory=list)
+    state_text: str | None = None
+    state_sha256: str | None = None
+
+
 class Alert(BaseModel):
     """An alert sent on channel ``flowstate_alerts`` by recovery and corruption handling.
 

@@ -30,6 +30,7 @@ from .models import (
     FlowCount,
     FlowState,
     HistoryEntry,
+    LegacyEntry,
     RequestContext,
     RetentionPolicies,
     RetentionRun,
@@ -84,6 +85,8 @@ _HISTORY = (
     " p_operation => $4, p_limit => $5)"
 )
 _STATE_AT = "select flowstate.flow_state_at(p_flow_id => $1, p_version => $2, p_context => $3)"
+_LEGACY_HISTORY = "select * from flowstate.flow_legacy_history(p_flow_id => $1, p_context => $2)"
+_LOAD_PENDING_FEEDBACK = "select flowstate.flow_load_pending_feedback(p_flow_id => $1, p_context => $2)"
 _LOAD_MANY = "select flow_id, document from flowstate.flow_load_states(p_flow_ids => $1, p_context => $2)"
 _CHECKPOINTS = (
     "select flowstate.flow_checkpoints(p_flow_id => $1, p_context => $2, p_after => $3, p_limit => $4)"
@@ -538,3 +541,19 @@ class FlowStateStore:
         if isinstance(value, UUID):
             return str(value)
         return value
+
+    @observed
+    async def legacy_history(self, flow_id: FlowId) -> list[LegacyEntry]:
+        """flowstate.flow_legacy_history: the CrewAI SQLite rows an imported flow came from,
+        oldest first (method name, original timestamp, state, exact original text). Empty for a
+        flow that was not imported, a missing or another tenant's."""
+        with sqlstate_errors():
+            rows = await self._pool.fetch(_LEGACY_HISTORY, _flow_id(flow_id), self._context)
+        return [LegacyEntry.model_validate({**row, "state": _incoming(row["state"])}) for row in rows]
+
+    @observed
+    async def load_pending_feedback(self, flow_id: FlowId) -> dict[str, Any] | None:
+        """flowstate.flow_load_pending_feedback: ``{"state", "feedback", "paused_at"}`` of a flow
+        paused for human feedback, or None (not paused, missing or another tenant's)."""
+        with sqlstate_errors():
+            return _incoming(await self._pool.fetchval(_LOAD_PENDING_FEEDBACK, _flow_id(flow_id), self._context))

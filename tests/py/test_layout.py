@@ -6,7 +6,8 @@ Layers, bottom up; a module may import from its own layer and the layers below i
 - the adapters: pgflowstate.crewai, pgflowstate.migrator, pgflowstate.server, and
   pgflowstate.legacy (the CrewAI cutover's old address);
 - the facade: pgflowstate itself (__init__.py, the public API);
-- the CLI: pgflowstate.cli, and the __main__ modules that run it.
+- the top: the CLI (pgflowstate.cli, and the __main__ modules that run it) and the web
+  inspector (pgflowstate.ui), which only present what the layers below return.
 The graph has no cycle, and inside a function only an optional extra is imported.
 """
 
@@ -17,10 +18,11 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "python" / "pgflowstate"
 LIBRARY, ADAPTER, FACADE, CLI = 0, 1, 2, 3
-LAYER_NAMES = {LIBRARY: "the library", ADAPTER: "an adapter", FACADE: "the facade", CLI: "the CLI"}
+LAYER_NAMES = {LIBRARY: "the library", ADAPTER: "an adapter", FACADE: "the facade", CLI: "the CLI or the inspector"}
 ADAPTERS = ("pgflowstate.crewai", "pgflowstate.migrator", "pgflowstate.server", "pgflowstate.legacy")
-# Imported inside a function, and why: importing the CrewAI adapter loads CrewAI (seconds).
-OPTIONAL_EXTRAS = ("pgflowstate.crewai",)
+# Imported inside a function, and why: importing the CrewAI adapter loads CrewAI (seconds); the
+# inspector needs Starlette, Jinja2 and uvicorn, which only its extra (`ui`) installs.
+OPTIONAL_EXTRAS = ("pgflowstate.crewai", "pgflowstate.ui")
 
 
 def module_name(path: Path) -> str:
@@ -36,7 +38,7 @@ def within(name: str, prefix: str) -> bool:
 
 
 def layer(name: str) -> int:
-    if within(name, "pgflowstate.cli") or name.endswith(".__main__"):
+    if within(name, "pgflowstate.cli") or within(name, "pgflowstate.ui") or name.endswith(".__main__"):
         return CLI
     if name == "pgflowstate":
         return FACADE
@@ -119,6 +121,6 @@ def test_the_layers_are_what_the_tree_says():
     assert layer("pgflowstate.store") == layer("pgflowstate.codec") == layer("pgflowstate.schema") == LIBRARY
     assert layer("pgflowstate.crewai.cutover") == layer("pgflowstate.migrator.source") == ADAPTER
     assert layer("pgflowstate.server.cluster") == ADAPTER
-    assert layer("pgflowstate.cli.flows") == layer("pgflowstate.migrator.__main__") == CLI
+    assert layer("pgflowstate.cli.flows") == layer("pgflowstate.migrator.__main__") == layer("pgflowstate.ui.app") == CLI
     assert {"pgflowstate.cli", "pgflowstate.crewai", "pgflowstate.migrator", "pgflowstate.server"} <= set(MODULES)
     assert not (PACKAGE / "testing.py").exists() and not (PACKAGE / "db.py").exists()

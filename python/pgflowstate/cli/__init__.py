@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from . import bench, demo, flows, lifecycle, migrate, schema, server, stats, validate, watch
+from . import bench, demo, flows, lifecycle, migrate, schema, server, stats, ui, validate, watch
 from .migrate import migrate_sqlite
 
 __all__ = ["main", "migrate_sqlite"]
@@ -24,6 +24,6 @@ for command in (
     migrate.migrate_sqlite, validate.validate,
     flows.show, flows.history, flows.diff, flows.checkpoint, flows.recover,
     lifecycle.ls, lifecycle.fork, lifecycle.delete, lifecycle.retention_group,
-    stats.stats, watch.watch, demo.demo, bench.bench_command,
+    stats.stats, watch.watch, ui.ui, demo.demo, bench.bench_command,
 ):
     main.add_command(command)

@@ -124,6 +124,7 @@ class Demo:
         self.say(f"done in {time.perf_counter() - started:.1f} s. Look again with:")
         self.say(f"   pgflowstate show {self.flow_id}")
         self.say(f"   pgflowstate history {self.flow_id}")
+        self.say("   pgflowstate ui --open     (the web inspector: open the flow by its id)")
 
     async def story(self, pool: asyncpg.Pool) -> None:
         store, flow_id = self.store, self.flow_id
