@@ -1,4 +1,4 @@
-"""Write coalescing: concurrent saves of one store go to the server together.
+"""Write coalescing: concurrent saves (and puts) of one store go to the server together.
 
 A save that finds no write of its store in flight is sent at once, alone, as it would be
 without coalescing (a lone caller waits for nothing and pays for no batch). Saves made while a
@@ -34,17 +34,22 @@ MAX_BYTES = 8 * 1024 * 1024
 
 @dataclass(eq=False)
 class Write:
-    """One caller's save: what the single call would send, and where its answer goes."""
+    """One caller's save or put: what the single call would send, and where its answer goes."""
 
     flow_id: UUID
     text: str  # the state's JSON, as the single call sends it
-    doc: Mapping[str, Any]
+    doc: Mapping[str, Any] | None  # None: text sent as is, never batched
     version: int | None
     request_id: UUID
+    put: bool = False  # flow_put_state's: no version check, ``label`` recorded
+    label: str | None = None
     answer: asyncio.Future | None = field(default=None, repr=False)
 
     def item(self) -> dict[str, Any]:
         """The flow_save_states item."""
+        if self.put:
+            return {"flow_id": str(self.flow_id), "state": self.doc, "put": True, "label": self.label,
+                    "request_id": str(self.request_id)}
         return {"flow_id": str(self.flow_id), "state": self.doc, "expected_version": self.version,
                 "request_id": str(self.request_id)}
 

@@ -220,12 +220,18 @@ class FlowStateStore:
         text, doc = _outgoing(state, phase)
         key = _flow_id(flow_id)
         write = Write(key, text, doc, version, uuid4())
-        # Text sent as is (doc None) is PostgreSQL's to judge, so it never joins a batch.
-        stored = await (self._save_alone(write) if self._coalescer is None or doc is None else self._coalescer.save(write))
+        stored = await self._save(write)
         return self._with_state_data(stored, text, doc)
 
+    async def _save(self, write: Write) -> Any:
+        # Text sent as is (doc None) is PostgreSQL's to judge, so it never joins a batch.
+        if self._coalescer is None or write.doc is None:
+            return await self._save_alone(write)
+        return await self._coalescer.save(write)
+
     async def _save_alone(self, write: Write) -> Any:
-        return await self._write(_SAVE, write.flow_id, write.text, write.version, self._context, write.request_id,
+        return await self._write(_PUT if write.put else _SAVE, write.flow_id, write.text,
+                                 write.label if write.put else write.version, self._context, write.request_id,
                                  flow_id=write.flow_id, json_param=2)
 
     async def _save_together(self, writes: list[Write]) -> list[Any]:
@@ -239,7 +245,8 @@ class FlowStateStore:
         label = arguments.text(label, "label")
         text, doc = _outgoing(state)
         key = _flow_id(flow_id)
-        stored = await self._write(_PUT, key, text, label, self._context, uuid4(), flow_id=key, json_param=2)
+        write = Write(key, text, doc, None, uuid4(), put=True, label=label)
+        stored = await self._save(write)
         return self._with_state_data(stored, text, doc)
 
     @observed

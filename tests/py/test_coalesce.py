@@ -23,8 +23,11 @@ from pgflowstate import FlowState, FlowStateStore, StateError, create_pool
 FLOWS = 100
 
 
-def calls(flows: list[uuid.UUID], missing: list[uuid.UUID]) -> list[tuple[uuid.UUID, dict, int | None]]:
-    """(flow_id, state, version) saves in call order, refused ones of every kind among them."""
+PUT = "put"  # in place of a version: a put, without a version check
+
+
+def calls(flows: list[uuid.UUID], missing: list[uuid.UUID]) -> list[tuple[uuid.UUID, dict, int | str | None]]:
+    """(flow_id, state, version or PUT) saves and puts in call order, refused ones of every kind among them."""
     made = [(f, new_doc(f, step=0), None) for f in flows]                                  # created: v1
     made += [(f, new_doc(f, step=9), None) for f in flows[:5]]                              # FS005 exists
     made += [(f, new_doc(f, step=1), 1) for f in flows[:60]]                                # v2
@@ -38,6 +41,9 @@ def calls(flows: list[uuid.UUID], missing: list[uuid.UUID]) -> list[tuple[uuid.U
     made += [(f, new_doc(f, step=1), 1) for f in missing]                                   # FS004 not found
     made += [(flows[85], new_doc(flows[85], note="nul \u0000 byte"), 1)]                     # FS001: jsonb refuses it
     made += [(f, new_doc(f, step=4), 1) for f in flows[86:]]                                # v2, after all that
+    made += [(f, new_doc(f, step=5), PUT) for f in flows[:3] + missing[:2]]                 # put: v3, and creates
+    made += [(f, new_doc(f, phase="no_such_phase"), PUT) for f in flows[3:6]]               # put: FS001 invalid
+    made += [(f, new_doc(f, step=6), 2) for f in flows[:3]]                                 # FS002: the put made v3
     return made
 
 
@@ -57,7 +63,8 @@ def outcome(result: Any, names: dict[str, str]) -> Any:
 async def run(store: FlowStateStore, together: bool) -> tuple[list, list]:
     flows, missing = [uuid.uuid4() for _ in range(FLOWS)], [uuid.uuid4() for _ in range(5)]
     names = {str(f): f"<flow {n}>" for n, f in enumerate(flows + missing)}
-    saves = [store.save_state(f, state, version=version) for f, state, version in calls(flows, missing)]
+    saves = [store.put_state(f, state, label=f"step {n}") if version == PUT else store.save_state(f, state, version=version)
+             for n, (f, state, version) in enumerate(calls(flows, missing))]
     if together:
         results = await asyncio.gather(*saves, return_exceptions=True)
     else:
@@ -72,7 +79,8 @@ async def run(store: FlowStateStore, together: bool) -> tuple[list, list]:
         loaded = await store.load_state(f)
         history = await store.history(f)
         final.append((None if loaded is None else outcome(loaded, names),
-                      [(h.operation, h.old_version, h.new_version, h.old_phase, h.new_phase, h.changes, h.snapshot) for h in history]))
+                      [(h.operation, h.old_version, h.new_version, h.old_phase, h.new_phase, h.label, h.changes, h.snapshot)
+                       for h in history]))
     return [outcome(r, names) for r in results], final
 
 
@@ -125,13 +133,15 @@ async def test_a_batch_whose_reply_is_lost_applies_each_save_once(admin_dsn, app
             proxy.cut_after("flow_save_states(")
             saves = [store.save_state(f, new_doc(f, step=1), version=1) for f in flows]
             saves += [store.save_state(f, new_doc(f, step=2), version=1) for f in flows[:5]]  # stale
+            saves += [store.put_state(f, new_doc(f, step=3), label="put") for f in flows[5:10]]
             results = await asyncio.gather(*saves, return_exceptions=True)
         finally:
             await pool.close()
 
     assert proxy.cuts == 1 and batches[0] == len(saves) - 1, "the reply of the batch was lost"
     assert [r.flow_version for r in results[:20]] == [2] * 20
-    assert [r.sqlstate for r in results[20:]] == ["FS002"] * 5
+    assert [r.sqlstate for r in results[20:25]] == ["FS002"] * 5
+    assert [r.flow_version for r in results[25:]] == [3] * 5
     conn = await asyncpg.connect(admin_dsn)
     try:
         rows = await conn.fetch("""
@@ -141,7 +151,8 @@ async def test_a_batch_whose_reply_is_lost_applies_each_save_once(admin_dsn, app
               from flowstate.flows f where f.flow_id = any($1::uuid[])""", flows)
     finally:
         await conn.close()
-    assert sorted(tuple(r) for r in rows) == [(2, 2, 2)] * 20, "one new version, one audit row, one request id each"
+    assert sorted(tuple(r) for r in rows) == [(2, 2, 2)] * 15 + [(3, 3, 3)] * 5, \
+        "one new version, one audit row, one request id per save and put"
 
 
 async def test_a_caller_that_stops_waiting_leaves_the_others_their_saves(app_pool):
