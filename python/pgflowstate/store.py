@@ -19,7 +19,7 @@ import asyncpg
 
 from . import arguments
 from .arguments import INTEGER
-from .coalesce import Coalescer, Write
+from .coalesce import Coalescer, Write, coalesce_parallel, items_json
 from .codec import decode_json, encode_json
 from .errors import StateValidationError, encoding_error, error_from, sqlstate_errors
 from .metrics import observed
@@ -163,10 +163,11 @@ class FlowStateStore:
     lock (set in its own statement, so on any pool; None: the connection's setting), then
     raises FlowBusyError with nothing written.
 
-    With ``coalesce`` (the default), saves made while another save of this store is in
-    flight go together in its next batch: one statement and one commit for all of them, each
-    caller still getting its own result or exception (see coalesce.py). A lone caller's save is
-    sent at once, alone, as without it.
+    With ``coalesce`` (the default), saves and puts made while this store has a statement in
+    flight on every connection of the pool (so they would wait for one) go together as the
+    next batch: one statement and one commit for all of them, each caller still getting its own
+    result or exception (see coalesce.py); other saves are sent at once, alone, as without it.
+    An integer n lets n statements be in flight before saves queue.
     """
 
     def __init__(
@@ -177,7 +178,7 @@ class FlowStateStore:
         lock_timeout: float | None = DEFAULT_LOCK_TIMEOUT,
         retries: int = 3,
         retry_backoff: float = 0.05,
-        coalesce: bool = True,
+        coalesce: bool | int = True,
     ) -> None:
         if context is not None and not isinstance(context, RequestContext):
             raise arguments.refuse(f"context must be a RequestContext or None, not {type(context).__name__}.")
@@ -187,7 +188,8 @@ class FlowStateStore:
         self._lock_timeout = None if lock_timeout is None else milliseconds(lock_timeout)
         self.retries = retries
         self.retry_backoff = retry_backoff
-        self._coalescer = Coalescer(self._save_alone, self._save_together) if arguments.boolean(coalesce, "coalesce") else None
+        parallel = coalesce_parallel(coalesce, pool)
+        self._coalescer = None if parallel == 0 else Coalescer(self._save_alone, self._save_together, parallel)
 
     async def _read(self, method: str, query: str, *args: Any, flow_id: object = None,
                     json_param: int | Mapping[int, str] | None = None) -> Any:
@@ -235,8 +237,7 @@ class FlowStateStore:
                                  flow_id=write.flow_id, json_param=2)
 
     async def _save_together(self, writes: list[Write]) -> list[Any]:
-        return _incoming(await self._write(_SAVE_MANY, encode_json([w.item() for w in writes]), self._context, False,
-                                           json_param=1))
+        return _incoming(await self._write(_SAVE_MANY, items_json(writes), self._context, False, json_param=1))
 
     @observed
     async def put_state(self, flow_id: FlowId, state: State, label: str | None = None) -> FlowState:

@@ -19,6 +19,7 @@ from wire import Proxy, server_address
 
 from flowdocs import new_context, new_doc
 from pgflowstate import FlowState, FlowStateStore, StateError, create_pool
+from pgflowstate.coalesce import MAX_BYTES
 
 FLOWS = 100
 
@@ -97,9 +98,10 @@ def count_batches(store: FlowStateStore) -> list[int]:
     return sizes
 
 
-async def test_saves_at_once_give_exactly_what_one_by_one_saves_give(app_pool):
+@pytest.mark.parametrize("coalesce", [1, True])  # True: as many statements in flight as connections (4)
+async def test_saves_at_once_give_exactly_what_one_by_one_saves_give(app_pool, coalesce):
     one_by_one = await run(FlowStateStore(app_pool, new_context(), coalesce=False), together=False)
-    store = FlowStateStore(app_pool, new_context())
+    store = FlowStateStore(app_pool, new_context(), coalesce=coalesce)
     batches = count_batches(store)
     at_once = await run(store, together=True)
 
@@ -108,6 +110,7 @@ async def test_saves_at_once_give_exactly_what_one_by_one_saves_give(app_pool):
     kinds = {r[1] for r in one_by_one[0] if isinstance(r[0], str)}
     assert kinds == {"FS001", "FS002", "FS003", "FS004", "FS005"}
     assert batches and max(batches) > 10 and sum(batches) < len(at_once[0]), "the saves went together"
+    assert max(batches) <= 50, "at most MAX_ITEMS in one transaction (subtransaction ids stay cached)"
 
 
 async def test_a_lone_caller_is_sent_alone_at_once(app_pool):
@@ -156,7 +159,7 @@ async def test_a_batch_whose_reply_is_lost_applies_each_save_once(admin_dsn, app
 
 
 async def test_a_caller_that_stops_waiting_leaves_the_others_their_saves(app_pool):
-    store = FlowStateStore(app_pool, new_context())
+    store = FlowStateStore(app_pool, new_context(), coalesce=1)
     flows = [uuid.uuid4() for _ in range(4)]
     tasks = [asyncio.ensure_future(store.save_state(f, new_doc(f))) for f in flows]
     await asyncio.sleep(0)  # every save has been made: the first is in flight, the others queue
@@ -167,7 +170,27 @@ async def test_a_caller_that_stops_waiting_leaves_the_others_their_saves(app_poo
     assert await store.load_state(flows[2]) is None, "a queued save that was given up is never sent"
 
 
-@pytest.mark.parametrize("coalesce", [0, "yes", None])
-def test_coalesce_must_be_a_boolean(app_pool, coalesce):
+@pytest.mark.parametrize("coalesce", [0, -1, 1.5, "yes", None])
+def test_coalesce_must_be_a_boolean_or_a_count(app_pool, coalesce):
     with pytest.raises(StateError):
         FlowStateStore(app_pool, new_context(), coalesce=coalesce)
+
+
+async def test_by_default_saves_queue_only_when_every_connection_is_busy(app_pool):
+    store = FlowStateStore(app_pool, new_context())  # app_pool has 4 connections
+    batches = count_batches(store)
+    flows = [uuid.uuid4() for _ in range(4)]
+    await asyncio.gather(*(store.save_state(f, new_doc(f)) for f in flows))
+    assert batches == [], "four saves, four connections: each went alone"
+    flows = [uuid.uuid4() for _ in range(12)]
+    saved = await asyncio.gather(*(store.save_state(f, new_doc(f)) for f in flows))
+    assert batches == [8] and [s.flow_version for s in saved] == [1] * 12, "the eight that found no connection went together"
+
+
+async def test_a_batch_is_cut_at_max_bytes_of_states(app_pool):
+    store = FlowStateStore(app_pool, new_context(), coalesce=1)
+    batches = count_batches(store)
+    flows = [uuid.uuid4() for _ in range(9)]
+    big = "x" * (MAX_BYTES // 5 - 200)  # five such states fit in a batch, six do not
+    saved = await asyncio.gather(*(store.save_state(f, new_doc(f, blob=big)) for f in flows))
+    assert batches == [5, 3] and [s.flow_version for s in saved] == [1] * 9
