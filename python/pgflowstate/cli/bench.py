@@ -11,8 +11,8 @@ On one server, in interleaved rounds (so noise hits every candidate alike):
 - where installed: LangGraph's AsyncPostgresSaver (aput / aget_tuple) and CrewAI's
   SQLiteFlowPersistence.save_state on the same payloads;
 at 1 KB and 100 KB with 1 client; throughput with 16 concurrent writers: the floor by 16
-clients, our saves one by one (16 clients) and coalesced (16 writers of one store, see
-coalesce.py); and time travel (flow_state_at at the middle and newest versions of a 100 KB
+clients, our saves one by one (16 clients), coalesced as by default on the same pool and on a
+pool of 4 connections (16 writers of one store, see coalesce.py); and time travel (flow_state_at at the middle and newest versions of a 100 KB
 flow whose versions each changed a different nested key, 1,000 of them next to 10, and next to
 a load of the same flow). Every ratio is to the floor (or, for the peers, theirs to ours).
 Results are comparable only within one run; the header names the server's version.
@@ -212,12 +212,16 @@ async def latency(dsn: str, size: int, iterations: int, rounds: int) -> tuple[di
 
 async def throughput(dsn: str, size: int, clients: int, seconds: float) -> dict:
     """ops/s with `clients` concurrent writers in this process, each on its own flow: the floor's
-    save (each writer its own client), our save one by one (likewise) and coalesced (one store,
-    so saves made at the same moment go as one batch)."""
+    save (each writer its own connection), our save one by one (likewise), coalesced as by
+    default (one store on the same pool: saves queue only when every connection is busy) and
+    coalesced on a pool of a quarter as many connections (most saves go in batches)."""
     data = state_data(size)
     pool = await create_pool(dsn, min_size=clients, max_size=clients)
+    small = max(1, clients // 4)
+    small_pool = await create_pool(dsn, min_size=small, max_size=small)
     context = RequestContext(client_account_id=uuid.uuid4(), engagement_id=uuid.uuid4(), user_id=uuid.uuid4())
-    stores = {"save": FlowStateStore(pool, context, coalesce=False), "save_coalesced": FlowStateStore(pool, context)}
+    stores = {"save": FlowStateStore(pool, context, coalesce=False), "save_coalesced": FlowStateStore(pool, context),
+              f"save_coalesced_{small}_connections": FlowStateStore(small_pool, context)}
 
     async def floor_writer(name: str, deadline: float) -> int:
         flow_id, n = uuid.uuid4(), 0
@@ -238,15 +242,16 @@ async def throughput(dsn: str, size: int, clients: int, seconds: float) -> dict:
 
     try:
         result = {}
-        for name, writer in (("floor_save", floor_writer), ("save", our_writer), ("save_coalesced", our_writer)):
+        for name, writer in (("floor_save", floor_writer), *((name, our_writer) for name in stores)):
             deadline = time.perf_counter() + seconds
             counts = await asyncio.gather(*(writer(name, deadline) for _ in range(clients)))
             result[name] = {"ops_s": round(sum(counts) / seconds, 1)}
-        for name in ("save", "save_coalesced"):
+        for name in stores:
             result[name]["ratio_to_floor"] = round(result[name]["ops_s"] / result["floor_save"]["ops_s"], 2)
         return result
     finally:
         await pool.close()
+        await small_pool.close()
 
 
 # Grows a flow's history server-side (sending 1,000 100 KB states would measure the network):
@@ -359,10 +364,9 @@ def format_results(results: dict) -> str:
             lines.append(f"{label:<7}{name:<22}{r['p50_ms']:>9.3f}{r['p95_ms']:>9.3f}{r['ops_s']:>9.0f}{ratio:>9}{faster:>13}")
     for label, by_clients in results["throughput"].items():
         for clients, r in by_clients.items():
-            lines.append(f"{label:<7}throughput, {clients.replace('_', ' ')}: floor {r['floor_save']['ops_s']:.0f} ops/s, "
-                         f"save {r['save']['ops_s']:.0f} ops/s ({r['save']['ratio_to_floor']:.2f}x the floor), "
-                         f"coalesced {r['save_coalesced']['ops_s']:.0f} ops/s "
-                         f"({r['save_coalesced']['ratio_to_floor']:.2f}x the floor)")
+            ours = ", ".join(f"{name.replace('_', ' ')} {row['ops_s']:.0f} ({row['ratio_to_floor']:.2f}x)"
+                             for name, row in r.items() if name != "floor_save")
+            lines.append(f"{label:<7}throughput, {clients.replace('_', ' ')}: floor {r['floor_save']['ops_s']:.0f} ops/s; {ours}")
     for label, rows in results["time_travel"].items():
         for name, r in rows.items():
             versus = (f"{r['x_10_versions']:.2f}x 10 versions, {r['x_load']:.2f}x a load"
