@@ -194,3 +194,27 @@ async def test_a_batch_is_cut_at_max_bytes_of_states(app_pool):
     big = "x" * (MAX_BYTES // 5 - 200)  # five such states fit in a batch, six do not
     saved = await asyncio.gather(*(store.save_state(f, new_doc(f, blob=big)) for f in flows))
     assert batches == [5, 3] and [s.flow_version for s in saved] == [1] * 9
+
+
+async def test_a_locked_flow_in_a_batch_is_busy_for_its_caller_alone(admin_dsn, app_pool):
+    context = new_context()
+    store = FlowStateStore(app_pool, context, lock_timeout=0.2, coalesce=1)
+    first, locked, other = (uuid.uuid4() for _ in range(3))
+    for f in (first, locked, other):
+        await store.save_state(f, new_doc(f))
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        async with conn.transaction():
+            await conn.execute("select 1 from flowstate.flows where flow_id = $1 for update", locked)
+            with pytest.raises(StateError) as alone:
+                await FlowStateStore(app_pool, context, lock_timeout=0.2, coalesce=False).save_state(
+                    locked, new_doc(locked, step=1), version=1)
+            batches = count_batches(store)
+            results = await asyncio.gather(*(store.save_state(f, new_doc(f, step=1), version=1)
+                                             for f in (first, locked, other)), return_exceptions=True)
+    finally:
+        await conn.close()
+    assert batches == [2], "the locked flow's save went in a batch"
+    assert (type(results[1]), results[1].detail, str(results[1])) == (type(alone.value), alone.value.detail, str(alone.value))
+    assert results[1].sqlstate == "FS007" and results[1].detail["flow_id"] == str(locked)
+    assert (results[0].flow_version, results[2].flow_version) == (2, 2), "the others were saved"
