@@ -28,10 +28,12 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=400)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each throughput run")
+    parser.add_argument("--versions", type=int, default=1000, help="versions of the deep flow in the time-travel run")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with bench_database(args.dsn) as dsn:
-        results = asyncio.run(bench.run(dsn, args.iterations, clients=args.clients, seconds=args.seconds))
+        results = asyncio.run(bench.run(dsn, args.iterations, clients=args.clients, seconds=args.seconds,
+                                        versions=args.versions))
     print(json.dumps(results, indent=2) if args.json else bench.format_results(results))
 
 

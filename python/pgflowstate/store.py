@@ -19,6 +19,7 @@ import asyncpg
 
 from . import arguments
 from .arguments import INTEGER
+from .coalesce import Coalescer, Write, coalesce_parallel, items_json
 from .codec import decode_json, encode_json
 from .errors import StateValidationError, encoding_error, error_from, sqlstate_errors
 from .metrics import observed
@@ -161,6 +162,12 @@ class FlowStateStore:
     result and is never applied twice. A write waits at most ``lock_timeout`` seconds for a
     lock (set in its own statement, so on any pool; None: the connection's setting), then
     raises FlowBusyError with nothing written.
+
+    With ``coalesce`` (the default), saves and puts made while this store has a statement in
+    flight on every connection of the pool (so they would wait for one) go together as the
+    next batch: one statement and one commit for all of them, each caller still getting its own
+    result or exception (see coalesce.py); other saves are sent at once, alone, as without it.
+    An integer n lets n statements be in flight before saves queue.
     """
 
     def __init__(
@@ -171,6 +178,7 @@ class FlowStateStore:
         lock_timeout: float | None = DEFAULT_LOCK_TIMEOUT,
         retries: int = 3,
         retry_backoff: float = 0.05,
+        coalesce: bool | int = True,
     ) -> None:
         if context is not None and not isinstance(context, RequestContext):
             raise arguments.refuse(f"context must be a RequestContext or None, not {type(context).__name__}.")
@@ -180,6 +188,8 @@ class FlowStateStore:
         self._lock_timeout = None if lock_timeout is None else milliseconds(lock_timeout)
         self.retries = retries
         self.retry_backoff = retry_backoff
+        parallel = coalesce_parallel(coalesce, pool)
+        self._coalescer = None if parallel == 0 else Coalescer(self._save_alone, self._save_together, parallel)
 
     async def _read(self, method: str, query: str, *args: Any, flow_id: object = None,
                     json_param: int | Mapping[int, str] | None = None) -> Any:
@@ -211,8 +221,23 @@ class FlowStateStore:
         version = arguments.integer(version, "version")
         text, doc = _outgoing(state, phase)
         key = _flow_id(flow_id)
-        stored = await self._write(_SAVE, key, text, version, self._context, uuid4(), flow_id=key, json_param=2)
+        write = Write(key, text, doc, version, uuid4())
+        stored = await self._save(write)
         return self._with_state_data(stored, text, doc)
+
+    async def _save(self, write: Write) -> Any:
+        # Text sent as is (doc None) is PostgreSQL's to judge, so it never joins a batch.
+        if self._coalescer is None or write.doc is None:
+            return await self._save_alone(write)
+        return await self._coalescer.save(write)
+
+    async def _save_alone(self, write: Write) -> Any:
+        return await self._write(_PUT if write.put else _SAVE, write.flow_id, write.text,
+                                 write.label if write.put else write.version, self._context, write.request_id,
+                                 flow_id=write.flow_id, json_param=2)
+
+    async def _save_together(self, writes: list[Write]) -> list[Any]:
+        return _incoming(await self._write(_SAVE_MANY, items_json(writes), self._context, False, json_param=1))
 
     @observed
     async def put_state(self, flow_id: FlowId, state: State, label: str | None = None) -> FlowState:
@@ -221,7 +246,8 @@ class FlowStateStore:
         label = arguments.text(label, "label")
         text, doc = _outgoing(state)
         key = _flow_id(flow_id)
-        stored = await self._write(_PUT, key, text, label, self._context, uuid4(), flow_id=key, json_param=2)
+        write = Write(key, text, doc, None, uuid4(), put=True, label=label)
+        stored = await self._save(write)
         return self._with_state_data(stored, text, doc)
 
     @observed

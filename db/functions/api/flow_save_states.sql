@@ -1,6 +1,7 @@
 -- flowstate._save_item
--- One item of flow_save_states, saved as flow_save_state saves (its optional "request_id"
--- makes a retried item return its first result). Returns the stored document.
+-- One item of flow_save_states, saved as flow_save_state saves it, or with "put": true as
+-- flow_put_state does (its "label" recorded); its optional "request_id" makes a retried item
+-- return its first result, as for those functions. Returns the stored document.
 create or replace function flowstate._save_item(p_item jsonb, p_context jsonb)
 returns jsonb
 language plpgsql
@@ -8,23 +9,34 @@ as $$
 declare
   v_flow_id uuid := (p_item ->> 'flow_id')::uuid;
   v_request_id uuid := (p_item ->> 'request_id')::uuid;
-  v_replayed jsonb := flowstate._request_replay(v_flow_id, v_request_id, 'flow_save_state', p_context);
+  v_put boolean := coalesce((p_item ->> 'put')::boolean, false);
+  -- A request id is remembered under the function it stands for, so a retry matches alike.
+  v_function text := case when v_put then 'flow_put_state' else 'flow_save_state' end;
+  v_replayed jsonb := flowstate._request_replay(v_flow_id, v_request_id, v_function, p_context);
+  v_checked boolean;
   v_document jsonb;
 begin
   if v_replayed is not null then return v_replayed; end if;
-  v_document := flowstate._write_state(v_flow_id, p_item -> 'state', (p_item ->> 'expected_version')::bigint,
-                                       true, null, p_context, 'save');
-  return flowstate._request_remember(v_flow_id, v_request_id, 'flow_save_state', v_document);
+  if v_put then
+    v_checked := flowstate._check_size('p_label', octet_length(p_item ->> 'label'), 'max_label_bytes', v_flow_id);
+    v_document := flowstate._write_state(v_flow_id, p_item -> 'state', null, false, p_item ->> 'label', p_context, 'put');
+  else
+    v_document := flowstate._write_state(v_flow_id, p_item -> 'state', (p_item ->> 'expected_version')::bigint,
+                                         true, null, p_context, 'save');
+  end if;
+  return flowstate._request_remember(v_flow_id, v_request_id, v_function, v_document);
 end;
 $$;
 
 comment on function flowstate._save_item(jsonb, jsonb) is
-'Internal. Save one {"flow_id", "state", "expected_version", "request_id"} item of flow_save_states as flow_save_state would.';
+'Internal. Save one {"flow_id", "state", "expected_version", "request_id"} item of flow_save_states as flow_save_state would, or a {"flow_id", "state", "put": true, "label", "request_id"} one as flow_put_state would.';
 
 -- flowstate.flow_save_states
 -- Save many flows in one call: p_items is a JSON array of {"flow_id", "state",
 -- "expected_version", "request_id"} (expected_version null or absent creates, as in
--- flow_save_state; request_id optional, as p_request_id of flow_save_state).
+-- flow_save_state; request_id optional, as p_request_id of flow_save_state). An item with
+-- "put": true (and an optional "label", no expected_version) is saved as flow_put_state saves
+-- it: created or replaced without a version check, its label recorded.
 -- p_atomic false (default): each item is its own subtransaction, so a refused item changes
 -- nothing and does not stop the others; the result lists every item in order as
 -- {"flow_id", "ok": true, "document"} or {"flow_id", "ok": false, "sqlstate", "message",
@@ -65,10 +77,10 @@ begin
          lateral (values
            (1, case when jsonb_typeof(i.item) <> 'object' then
                  format('p_items[%s] must be an object {"flow_id", "state", "expected_version"}, not %s.', i.n - 1, jsonb_typeof(i.item)) end),
-           (2, case when jsonb_typeof(i.item) = 'object' and i.item - '{flow_id,state,expected_version,request_id}'::text[] <> '{}' then
-                 format('p_items[%s] has unknown keys (%s); the keys are flow_id, state, expected_version and request_id.', i.n - 1,
+           (2, case when jsonb_typeof(i.item) = 'object' and i.item - '{flow_id,state,expected_version,request_id,put,label}'::text[] <> '{}' then
+                 format('p_items[%s] has unknown keys (%s); the keys are flow_id, state, expected_version, request_id, put and label.', i.n - 1,
                         (select string_agg(left(k, 40), ', ' order by k)
-                           from jsonb_object_keys(i.item - '{flow_id,state,expected_version,request_id}'::text[]) k)) end),
+                           from jsonb_object_keys(i.item - '{flow_id,state,expected_version,request_id,put,label}'::text[]) k)) end),
            (3, case when jsonb_typeof(i.item) = 'object' and not coalesce(jsonb_typeof(i.item -> 'flow_id') = 'string' and i.item ->> 'flow_id' ~ v_uuid, false) then
                  format('p_items[%s].flow_id must be a UUID string.', i.n - 1) end),
            -- (CASE, not AND: only a number may be cast)
@@ -81,7 +93,15 @@ begin
                         left((i.item -> 'expected_version')::text, 40)) end),
            (5, case when jsonb_typeof(i.item) = 'object' and coalesce(jsonb_typeof(i.item -> 'request_id'), 'null') <> 'null'
                      and not coalesce(jsonb_typeof(i.item -> 'request_id') = 'string' and i.item ->> 'request_id' ~ v_uuid, false) then
-                 format('p_items[%s].request_id must be a UUID string, or null for none.', i.n - 1) end)
+                 format('p_items[%s].request_id must be a UUID string, or null for none.', i.n - 1) end),
+           (6, case when jsonb_typeof(i.item) = 'object' and coalesce(jsonb_typeof(i.item -> 'put'), 'null') not in ('null', 'boolean') then
+                 format('p_items[%s].put must be true, false or null, not %s.', i.n - 1, jsonb_typeof(i.item -> 'put')) end),
+           (7, case when jsonb_typeof(i.item) = 'object' and coalesce(jsonb_typeof(i.item -> 'label'), 'null') not in ('null', 'string') then
+                 format('p_items[%s].label must be a string or null, not %s.', i.n - 1, jsonb_typeof(i.item -> 'label')) end),
+           (8, case when jsonb_typeof(i.item) = 'object' and (i.item -> 'put') = 'true' and coalesce(jsonb_typeof(i.item -> 'expected_version'), 'null') <> 'null' then
+                 format('p_items[%s] is a put (no version check), so it takes no expected_version.', i.n - 1)
+                when jsonb_typeof(i.item) = 'object' and (i.item -> 'put') is distinct from 'true' and coalesce(jsonb_typeof(i.item -> 'label'), 'null') <> 'null' then
+                 format('p_items[%s] has a label, which only a put ("put": true) records.', i.n - 1) end)
          ) as p(k, problem)
    where p.problem is not null;
   if cardinality(v_errors) > 0 then
@@ -110,4 +130,4 @@ end;
 $$;
 
 comment on function flowstate.flow_save_states(jsonb, jsonb, boolean) is
-'Save many flows in one call. p_items: [{"flow_id", "state", "expected_version", "request_id"}] (null version creates; an item with a request_id seen before for its flow returns its first result, as flow_save_state does), at most max_batch_items (flowstate.settings). By default each item stands alone: a refused item changes nothing and the result reports it ({flow_id, ok: false, sqlstate, message, detail}) while the others are saved ({flow_id, ok: true, document}). p_atomic => true saves all or nothing and raises the first refusal. Errors: FS001 invalid context, p_items not an array, over max_batch_items or with a malformed item (DETAIL.errors lists every one; nothing is saved); with p_atomic, FS001-FS005.';
+'Save many flows in one call. p_items: [{"flow_id", "state", "expected_version", "request_id"}] (null version creates; an item with a request_id seen before for its flow returns its first result, as flow_save_state does; an item {"flow_id", "state", "put": true, "label", "request_id"} is saved as flow_put_state saves it), at most max_batch_items (flowstate.settings). By default each item stands alone: a refused item changes nothing and the result reports it ({flow_id, ok: false, sqlstate, message, detail}) while the others are saved ({flow_id, ok: true, document}). p_atomic => true saves all or nothing and raises the first refusal. Errors: FS001 invalid context, p_items not an array, over max_batch_items or with a malformed item (DETAIL.errors lists every one; nothing is saved); with p_atomic, FS001-FS005.';
