@@ -30,16 +30,16 @@ begin
                 when p_new is null then jsonb_build_array(jsonb_build_array(p_path))
                 else jsonb_build_array(jsonb_build_array(p_path, p_new)) end;
   end if;
-  -- This level's changed keys, each old value extracted and compared once (offset 0 keeps
-  -- the planner from repeating the extraction): values set, and objects to descend into.
+  -- This level's changed keys: values set, and objects to descend into. The comparison is a
+  -- plain filter; a lateral subquery extracting the old value once per key made the scan of
+  -- an 850-key object 2.5 to 5 times as slow, and only changed keys extract it a second time.
   select coalesce(jsonb_agg(jsonb_build_array(p_path || c.key, c.new)) filter (where not c.nested), '[]'::jsonb),
          array_agg(c.key) filter (where c.nested)
     into v_changes, v_nested
     from (select e.key, e.value as new,
-                 coalesce(jsonb_typeof(x.old) = 'object' and jsonb_typeof(e.value) = 'object', false) as nested
+                 coalesce(jsonb_typeof(p_old -> e.key) = 'object' and jsonb_typeof(e.value) = 'object', false) as nested
             from jsonb_each(p_new) e
-            cross join lateral (select p_old -> e.key as old offset 0) x
-           where x.old is distinct from e.value) c;
+           where p_old -> e.key is distinct from e.value) c;
   v_changes := v_changes || coalesce((select jsonb_agg(jsonb_build_array(p_path || k.key))
                                         from jsonb_object_keys(p_old) k(key)
                                        where not p_new ? k.key), '[]'::jsonb);
