@@ -1,4 +1,6 @@
--- The audit trail: a trigger on flowstate.flows writes one flowstate.audit_log row per change.
+-- The audit trail: one flowstate.audit_log row per change of flowstate.flows. The write
+-- functions' updates write theirs in the same statement (flowstate._write_flow); a trigger
+-- writes it for every other change, whoever makes it.
 -- A row stores only what changed (flowstate._jsonb_diff), or a full snapshot once the changes
 -- since the last snapshot add up to the state's size (or to audit_snapshot_every records),
 -- so storage follows the size of changes and any version rebuilds from bounded work.
