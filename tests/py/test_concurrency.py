@@ -50,6 +50,30 @@ async def test_sixteen_concurrent_writers_lose_no_update(app_dsn):
         await pool.close()
 
 
+async def test_sixteen_concurrent_puts_each_apply_once_and_are_audited_once(app_dsn):
+    # A put reads the flow, then writes it and its audit row compare-and-set on the version
+    # read; one overtaken in between takes the locking path. Every put still applies, once.
+    pool = await create_pool(app_dsn, min_size=WRITERS, max_size=WRITERS)
+    try:
+        store = FlowStateStore(pool, new_context())
+        flow_id = uuid.uuid4()
+        await store.put_state(flow_id, new_doc(flow_id, by=-1), label="first")
+
+        async def writer(n: int) -> None:
+            for i in range(INCREMENTS):
+                await store.put_state(flow_id, new_doc(flow_id, by=n, i=i), label=f"w{n}.{i}")
+
+        await asyncio.gather(*(writer(n) for n in range(WRITERS)))
+
+        puts = WRITERS * INCREMENTS
+        assert (await store.load_state(flow_id)).flow_version == 1 + puts
+        history = await store.history(flow_id)
+        assert [(e.old_version, e.new_version) for e in history] == [(None, 1)] + [(v, v + 1) for v in range(1, 1 + puts)]
+        assert sorted(e.label for e in history[1:]) == sorted(f"w{n}.{i}" for n in range(WRITERS) for i in range(INCREMENTS))
+    finally:
+        await pool.close()
+
+
 async def test_two_saves_of_the_same_version_one_wins(app_pool, store):
     flow_id = uuid.uuid4()
     await store.save_state(flow_id, new_doc(flow_id, by="nobody"))

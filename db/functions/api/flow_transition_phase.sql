@@ -21,6 +21,7 @@ declare
   v_checked boolean := flowstate._check_size('p_new_phase', octet_length(p_new_phase), 'max_name_bytes', p_flow_id);
   v_published text;  -- set_config() results, unused
   v_flow flowstate.flows;
+  v_new flowstate.flows;
   v_change record;
   v_error text;
   v_document jsonb;
@@ -37,18 +38,12 @@ begin
   end if;
 
   v_change := flowstate._phase_change(v_flow.current_phase, v_flow.phases_completed, v_flow.failed_phase, p_new_phase);
-  v_published := set_config('flowstate.operation', 'transition', true) ||
-          set_config('flowstate.label', '', true);
-  update flowstate.flows f
-     set flow_version = f.flow_version + 1,
-         current_phase = p_new_phase,
-         phases_completed = v_change.phases_completed,  -- v_flow is locked: f's values
-         failed_phase = v_change.failed_phase,
-         status = flowstate._status(p_new_phase, 'running', f.status),
-         updated_at = now()
-   where f.flow_id = p_flow_id
-  returning * into v_flow;
-  v_published := set_config('flowstate.operation', '', true);
+  v_new := v_flow;  -- v_flow is locked
+  v_new.current_phase := p_new_phase;
+  v_new.phases_completed := v_change.phases_completed;
+  v_new.failed_phase := v_change.failed_phase;
+  v_new.status := flowstate._status(p_new_phase, 'running', v_flow.status);
+  v_flow := flowstate._write_flow(v_flow, v_new, 'transition', (p_context ->> 'user_id')::uuid, null);
   v_document := flowstate._document(v_flow, false);
   return flowstate._request_remember(p_flow_id, p_request_id, 'flow_transition_phase', v_document);
 end;

@@ -116,10 +116,12 @@ comment on function flowstate._document(flowstate.flows, boolean) is
 -- flowstate._lineage
 -- A fork's lineage as its document shows it: {"forked_from": {"flow_id", "flow_version"}}
 -- (the flow and version flow_fork started it from); {} for a flow that is not a fork.
+-- STABLE, as jsonb_build_object is: declared immutable it could not be inlined, and every
+-- audit snapshot paid for parsing and planning it again (a quarter of a 1 KB save).
 create or replace function flowstate._lineage(p_flow flowstate.flows)
 returns jsonb
 language sql
-immutable
+stable
 as $$
   select case when p_flow.parent_flow_id is null then '{}'::jsonb
               else jsonb_build_object('forked_from', jsonb_build_object('flow_id', p_flow.parent_flow_id,

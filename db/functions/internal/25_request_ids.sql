@@ -72,7 +72,9 @@ returns jsonb
 language plpgsql
 as $$
 begin
-  update flowstate.request_ids r set result = p_result, generation = flowstate._generation(p_flow_id)
+  -- flowstate._generation's query, written out: one statement, not a second function call.
+  update flowstate.request_ids r
+     set result = p_result, generation = (select f.generation from flowstate.flows f where f.flow_id = p_flow_id)
    where r.flow_id = p_flow_id and r.request_id = p_request_id;
   return p_result;
 end;

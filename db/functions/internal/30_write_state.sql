@@ -6,7 +6,8 @@
 -- phase change), FS004 (no such flow for this tenant), FS005 (id exists).
 --
 -- Fast path, the common save: the document passes flowstate._looks_valid, keeps its phases
--- and flow type, and one UPDATE compares the version and phases in its WHERE clause. Anything
+-- and flow type (read with the version in one query), and flowstate._write_flow writes the
+-- row and its audit row in one statement, compare-and-set on the version read. Anything
 -- else (creation, a phase change, a refusal) takes the slow path, which locks the row,
 -- validates in full and explains itself.
 drop function if exists flowstate._write_state(uuid, jsonb, bigint, boolean, text, jsonb, text);
@@ -28,34 +29,38 @@ declare
   v_metadata jsonb;
   v_left text;
 begin
-  v_published := flowstate._context(p_context)::text
-              || set_config('flowstate.operation', p_operation, true)
-              || set_config('flowstate.label', coalesce(p_label, ''), true);
+  v_published := flowstate._context(p_context)::text;
 
   -- Nested, not ANDed: SQL does not promise to evaluate the uuid cast after the check.
   if not v_creating and flowstate._looks_valid(p_state) and flowstate._within_limits(p_state) then
     if (p_state ->> 'flow_id')::uuid = p_flow_id then
-      update flowstate.flows f
-         set flow_version = f.flow_version + 1,
-             status = flowstate._status(f.current_phase, p_state ->> 'status', f.status),
-             state_data = p_state -> 'state_data',
-             metadata = coalesce(p_state -> 'metadata', '{}') - '{client_account_id,engagement_id,user_id}'::text[],
-             last_label = p_label,
-             external_id = coalesce(f.external_id, p_external_id)
+      select * into v_old
+        from flowstate.flows f
        where f.flow_id = p_flow_id
          and (f.flow_version = p_expected_version or not p_check_version)
          and f.current_phase = p_state ->> 'current_phase'
          and to_jsonb(f.phases_completed) = p_state -> 'phases_completed'
-         and f.flow_type = coalesce(p_state ->> 'flow_type', f.flow_type)
-      returning * into v_new;
-      if v_new.flow_id is not null then
-        v_published := set_config('flowstate.operation', '', true);
-        return flowstate._document(v_new, false);
+         and f.flow_type = coalesce(p_state ->> 'flow_type', f.flow_type);
+      if v_old.flow_id is not null then
+        v_new := v_old;
+        v_new.status := flowstate._status(v_old.current_phase, p_state ->> 'status', v_old.status);
+        v_new.state_data := p_state -> 'state_data';
+        v_new.metadata := coalesce(p_state -> 'metadata', '{}') - '{client_account_id,engagement_id,user_id}'::text[];
+        v_new.last_label := p_label;
+        v_new.external_id := coalesce(v_old.external_id, p_external_id);
+        -- Compare-and-set on the version read: a write in between sends this one down the slow path.
+        v_new := flowstate._write_flow(v_old, v_new, p_operation, (p_context ->> 'user_id')::uuid, p_label);
+        if v_new.flow_id is not null then
+          return flowstate._document(v_new, false);
+        end if;
+        v_old := null;
       end if;
     end if;
   end if;
 
-  -- Slow path.
+  -- Slow path. A creation is audited by the trigger, told what this is by these settings.
+  v_published := set_config('flowstate.operation', p_operation, true)
+              || set_config('flowstate.label', coalesce(p_label, ''), true);
   if p_flow_id is null then
     raise exception 'p_flow_id is required'
       using errcode = 'FS001', detail = jsonb_build_object('errors', jsonb_build_array('p_flow_id is required.'))::text;
@@ -135,19 +140,14 @@ begin
           'allowed', flowstate._allowed_next(v_old.flow_type, v_old.current_phase), 'reason', v_phase_error)::text;
     end if;
 
-    update flowstate.flows f
-       set flow_version = f.flow_version + 1,
-           current_phase = v_new.current_phase,
-           phases_completed = v_new.phases_completed,
-           status = flowstate._status(v_new.current_phase, p_state ->> 'status', f.status),
-           failed_phase = (flowstate._phase_change(v_old.current_phase, v_old.phases_completed, v_old.failed_phase,
-                                                   v_new.current_phase)).failed_phase,  -- v_old is f, locked
-           state_data = p_state -> 'state_data',
-           metadata = v_metadata,
-           last_label = p_label,
-           external_id = coalesce(f.external_id, p_external_id)
-     where f.flow_id = p_flow_id
-    returning * into v_new;
+    v_new.status := flowstate._status(v_new.current_phase, p_state ->> 'status', v_old.status);
+    v_new.failed_phase := (flowstate._phase_change(v_old.current_phase, v_old.phases_completed, v_old.failed_phase,
+                                                   v_new.current_phase)).failed_phase;
+    v_new.state_data := p_state -> 'state_data';
+    v_new.metadata := v_metadata;
+    v_new.last_label := p_label;
+    v_new.external_id := coalesce(v_old.external_id, p_external_id);
+    v_new := flowstate._write_flow(v_old, v_new, p_operation, (p_context ->> 'user_id')::uuid, p_label);  -- v_old is locked
   end if;
 
   v_published := set_config('flowstate.operation', '', true);
