@@ -15,6 +15,9 @@ immutable
 as $$
 declare
   v_last bigint;
+  v_shared integer := 0;
+  v_path text[];
+  v_sub jsonb;
 begin
   -- The last change of this very value replaces it (NULL: deleted); the changes before it
   -- only changed what it replaces.
@@ -39,8 +42,25 @@ begin
              lateral (select '["v"]'::jsonb || jsonb_agg(p.key order by p.i) as path
                         from jsonb_array_elements(e.change -> 0) with ordinality as p(key, i) where p.i > p_depth) r)) -> 'v';
   end if;
-  -- One new value per changed key, then the object rebuilt once: deleted keys removed and
-  -- the others set in one ||.
+  -- While every change falls under one key (state_data, then records, ...), go straight down:
+  -- the merged value there goes in with one jsonb_set, which rebuilds this value once, where
+  -- rebuilding each level on the way would rebuild the levels below it again.
+  while (select count(distinct e.change -> 0 ->> (p_depth + v_shared)) = 1
+                and min(jsonb_array_length(e.change -> 0)) > p_depth + v_shared
+           from jsonb_array_elements(p_changes) as e(change)) loop
+    v_shared := v_shared + 1;
+  end loop;
+  if v_shared > 0 then
+    v_path := (array(select jsonb_array_elements_text(p_changes -> 0 -> 0)))[p_depth + 1:p_depth + v_shared];
+    v_sub := flowstate._jsonb_merge(p_doc #> v_path, p_changes, p_depth + v_shared);
+    return case when v_sub is null then p_doc #- v_path else jsonb_set(p_doc, v_path, v_sub, true) end;
+  end if;
+  -- A stored value arrives as a TOAST pointer, which each use below would fetch and
+  -- decompress again: take it out once (#> '{}' returns its input detoasted).
+  p_doc := p_doc #> '{}';
+  -- One new value per changed key (computed once: offset 0 keeps the planner from copying
+  -- the expression into each aggregate below, which would rebuild a subtree three times per
+  -- level), then the object rebuilt once: deleted keys removed and the others set in one ||.
   return (
     select (p_doc - coalesce(array_agg(k.key) filter (where k.value is null), '{}'))
            || coalesce(jsonb_object_agg(k.key, k.value) filter (where k.value is not null), '{}')
@@ -53,7 +73,7 @@ begin
                            (array(select jsonb_array_elements_text(x.changes -> 0 -> 0)))[p_depth + 2:] as rest
                       from (select e.change -> 0 ->> p_depth as key, jsonb_agg(e.change order by e.n) as changes
                               from jsonb_array_elements(p_changes) with ordinality as e(change, n)
-                             group by 1) x) g) k);
+                             group by 1) x) g offset 0) k);
 end;
 $$;
 
