@@ -243,6 +243,38 @@ def test_a_flow_that_cannot_be_migrated_fails_alone_with_its_reason(fresh_databa
     assert "bad-json: Legacy row 3: not JSON" in cli(dsn, str(tmp_path / "f.db"), *tenant_args(context)).output
 
 
+def test_flows_refused_inside_a_batch_leave_the_others_of_that_batch_migrated(fresh_database, tmp_path):
+    """Flows go to the server many per call (flow_import_legacy_batch): a flow the server
+    refuses there (a conflict with a flow created in PostgreSQL, a row that is not JSON) is
+    reported alone with its reason, and the flows before and after it in the same call are
+    imported and verified."""
+    dsn, context = fresh_database(), new_context()
+    taken = str(uuid.uuid4())
+    with psycopg.connect(dsn) as conn:  # a flow created in PostgreSQL under a CrewAI id of the source
+        conn.execute("select flowstate.flow_put_state(%s, %s, 'start', %s)",
+                     [taken, json.dumps({"flow_id": taken, "flow_type": "crewai", "current_phase": "start",
+                                         "phases_completed": [], "state_data": {}}), json.dumps(context.jsonb())])
+    before_taken = table_digest(dsn)["flows"]
+    writer = LegacyWriter(tmp_path / "f.db")
+    for i in range(10):
+        writer.save_state(f"good-{i}", "start", {"i": i})
+        if i == 3:
+            writer.save_state(taken, "start", {"mine": True})
+        if i == 6:
+            writer.raw("bad-json", "start", "2026-01-01T00:00:00+00:00", '{"cut": ')
+    writer.close()
+
+    report = migrate(dsn, tmp_path / "f.db", context)
+    kinds = {f.external_id: f.kind for f in report.failures}
+    assert kinds == {taken: "conflict", "bad-json": "invalid"}
+    assert report.flows_migrated == 10 and report.flows_verified == 10 and not report.differences
+    assert counts(dsn)["migration_ledger"] == 10 and counts(dsn)["legacy_rows"] == 10
+    assert table_digest(dsn)["flows"] != before_taken  # the ten new flows
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("select state_data, flow_version from flowstate.flows where flow_id = %s",
+                            [taken]).fetchone() == ({}, 1)  # the taken flow is untouched
+
+
 def test_huge_states_go_in_parts_and_come_out_exact(fresh_database, tmp_path):
     dsn, context = fresh_database(), new_context()
     writer = LegacyWriter(tmp_path / "f.db")

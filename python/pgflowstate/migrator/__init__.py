@@ -1,7 +1,8 @@
 """StateMigrator: move CrewAI's SQLite flow state into PostgreSQL and prove nothing was lost.
 
-The rules are SQL: ``flowstate.flow_import_legacy`` imports one flow per call (one
-transaction), keeps every legacy row's exact text, maps the latest row to the current state,
+The rules are SQL: ``flowstate.flow_import_legacy`` imports one flow (one transaction;
+``flow_import_legacy_batch`` runs it for many flows per call, each in a subtransaction of its
+own, which is how the migrator sends them), keeps every legacy row's exact text, maps the latest row to the current state,
 and records the flow in the migration ledger, which makes a re-run or a resumed run (after a
 kill -9) skip what is done; ``flow_import_verify`` re-reads imported flows. This package only:
 

@@ -1,5 +1,6 @@
 """The pipeline: flows streamed from the source to a few connections, one
-``flowstate.flow_import_legacy`` call (one transaction) per flow, with a bounded number of
+``flowstate.flow_import_legacy_batch`` call (one transaction, each flow in a subtransaction of
+its own) per batch of flows, with a bounded number of
 bytes in flight so memory stays flat whatever the size of the source (a flow bigger than
 ``part_bytes`` goes in parts within one transaction); then every flow verified against the
 source by content hash (``flow_import_verify``)."""
@@ -18,7 +19,7 @@ import asyncpg
 
 from ..codec import context_json, decode_json, encode_json
 from ..connection import ConnectionFailed, one_line, open_pool
-from ..errors import FlowExistsError, StateError, StateValidationError, sqlstate_errors
+from ..errors import FlowExistsError, StateError, StateValidationError, error_from, sqlstate_errors
 from ..models import RequestContext
 from ..schema import schema_ready
 from .report import MigrationReport
@@ -27,12 +28,17 @@ from .source import Flow, Row, SqliteSource, SourceError
 PART_BYTES = 8 << 20  # a flow with more state text than this goes in parts
 INFLIGHT_BYTES = 32 << 20  # state text read from the source and not yet imported
 VERIFY_BATCH = 200  # flows per flow_import_verify call
-STATUS_BATCH = 16  # flows per flow_import_status call (at most part_bytes of them)
+STATUS_BATCH = 64  # flows per flow_import_status call, and per import batch (at most part_bytes of them)
 
 _IMPORT = (
     "select flowstate.flow_import_legacy(p_external_id => $1, p_legacy_ids => $2,"
     " p_method_names => $3, p_timestamps => $4, p_states => $5, p_source => $6,"
     " p_context => $7, p_pending => $8, p_more => $9)"
+)
+_IMPORT_BATCH = (
+    "select flowstate.flow_import_legacy_batch(p_external_ids => $1, p_row_counts => $2,"
+    " p_legacy_ids => $3, p_method_names => $4, p_timestamps => $5, p_states => $6,"
+    " p_pendings => $7::text[]::jsonb[], p_source => $8, p_context => $9)"
 )
 _STATUS = "select * from flowstate.flow_import_status(p_external_ids => $1, p_context => $2)"
 _VERIFY = "select * from flowstate.flow_import_verify(p_external_ids => $1, p_context => $2)"
@@ -45,14 +51,31 @@ async def import_legacy_flow(conn, context: str | None, source: str, flow: Flow,
     given with the last part; ``more`` while parts of the flow follow in the same transaction),
     in the one argument order every caller uses: the migrator and the CrewAI cutover.
     ``context`` and ``source`` are JSON text. FS00x become StateError."""
-    pending_json = None
-    if pending is not None:
-        pending_json = encode_json({k: v for k, v in pending.items() if k != "line"})
     with sqlstate_errors():
         result = await conn.fetchval(
             _IMPORT, flow.external_id, [r.legacy_id for r in rows], [r.method for r in rows],
-            [r.timestamp for r in rows], [r.state for r in rows], source, context, pending_json, more)
+            [r.timestamp for r in rows], [r.state for r in rows], source, context, _pending_json(pending), more)
     return decode_json(result) if isinstance(result, str) else result  # a plain pool: JSON text
+
+
+async def import_legacy_flows(conn, context: str | None, source: str, flows: list[Flow]) -> list[dict]:
+    """flowstate.flow_import_legacy_batch for whole ``flows`` (their rows and pending feedback):
+    one result per flow, in order, each what import_legacy_flow returns or
+    {external_id, status: "refused", sqlstate, message, detail}. FS00x of the call as a whole
+    become StateError."""
+    with sqlstate_errors():
+        result = await conn.fetchval(
+            _IMPORT_BATCH, [f.external_id for f in flows], [len(f.rows) for f in flows],
+            [r.legacy_id for f in flows for r in f.rows], [r.method for f in flows for r in f.rows],
+            [r.timestamp for f in flows for r in f.rows], [r.state for f in flows for r in f.rows],
+            [_pending_json(f.pending) for f in flows], source, context)
+    return decode_json(result) if isinstance(result, str) else result  # a plain pool: JSON text
+
+
+def _pending_json(pending: dict | None) -> str | None:
+    if pending is None:
+        return None
+    return encode_json({k: v for k, v in pending.items() if k != "line"})
 
 # -- the migrator ----------------------------------------------------------------------------
 
@@ -184,22 +207,24 @@ class StateMigrator:
         with self.progress(label, report.rows_total) as bar:
 
             async def worker() -> None:
-                while (flow := await work.get()) is not None:
+                while (flows := await work.get()) is not None:
                     try:
                         if not fatal:
-                            await self._import_flow(pool, flow, source_json, report)
+                            await self._import_batch(pool, flows, source_json, report)
                     except Exception as exc:
                         fatal.append(exc)
                     finally:
-                        flow.rows = []
-                        bar.update(flow.row_count)
-                        await budget.release(flow.nbytes)
+                        for flow in flows:
+                            flow.rows = []
+                            bar.update(flow.row_count)
+                            await budget.release(flow.nbytes)
 
             async def dispatch(batch: list[Flow]) -> None:
                 # In the background, so the reader goes on meanwhile.
                 try:
                     known = {r["external_id"]: r for r in
                              await pool.fetch(_STATUS, [f.external_id for f in batch], self._context)}
+                    new = []
                     while batch:
                         flow = batch.pop(0)
                         if flow.external_id in known:
@@ -207,7 +232,9 @@ class StateMigrator:
                             bar.update(flow.row_count)
                             await budget.release(flow.nbytes)
                         else:
-                            await work.put(flow)
+                            new.append(flow)
+                    if new:
+                        await work.put(new)
                 except Exception as exc:
                     fatal.append(exc)
                     for flow in batch:
@@ -266,6 +293,41 @@ class StateMigrator:
                 raise ConnectionFailed(f"lost the connection to the server: {one_line(fatal[0])} "
                                           "(what was imported is kept: run again to resume)") from fatal[0]
             raise fatal[0]
+
+    async def _import_batch(self, pool, flows: list[Flow], source_json: str, report: MigrationReport) -> None:
+        """Flows in one call; each refused flow is reported with why, the others kept. Should the
+        call fail as a whole (an error no subtransaction catches, such as a timeout), the flows
+        go one per call, as a batch of one each."""
+        ready = []
+        for flow in flows:
+            if flow.problems:
+                report.fail(flow, " ".join(flow.problems))
+            else:
+                ready.append(flow)
+        if not ready:
+            return
+        try:
+            async with pool.acquire() as conn:
+                if self.dry_run:
+                    async with conn.transaction():
+                        results = await import_legacy_flows(conn, self._context, source_json, ready)
+                        raise _Rollback(results)
+                results = await import_legacy_flows(conn, self._context, source_json, ready)
+        except _Rollback as rollback:
+            results = rollback.result
+        except (StateError, asyncpg.PostgresError) as exc:
+            if _lost_connection(exc):
+                raise
+            for flow in ready:
+                await self._import_flow(pool, flow, source_json, report)
+            return
+        for flow, result in zip(ready, results):
+            if result["status"] != "refused":
+                self._record(flow, result, report)
+            elif result.get("sqlstate", "").startswith("FS"):
+                self._failed(flow, error_from(result), report)
+            else:
+                report.fail(flow, f"{result.get('sqlstate')}: {result.get('message')}", "error")
 
     async def _import_flow(self, pool, flow: Flow, source_json: str, report: MigrationReport) -> None:
         if flow.problems:

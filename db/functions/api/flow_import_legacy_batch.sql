@@ -1,0 +1,75 @@
+-- flowstate.flow_import_legacy_batch
+-- Import many legacy (CrewAI SQLite) flows in one call: flowstate.flow_import_legacy for each,
+-- in order, each in a subtransaction of its own, so a flow refused (or failing) is rolled back
+-- alone and the others are kept; one round trip and one commit for the batch instead of one
+-- per flow. Flow i has p_row_counts[i] rows, taken in order from the row arrays (the rows of
+-- flow 1, then of flow 2, ...), and pending feedback p_pendings[i] (NULL: none).
+-- Returns a jsonb array with one element per flow, in order: what flow_import_legacy returns,
+-- or {external_id, status: "refused", sqlstate, message, detail (the error's JSON DETAIL)}.
+-- A flow too big for one call is not for a batch (flow_import_legacy with p_more).
+-- Raises FS001 (arrays of inconsistent lengths), FS004 (a tenant outside the caller's
+-- bindings, as for one flow).
+create or replace function flowstate.flow_import_legacy_batch(
+  p_external_ids text[], p_row_counts integer[],
+  p_legacy_ids bigint[], p_method_names text[], p_timestamps text[], p_states text[],
+  p_pendings jsonb[], p_source jsonb, p_context jsonb
+)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_flows integer := coalesce(cardinality(p_external_ids), 0);
+  v_rows integer := coalesce(cardinality(p_legacy_ids), 0);
+  v_results jsonb[] := '{}';
+  v_flow record;
+  v_sqlstate text;
+  v_message text;
+  v_detail text;
+begin
+  perform flowstate._context(p_context);
+  if not flowstate._tenant_allowed(p_context) then
+    raise exception 'legacy flows not found'
+      using errcode = 'FS004', detail = jsonb_build_object('external_ids', to_jsonb(p_external_ids))::text;
+  end if;
+  if cardinality(p_row_counts) is distinct from v_flows or cardinality(p_pendings) is distinct from v_flows
+     or (select coalesce(sum(c), 0) from unnest(p_row_counts) c) is distinct from v_rows::bigint
+     or array_position(p_row_counts, null) is not null or 0 >= any (p_row_counts)
+     or cardinality(p_method_names) is distinct from v_rows or cardinality(p_timestamps) is distinct from v_rows
+     or cardinality(p_states) is distinct from v_rows then
+    raise exception 'invalid batch import: inconsistent array lengths'
+      using errcode = 'FS001', detail = jsonb_build_object('errors', jsonb_build_array(
+        'p_row_counts and p_pendings need one element per p_external_ids, each count positive, and the row arrays one element per counted row.'))::text;
+  end if;
+
+  -- The rows of each flow, gathered in one query: PL/pgSQL holds array arguments expanded,
+  -- and taking a slice of one per flow flattens the whole batch each time.
+  for v_flow in
+    with f as (select f.i, f.c, sum(f.c) over (order by f.i) - f.c as before
+                 from unnest(p_row_counts) with ordinality as f(c, i)),
+         r as (select * from unnest(p_legacy_ids, p_method_names, p_timestamps, p_states) with ordinality as u(id, m, t, s, j))
+    select f.i, array_agg(r.id order by r.j) as ids, array_agg(r.m order by r.j) as methods,
+           array_agg(r.t order by r.j) as timestamps, array_agg(r.s order by r.j) as states
+      from f join r on r.j > f.before and r.j <= f.before + f.c
+     group by f.i order by f.i
+  loop
+    begin
+      v_results := v_results || flowstate.flow_import_legacy(
+        p_external_id => p_external_ids[v_flow.i], p_legacy_ids => v_flow.ids, p_method_names => v_flow.methods,
+        p_timestamps => v_flow.timestamps, p_states => v_flow.states, p_source => p_source, p_context => p_context,
+        p_pending => p_pendings[v_flow.i]);
+    exception when others then
+      -- Rolled back to before this flow; the others stand. Reported as the call would raise it.
+      get stacked diagnostics v_sqlstate = returned_sqlstate, v_message = message_text, v_detail = pg_exception_detail;
+      v_results := v_results || jsonb_build_object(
+        'external_id', p_external_ids[v_flow.i], 'status', 'refused', 'sqlstate', v_sqlstate, 'message', v_message,
+        'detail', case when v_sqlstate like 'FS%' then nullif(v_detail, '')::jsonb end);
+    end;
+  end loop;
+  return to_jsonb(v_results);
+end;
+$$;
+
+comment on function flowstate.flow_import_legacy_batch(text[], integer[], bigint[], text[], text[], text[], jsonb[], jsonb, jsonb) is
+'Import many legacy CrewAI SQLite flows in one call: flowstate.flow_import_legacy for each (rows of flow i: the next p_row_counts[i] elements of the row arrays; p_pendings[i] its pending feedback), each in its own subtransaction, so a refused flow changes nothing and the others are kept. Returns a jsonb array, one element per flow in order: flow_import_legacy''s result, or {external_id, status: refused, sqlstate, message, detail}. Errors: FS001 inconsistent array lengths; FS004 a tenant outside the caller''s bindings.';
