@@ -5,7 +5,7 @@
 -- sees none of them. Nothing is written.
 begin;
 \ir ../_helpers.sql
-select plan(12);
+select plan(13);
 
 select flowstate.flow_activity(null) as everyone_before \gset
 select flowstate_tests.make_flow(p_versions => 3, p_tenant => 91) as a \gset
@@ -31,10 +31,13 @@ select is((:'mine'::jsonb -> 'buckets' -> -1 ->> 'writes')::bigint,
           'as many as the audit trail has writes');
 select is((select sum((b ->> 'writes')::int) from jsonb_array_elements(:'mine'::jsonb -> 'buckets' ) b)::int, 8,
           'and none in the hours before');
-select is(:'mine'::jsonb -> 'quarantined', '{"flows": 1, "documents": 1, "since": 1}', 'the tenant''s quarantined flow');
+select is((:'mine'::jsonb -> 'quarantined') - 'newest'::text, '{"flows": 1, "documents": 1, "since": 1}', 'the tenant''s quarantined flow');
+select is((:'mine'::jsonb #> '{quarantined,newest,0}') - 'archived_at'::text,
+          jsonb_build_object('flow_id', :'a', 'flow_type', 'discovery', 'current_phase', 'data_import', 'status', 'running'),
+          'named, with its type, phase and status after the reset');
 select is((select sum((b ->> 'writes')::int) from jsonb_array_elements(:'theirs'::jsonb -> 'buckets') b)::int, 2,
           'another tenant sees its own writes only');
-select is(:'theirs'::jsonb -> 'quarantined', '{"flows": 0, "documents": 0, "since": 0}', 'and no quarantine of the first');
+select is(:'theirs'::jsonb -> 'quarantined', '{"flows": 0, "documents": 0, "since": 0, "newest": []}', 'and no quarantine of the first');
 select is(flowstate_tests.context_refusals($$ select flowstate.flow_activity(%s) $$), '{FS001,FS001,FS001}',
           'a malformed context and a NULL one are FS001 for the application');
 reset role;
