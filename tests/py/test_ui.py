@@ -18,6 +18,7 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -502,6 +503,44 @@ async def test_the_overview_charts_the_counts_and_calls_out_failed_and_paused(br
     browser.find_element(By.LINK_TEXT, "paused").click()
     wait_for_path(browser, "/flows")
     assert "status=paused" in browser.current_url
+
+
+async def test_the_overview_charts_activity_over_time_and_calls_out_quarantined(browser, actions, story, store):
+    for _ in range(2):  # an hour may turn between reading and rendering: then once more
+        activity = await store.activity()
+        visit(browser, actions, "/")
+        if await store.activity() == activity:
+            break
+    assert activity.quarantined.flows == 1  # the story's flow, corrupted and handled
+    columns = browser.find_elements(By.CSS_SELECTOR, "ol.columns li")
+    assert [int(c.find_element(By.CSS_SELECTOR, ".n").text) for c in columns] == [b.writes for b in activity.buckets]
+    assert len(columns) == 25 and activity.buckets[-1].writes > 0
+    heights = [float(c.find_element(By.CSS_SELECTOR, ".column").value_of_css_property("height")[:-2]) for c in columns]
+    busiest = max(range(len(columns)), key=lambda i: activity.buckets[i].writes)
+    assert heights[busiest] == max(heights) > 0
+    assert "1\nquarantined" in texts(browser, ".callout")
+    assert browser.find_element(By.ID, "quarantined-count").text == "1"
+    screenshot(browser, "overview_activity")
+
+    columns[-1].find_element(By.TAG_NAME, "a").click()  # this hour: the flows last written in it
+    wait_for_path(browser, "/flows")
+    query = dict(pair.split("=", 1) for pair in urlsplit(browser.current_url).query.split("&"))
+    assert set(query) == {"updated_after", "updated_before"}
+    field = browser.find_element(By.ID, "f-updated-after").get_attribute("value")
+    listed = (await store.search(updated_after=datetime.fromisoformat(field),
+                                 updated_before=datetime.fromisoformat(
+                                     browser.find_element(By.ID, "f-updated-before").get_attribute("value")))).flows
+    assert texts(browser, "table.flows tbody td:first-child code") == [str(f.flow_id) for f in listed]
+    screenshot(browser, "flows_of_an_hour")
+
+    visit(browser, actions, "/")
+    browser.find_element(By.CSS_SELECTOR, ".callout.quarantined a").click()
+    assert urlsplit(browser.current_url).fragment == "quarantined-h"
+    section = browser.find_element(By.CSS_SELECTOR, "[aria-labelledby=quarantined-h]")
+    assert "1 quarantined document of 1 flow" in section.text
+    follow(browser, str(story.flow_id))
+    wait_for_path(browser, f"/flows/{story.flow_id}")
+    assert browser.find_element(By.CSS_SELECTOR, "li.quarantine").is_displayed()
 
 
 async def test_the_flows_list_filters_by_status_metadata_and_crewai_id(browser, actions, story, store):
