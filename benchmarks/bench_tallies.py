@@ -29,7 +29,7 @@ from common import bench_database, summary  # noqa: E402
 from pgflowstate import FlowStateStore, RequestContext, create_pool  # noqa: E402
 
 CONTEXT = RequestContext(client_account_id=uuid.uuid4(), engagement_id=uuid.uuid4(), user_id=uuid.uuid4())
-TRIGGERS = ("flows_tally_insert", "flows_tally_update", "flows_tally_delete")
+TRIGGERS = ("flows_tally_insert", "flows_tally_update", "flows_tally_move", "flows_tally_delete")
 
 
 async def switch(pool, on: bool) -> None:

@@ -1,11 +1,49 @@
+-- flowstate._tally_sweep
+-- Remove a tally whose slots sum to zero (its last flow was deleted or moved on), so no phase
+-- name outlives the flows that had it (an erased flow leaves nothing). Only the slots this
+-- transaction can lock at once are summed and removed: a slot another writer holds is skipped,
+-- and so is the sweep (that writer's own move or deletion sweeps after it).
+create or replace function flowstate._tally_sweep(
+  p_client_account_id uuid, p_engagement_id uuid, p_flow_type text, p_current_phase text, p_status text
+)
+returns void
+language plpgsql
+as $$
+declare
+  v_rows integer;
+  v_slots smallint[];
+  v_sum bigint;
+begin
+  select count(*) into v_rows from flowstate.flow_tallies t
+   where (t.client_account_id, t.engagement_id, t.flow_type, t.current_phase, t.status)
+       = (p_client_account_id, p_engagement_id, p_flow_type, p_current_phase, p_status);
+  select array_agg(l.slot), sum(l.flows) into v_slots, v_sum
+    from (select t.slot, t.flows from flowstate.flow_tallies t
+           where (t.client_account_id, t.engagement_id, t.flow_type, t.current_phase, t.status)
+               = (p_client_account_id, p_engagement_id, p_flow_type, p_current_phase, p_status)
+           order by t.slot for update skip locked) l;
+  if v_sum = 0 and cardinality(v_slots) = v_rows then
+    delete from flowstate.flow_tallies t
+     where (t.client_account_id, t.engagement_id, t.flow_type, t.current_phase, t.status)
+         = (p_client_account_id, p_engagement_id, p_flow_type, p_current_phase, p_status)
+       and t.slot = any(v_slots);
+  end if;
+end;
+$$;
+
+comment on function flowstate._tally_sweep(uuid, uuid, text, text, text) is
+'Internal. Deletes a flowstate.flow_tallies group whose slots sum to zero, if no other writer holds one of them.';
+
 -- flowstate._tally_flows
 -- Trigger (after each statement on flows, ALWAYS: bulk loads with session_replication_role =
 -- replica are counted too): adds the statement's net change in flows per tenant, type, phase and
 -- status to flowstate.flow_tallies, and its number of written rows per tenant to the current
 -- hour of flowstate.activity_tallies, each in the backend's slot. Rows are locked in key order,
 -- tallies before activity, so two statements never wait on each other in a cycle.
--- A save that keeps its phase and status nets to nothing in flow_tallies and writes only the
--- activity row.
+-- An update counts its writes only: a flow that changes tenant, type, phase or status is moved
+-- between tallies by flowstate._tally_move, a row trigger whose WHEN clause the executor checks
+-- without calling any function, so a save that keeps its phase and status pays for one upsert
+-- (and the update trigger captures only the new rows).
 create or replace function flowstate._tally_flows()
 returns trigger
 language plpgsql
@@ -28,14 +66,7 @@ begin
       from new_rows n group by 1, 2 order by 1, 2
     on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + excluded.writes;
   elsif tg_op = 'UPDATE' then
-    insert into flowstate.flow_tallies as t
-    select d.client_account_id, d.engagement_id, d.flow_type, d.current_phase, d.status, v_slot, sum(d.flows)
-      from (select n.client_account_id, n.engagement_id, n.flow_type, n.current_phase, n.status, 1 as flows from new_rows n
-            union all
-            select o.client_account_id, o.engagement_id, o.flow_type, o.current_phase, o.status, -1 from old_rows o) d
-     group by 1, 2, 3, 4, 5 having sum(d.flows) <> 0 order by 1, 2, 3, 4, 5
-    on conflict (client_account_id, engagement_id, flow_type, current_phase, status, slot)
-      do update set flows = t.flows + excluded.flows;
+    -- Flows that changed group were moved by flowstate._tally_move, row by row.
     insert into flowstate.activity_tallies as t
     select n.client_account_id, n.engagement_id, v_hour, v_slot, count(*)
       from new_rows n group by 1, 2 order by 1, 2
@@ -46,6 +77,9 @@ begin
       from old_rows o group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
     on conflict (client_account_id, engagement_id, flow_type, current_phase, status, slot)
       do update set flows = t.flows + excluded.flows;
+    perform flowstate._tally_sweep(g.client_account_id, g.engagement_id, g.flow_type, g.current_phase, g.status)
+       from (select distinct o.client_account_id, o.engagement_id, o.flow_type, o.current_phase::text, o.status::text
+               from old_rows o order by 1, 2, 3, 4, 5) g;
     insert into flowstate.activity_tallies as t
     select o.client_account_id, o.engagement_id, v_hour, v_slot, count(*)
       from old_rows o group by 1, 2 order by 1, 2
@@ -63,7 +97,7 @@ create or replace trigger flows_tally_insert
   after insert on flowstate.flows referencing new table as new_rows
   for each statement execute function flowstate._tally_flows();
 create or replace trigger flows_tally_update
-  after update on flowstate.flows referencing old table as old_rows new table as new_rows
+  after update on flowstate.flows referencing new table as new_rows
   for each statement execute function flowstate._tally_flows();
 create or replace trigger flows_tally_delete
   after delete on flowstate.flows referencing old table as old_rows
@@ -71,6 +105,43 @@ create or replace trigger flows_tally_delete
 alter table flowstate.flows enable always trigger flows_tally_insert;
 alter table flowstate.flows enable always trigger flows_tally_update;
 alter table flowstate.flows enable always trigger flows_tally_delete;
+
+-- flowstate._tally_move
+-- Trigger (after update of a flow that changed tenant, type, phase or status): one flow less in
+-- its old tally, one more in its new, in the backend's slot, the lower key first.
+create or replace function flowstate._tally_move()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+set flowstate.all_tenants = 'on'
+as $$
+declare
+  v_slot constant smallint := pg_backend_pid() % 16;
+begin
+  insert into flowstate.flow_tallies as t
+  select m.client_account_id, m.engagement_id, m.flow_type, m.current_phase, m.status, v_slot, m.flows
+    from (values (old.client_account_id, old.engagement_id, old.flow_type, old.current_phase::text, old.status::text, -1),
+                 (new.client_account_id, new.engagement_id, new.flow_type, new.current_phase::text, new.status::text, 1))
+         m(client_account_id, engagement_id, flow_type, current_phase, status, flows)
+   order by 1, 2, 3, 4, 5
+  on conflict (client_account_id, engagement_id, flow_type, current_phase, status, slot)
+    do update set flows = t.flows + excluded.flows;
+  perform flowstate._tally_sweep(old.client_account_id, old.engagement_id, old.flow_type, old.current_phase, old.status);
+  return null;
+end;
+$$;
+
+comment on function flowstate._tally_move() is
+'Internal. Trigger: moves an updated flow between flowstate.flow_tallies rows when its tenant, type, phase or status changed.';
+
+create or replace trigger flows_tally_move
+  after update on flowstate.flows
+  for each row
+  when ((old.client_account_id, old.engagement_id, old.flow_type, old.current_phase, old.status)
+        is distinct from (new.client_account_id, new.engagement_id, new.flow_type, new.current_phase, new.status))
+  execute function flowstate._tally_move();
+alter table flowstate.flows enable always trigger flows_tally_move;
 
 -- flowstate._tally_truncate
 -- Trigger (after truncate on flows): the counts go with the flows (activity stays: it happened).

@@ -5,7 +5,7 @@
 begin;
 \ir ../_helpers.sql
 \ir ../_lifecycle.sql
-select plan(4);
+select plan(5);
 
 create temporary view counted as
   select flow_type, current_phase::text, status::text, count(*) as flows
@@ -24,6 +24,9 @@ update flowstate.flows set status = 'paused' where flow_id = :'d';
 delete from flowstate.flows where flow_id = :'c';
 select results_eq($$ select * from flowstate.flow_counts(null) $$, $$ select * from counted $$,
                   'after a DBA''s direct update and delete');
+select is_empty(format($$ select * from flowstate.flow_tallies where client_account_id = %L and current_phase = 'failed' $$,
+                       flowstate_tests.ctx(71) ->> 'client_account_id'),
+                'a tally whose last flow is gone goes too (no phase outlives its flows)');
 
 set local session_replication_role = replica;
 insert into flowstate.flows (flow_id, flow_type, client_account_id, engagement_id, user_id, flow_version, current_phase,
