@@ -53,7 +53,7 @@ create policy activity_tallies_tenant on flowstate.activity_tallies to flowstate
 create policy activity_tallies_admin on flowstate.activity_tallies to flowstate_admin using (true);
 
 -- What is there already (the trigger counts from here on), and the audited writes of the last
--- 30 days.
+-- 30 days, counted for the tenant that holds the flow id now.
 insert into flowstate.flow_tallies
 select f.client_account_id, f.engagement_id, f.flow_type, f.current_phase, f.status, 0, count(*)
   from flowstate.flows f
@@ -61,7 +61,7 @@ select f.client_account_id, f.engagement_id, f.flow_type, f.current_phase, f.sta
 insert into flowstate.activity_tallies
 select f.client_account_id, f.engagement_id, date_bin('1 hour', a.logged_at, timestamptz '2000-01-01 00:00+00'), 0, count(*)
   from flowstate.audit_log a
-  join flowstate.flows f on f.flow_id = a.flow_id and f.generation = a.generation
+  join flowstate.flows f on f.flow_id = a.flow_id
  where a.logged_at >= now() - interval '30 days'
    and a.operation not in ('archive', 'forked')  -- events of a flow that write no flow row
  group by 1, 2, 3;
