@@ -1,5 +1,5 @@
 -- flow_activity's buckets are whole hours (or days) and at most max_activity_buckets of them,
--- from a time not in the future: anything else is FS001 with every problem in DETAIL.errors.
+-- from a time not in the future: anything else is FS001, DETAIL.errors saying why.
 -- Day buckets start on whole days (UTC).
 begin;
 \ir ../_helpers.sql
