@@ -10,6 +10,9 @@ alternating which goes first. Then --writers concurrent writers of one tenant, e
 own flow, for the same number of saves, on and off: the slots keep them from queueing on one
 tally row. Prints p50/p95 ms and the ratio on/off. The cluster is durable (fsync on), so a
 save's time is mostly its commit; --synchronous-commit off leaves the work the trigger adds.
+Also the server's own account (track_functions = 'pl', pg_stat_user_functions): the mean time
+of the tally trigger per call and of flow_save_state per call, which includes it, so their
+ratio is the share of a save's server time the tallies take, whatever the client's noise.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from common import bench_database, summary  # noqa: E402
 from pgflowstate import FlowStateStore, RequestContext, create_pool  # noqa: E402
 
 CONTEXT = RequestContext(client_account_id=uuid.uuid4(), engagement_id=uuid.uuid4(), user_id=uuid.uuid4())
-TRIGGERS = ("flows_tally_insert", "flows_tally_update", "flows_tally_move", "flows_tally_delete")
+TRIGGERS = ("flows_tally_insert", "flows_tally_update", "flows_tally_delete")
 
 
 async def switch(pool, on: bool) -> None:
@@ -56,7 +59,7 @@ async def saves(store: FlowStateStore, doc: dict, count: int, samples: list[floa
 
 async def measure(dsn: str, rounds: int, count: int, writers: int, synchronous_commit: str) -> dict:
     pool = await create_pool(dsn, min_size=writers, max_size=writers,
-                             server_settings={"synchronous_commit": synchronous_commit})
+                             server_settings={"synchronous_commit": synchronous_commit, "track_functions": "pl"})
     try:
         store = FlowStateStore(pool, CONTEXT)
         doc = await new_flow(store)
@@ -71,11 +74,20 @@ async def measure(dsn: str, rounds: int, count: int, writers: int, synchronous_c
                 docs = await asyncio.gather(*(saves(store, d, count // writers, []) for d in docs))
                 crowd[on].append(time.perf_counter() - started)
         await switch(pool, True)
+        await asyncio.sleep(1.5)  # function statistics reach shared memory at most once a second per backend
+        await pool.execute("select 1")
+        server = {r["funcname"]: r["mean_us"] for r in await pool.fetch(
+            "select funcname, round((total_time / calls * 1000)::numeric, 1)::float as mean_us"
+            " from pg_stat_user_functions where schemaname = 'flowstate'"
+            " and funcname in ('flow_save_state', '_tally_update') and calls > 0")}
         result = {"saves_per_round": count, "rounds": rounds, "writers": writers,
                   "synchronous_commit": synchronous_commit}
         for on, label in ((True, "tallies on"), (False, "tallies off")):
             result[label] = summary(single[on])
             result[label]["concurrent_ops_s"] = round(rounds * writers * (count // writers) / sum(crowd[on]), 1)
+        result["server_mean_us"] = server
+        if "flow_save_state" in server and "_tally_update" in server:
+            result["trigger share of a save"] = round(server["_tally_update"] / server["flow_save_state"], 3)
         result["p50 ratio on/off"] = round(result["tallies on"]["p50_ms"] / result["tallies off"]["p50_ms"], 3)
         result["concurrent ratio on/off"] = round(
             result["tallies on"]["concurrent_ops_s"] / result["tallies off"]["concurrent_ops_s"], 3)
@@ -103,6 +115,8 @@ def main() -> None:
     for label in ("tallies on", "tallies off"):
         r = result[label]
         print(f"{label:<14}{r['p50_ms']:>10.3f}{r['p95_ms']:>10.3f}{r['concurrent_ops_s']:>18.1f}")
+    print(f"server mean per call (us): {result['server_mean_us']}; "
+          f"tally trigger share of a save's server time: {result.get('trigger share of a save')}")
     print(f"synchronous_commit {result['synchronous_commit']}; p50 ratio on/off: {result['p50 ratio on/off']}, concurrent throughput ratio on/off: "
           f"{result['concurrent ratio on/off']}")
 

@@ -35,15 +35,13 @@ comment on function flowstate._tally_sweep(uuid, uuid, text, text, text) is
 'Internal. Deletes a flowstate.flow_tallies group whose slots sum to zero, if no other writer holds one of them.';
 
 -- flowstate._tally_flows
--- Trigger (after each statement on flows, ALWAYS: bulk loads with session_replication_role =
--- replica are counted too): adds the statement's net change in flows per tenant, type, phase and
+-- Trigger (after each insert or delete statement on flows, ALWAYS: bulk loads with
+-- session_replication_role = replica are counted too): adds the statement's net change in flows per tenant, type, phase and
 -- status to flowstate.flow_tallies, and its number of written rows per tenant to the current
 -- hour of flowstate.activity_tallies, each in the backend's slot. Rows are locked in key order,
 -- tallies before activity, so two statements never wait on each other in a cycle.
--- An update counts its writes only: a flow that changes tenant, type, phase or status is moved
--- between tallies by flowstate._tally_move, a row trigger whose WHEN clause the executor checks
--- without calling any function, so a save that keeps its phase and status pays for one upsert
--- (and the update trigger captures only the new rows).
+-- Updates are counted row by row (flowstate._tally_update): a save updates one row, for which
+-- a statement trigger would fill a transition table and plan its queries again on every call.
 create or replace function flowstate._tally_flows()
 returns trigger
 language plpgsql
@@ -61,12 +59,6 @@ begin
       from new_rows n group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
     on conflict (client_account_id, engagement_id, flow_type, current_phase, status, slot)
       do update set flows = t.flows + excluded.flows;
-    insert into flowstate.activity_tallies as t
-    select n.client_account_id, n.engagement_id, v_hour, v_slot, count(*)
-      from new_rows n group by 1, 2 order by 1, 2
-    on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + excluded.writes;
-  elsif tg_op = 'UPDATE' then
-    -- Flows that changed group were moved by flowstate._tally_move, row by row.
     insert into flowstate.activity_tallies as t
     select n.client_account_id, n.engagement_id, v_hour, v_slot, count(*)
       from new_rows n group by 1, 2 order by 1, 2
@@ -90,26 +82,24 @@ end;
 $$;
 
 comment on function flowstate._tally_flows() is
-'Internal. Trigger: keeps flowstate.flow_tallies (flows per tenant, type, phase, status) and flowstate.activity_tallies (writes per tenant and hour) up to date with each statement on flows.';
+'Internal. Trigger: keeps flowstate.flow_tallies (flows per tenant, type, phase, status) and flowstate.activity_tallies (writes per tenant and hour) up to date with each insert or delete statement on flows.';
 
 -- One trigger per event: a statement-level trigger sees only the transition tables of its event.
 create or replace trigger flows_tally_insert
   after insert on flowstate.flows referencing new table as new_rows
   for each statement execute function flowstate._tally_flows();
-create or replace trigger flows_tally_update
-  after update on flowstate.flows referencing new table as new_rows
-  for each statement execute function flowstate._tally_flows();
 create or replace trigger flows_tally_delete
   after delete on flowstate.flows referencing old table as old_rows
   for each statement execute function flowstate._tally_flows();
 alter table flowstate.flows enable always trigger flows_tally_insert;
-alter table flowstate.flows enable always trigger flows_tally_update;
 alter table flowstate.flows enable always trigger flows_tally_delete;
 
--- flowstate._tally_move
--- Trigger (after update of a flow that changed tenant, type, phase or status): one flow less in
--- its old tally, one more in its new, in the backend's slot, the lower key first.
-create or replace function flowstate._tally_move()
+-- flowstate._tally_update
+-- Trigger (after update of each flow, ALWAYS): one write more in the current hour of its
+-- tenant's activity, and, when its tenant, type, phase or status changed, one flow less in its
+-- old tally and one more in its new (the lower key first, tallies before activity), in the
+-- backend's slot. Plain statements on a record: their plans are cached for the session.
+create or replace function flowstate._tally_update()
 returns trigger
 language plpgsql
 security definer
@@ -119,29 +109,32 @@ as $$
 declare
   v_slot constant smallint := pg_backend_pid() % 16;
 begin
-  insert into flowstate.flow_tallies as t
-  select m.client_account_id, m.engagement_id, m.flow_type, m.current_phase, m.status, v_slot, m.flows
-    from (values (old.client_account_id, old.engagement_id, old.flow_type, old.current_phase::text, old.status::text, -1),
-                 (new.client_account_id, new.engagement_id, new.flow_type, new.current_phase::text, new.status::text, 1))
-         m(client_account_id, engagement_id, flow_type, current_phase, status, flows)
-   order by 1, 2, 3, 4, 5
-  on conflict (client_account_id, engagement_id, flow_type, current_phase, status, slot)
-    do update set flows = t.flows + excluded.flows;
-  perform flowstate._tally_sweep(old.client_account_id, old.engagement_id, old.flow_type, old.current_phase, old.status);
+  if (old.client_account_id, old.engagement_id, old.flow_type, old.current_phase, old.status)
+     is distinct from (new.client_account_id, new.engagement_id, new.flow_type, new.current_phase, new.status) then
+    insert into flowstate.flow_tallies as t
+    select m.client_account_id, m.engagement_id, m.flow_type, m.current_phase, m.status, v_slot, m.flows
+      from (values (old.client_account_id, old.engagement_id, old.flow_type, old.current_phase::text, old.status::text, -1),
+                   (new.client_account_id, new.engagement_id, new.flow_type, new.current_phase::text, new.status::text, 1))
+           m(client_account_id, engagement_id, flow_type, current_phase, status, flows)
+     order by 1, 2, 3, 4, 5
+    on conflict (client_account_id, engagement_id, flow_type, current_phase, status, slot)
+      do update set flows = t.flows + excluded.flows;
+    perform flowstate._tally_sweep(old.client_account_id, old.engagement_id, old.flow_type, old.current_phase, old.status);
+  end if;
+  insert into flowstate.activity_tallies as t
+  values (new.client_account_id, new.engagement_id, date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00'), v_slot, 1)
+  on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + 1;
   return null;
 end;
 $$;
 
-comment on function flowstate._tally_move() is
-'Internal. Trigger: moves an updated flow between flowstate.flow_tallies rows when its tenant, type, phase or status changed.';
+comment on function flowstate._tally_update() is
+'Internal. Trigger: counts an update of a flow in flowstate.activity_tallies and moves the flow between flowstate.flow_tallies rows when its tenant, type, phase or status changed.';
 
-create or replace trigger flows_tally_move
+create or replace trigger flows_tally_update
   after update on flowstate.flows
-  for each row
-  when ((old.client_account_id, old.engagement_id, old.flow_type, old.current_phase, old.status)
-        is distinct from (new.client_account_id, new.engagement_id, new.flow_type, new.current_phase, new.status))
-  execute function flowstate._tally_move();
-alter table flowstate.flows enable always trigger flows_tally_move;
+  for each row execute function flowstate._tally_update();
+alter table flowstate.flows enable always trigger flows_tally_update;
 
 -- flowstate._tally_truncate
 -- Trigger (after truncate on flows): the counts go with the flows (activity stays: it happened).
