@@ -1,9 +1,9 @@
 -- Why: the inspector's overview counted every flow (flow_counts grouped the whole table: 2 s on a
--- million flows) and had no activity over time. Two small tables kept by a statement-level
--- trigger on flows (db/functions/internal/65_tallies.sql) answer both by reading a few rows.
+-- million flows) and had no activity over time. Two small tables kept by triggers on flows
+-- (db/functions/internal/65_tallies.sql) answer both by reading a few rows.
 -- depends: 0012_lifecycle
 
--- Flows per tenant, type, phase and status. A statement adds its net change to the row of its
+-- Flows per tenant, type, phase and status. A write adds its net change to the row of its
 -- slot (the backend's pid modulo 16), so concurrent writers of one tenant rarely wait on one
 -- row; a reader sums the slots. A slot may go negative (a flow counted in one slot, moved or
 -- deleted through another): only the sum means anything.
