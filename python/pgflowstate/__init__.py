@@ -18,6 +18,7 @@ from .errors import (
 from .manager import FlowStateManager, FlowStateValidator
 from .migrator import MigrationReport, StateMigrator
 from .models import (
+    Activity,
     Alert,
     Checkpoint,
     CheckpointPage,
@@ -40,6 +41,7 @@ from .store import FlowStateStore
 
 __all__ = [
     "ALERT_CHANNEL",
+    "Activity",
     "Alert",
     "AlertStream",
     "Checkpoint",

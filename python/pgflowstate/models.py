@@ -214,6 +214,44 @@ class FlowCount(BaseModel):
     flows: int
 
 
+class ActivityBucket(BaseModel):
+    """One bucket of ``flow_activity``: the writes to flows from ``start`` for one bucket."""
+
+    start: datetime
+    writes: int
+
+
+class QuarantinedFlow(BaseModel):
+    """A flow with a quarantined document (``flow_activity``), as it is now."""
+
+    flow_id: UUID
+    flow_type: str
+    current_phase: str
+    status: Status
+    archived_at: datetime
+
+
+class QuarantineCounts(BaseModel):
+    """Quarantined documents (``flow_activity``): of how many flows, how many, how many were
+    archived since the activity's ``since``, and the flows archived last (at most 10)."""
+
+    flows: int
+    documents: int
+    since: int
+    newest: list[QuarantinedFlow] = Field(default_factory=list)
+
+
+class Activity(BaseModel):
+    """``flow_activity``: writes to flows per bucket (oldest first, empty ones included) from
+    ``since`` to ``as_of``, and what is quarantined."""
+
+    as_of: datetime
+    since: datetime
+    bucket: str
+    buckets: list[ActivityBucket]
+    quarantined: QuarantineCounts
+
+
 class Tombstone(BaseModel):
     """What an erasure left (``flow_delete``, retention): the flow, its tenant, who, when, why
     and the rows removed per table; never content. ``action`` is ``delete`` or ``compact``

@@ -87,6 +87,7 @@ INTERNAL_FILES = (
     "50_recovery.sql",
     "55_legacy_import.sql",
     "60_lifecycle.sql",
+    "65_tallies.sql",
 )
 GRANTS_FILE = "grants.sql"
 

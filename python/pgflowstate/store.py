@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Union
 from uuid import UUID, uuid4
 
@@ -24,6 +24,7 @@ from .codec import decode_json, encode_json
 from .errors import StateValidationError, encoding_error, error_from, sqlstate_errors
 from .metrics import observed
 from .models import (
+    Activity,
     Alert,
     CheckpointPage,
     CorruptionReport,
@@ -497,6 +498,17 @@ class FlowStateStore:
             rows = await self._pool.fetch(
                 "select * from flowstate.flow_counts(p_context => $1)", self._context)
         return [FlowCount.model_validate(dict(row)) for row in rows]
+
+    async def activity(self, since: datetime | None = None, bucket: timedelta | None = None) -> Activity:
+        """flowstate.flow_activity: writes to flows per ``bucket`` (None: an hour; whole hours)
+        from ``since`` (None: 24 hours ago) to now, and the quarantined flows and documents
+        (this tenant's, or every tenant's for an admin store). StateValidationError for a
+        bucket that is not whole hours, a future ``since`` or too many buckets."""
+        with sqlstate_errors():
+            activity = await self._pool.fetchval(
+                "select flowstate.flow_activity(p_context => $1, p_since => $2, p_bucket => $3)",
+                self._context, since, bucket)
+        return Activity.model_validate(_incoming(activity))
 
     @observed
     async def fork(

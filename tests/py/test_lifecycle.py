@@ -1,7 +1,8 @@
 """What Python adds to the lifecycle functions (flow_search ... flow_retention_run): keyword
 filters and typed pages, typed forks and tombstones, FS008 as FlowErasedError, the admin-only
-methods, the CrewAI backend on forks and erased flows; and the races SQL alone cannot show:
-one retention runner at a time, and locked flows left for the next run (two connections).
+methods, the CrewAI backend on forks and erased flows, typed activity; and the races SQL alone
+cannot show: one retention runner at a time, locked flows left for the next run (two
+connections), and exact counts under concurrent writers.
 The rules themselves are proven in tests/sql/flow_search/ ... flow_retention_run/."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from crewai_flows import crewai_dsn, persistence, sql  # noqa: F401 (fixtures)
 from flowdocs import new_context, new_doc
 
 from pgflowstate import (
+    Activity,
     FlowCount,
     FlowErasedError,
     FlowNotFoundError,
@@ -70,6 +72,48 @@ async def test_counts_are_typed_rows(store):
         await store.save_state(flow_id, new_doc(flow_id))
     assert await store.counts() == [FlowCount(flow_type="discovery", current_phase="data_import",
                                               status="running", flows=2)]
+
+
+async def test_activity_is_typed_and_a_bucket_it_cannot_serve_is_a_validation_error(store):
+    flow_id = uuid.uuid4()
+    await store.save_state(flow_id, new_doc(flow_id))
+    await store.transition_phase(flow_id, "field_mapping")
+    activity = await store.activity()
+    assert isinstance(activity, Activity) and len(activity.buckets) == 25
+    assert activity.buckets[-1].writes == 2 and activity.quarantined.flows == 0
+    days = await store.activity(since=datetime.now(timezone.utc) - timedelta(days=6), bucket=timedelta(days=1))
+    assert days.bucket == "1 day" and len(days.buckets) == 7 and days.buckets[-1].writes == 2
+    with pytest.raises(StateValidationError) as caught:
+        await store.activity(bucket=timedelta(minutes=30))
+    assert caught.value.errors == ["p_bucket (00:30:00) must be a whole number of hours or days, at least one hour."]
+
+
+async def test_counts_stay_exact_under_concurrent_writers_of_one_tenant(app_pool, admin_dsn):
+    """Eight writers on the pool's four connections create, move and delete flows of one tenant
+    at once: the tallies that flow_counts reads (a row per writer slot) end equal to counting
+    the flows."""
+    store = FlowStateStore(app_pool, new_context())
+
+    async def writer(n: int) -> None:
+        for i in range(6):
+            flow_id = uuid.uuid4()
+            await store.save_state(flow_id, new_doc(flow_id, n=n))
+            if i % 2:
+                await store.transition_phase(flow_id, "field_mapping")
+            if i % 3 == 0:
+                await store.delete(flow_id, "churn")
+
+    await asyncio.gather(*(writer(n) for n in range(8)))
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        counted = await conn.fetch(
+            "select flow_type, current_phase::text, status::text, count(*) as flows from flowstate.flows"
+            " where client_account_id = $1 and engagement_id = $2 group by 1, 2, 3 order by 1, 2, 3",
+            store.context.client_account_id, store.context.engagement_id)
+    finally:
+        await conn.close()
+    assert [c.model_dump() for c in await store.counts()] == [dict(r) for r in counted]
+    assert sum(c.flows for c in await store.counts()) == 8 * 4
 
 
 async def test_fork_returns_the_new_flow_with_typed_lineage_that_saves_back(store):

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -33,7 +34,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from crewai_sqlite import LegacyWriter
 from flowdocs import new_context, new_doc
-from pgflowstate import ConcurrentModificationError, FlowStateStore, RequestContext, StateMigrator
+from pgflowstate import ConcurrentModificationError, FlowStateStore, RequestContext, StateMigrator, create_pool
 
 SCREENS = Path(__file__).resolve().parents[1] / "output" / "screens"
 PHONE = (390, 844)
@@ -504,6 +505,44 @@ async def test_the_overview_charts_the_counts_and_calls_out_failed_and_paused(br
     assert "status=paused" in browser.current_url
 
 
+async def test_the_overview_charts_activity_over_time_and_calls_out_quarantined(browser, actions, story, store):
+    for _ in range(2):  # an hour may turn between reading and rendering: then once more
+        activity = await store.activity()
+        visit(browser, actions, "/")
+        if await store.activity() == activity:
+            break
+    assert activity.quarantined.flows == 1  # the story's flow, corrupted and handled
+    columns = browser.find_elements(By.CSS_SELECTOR, "ol.columns li")
+    assert [int(c.find_element(By.CSS_SELECTOR, ".n").text) for c in columns] == [b.writes for b in activity.buckets]
+    assert len(columns) == 25 and activity.buckets[-1].writes > 0
+    heights = [float(c.find_element(By.CSS_SELECTOR, ".column").value_of_css_property("height")[:-2]) for c in columns]
+    busiest = max(range(len(columns)), key=lambda i: activity.buckets[i].writes)
+    assert heights[busiest] == max(heights) > 0
+    assert "1\nquarantined" in texts(browser, ".callout")
+    assert browser.find_element(By.ID, "quarantined-count").text == "1"
+    screenshot(browser, "overview_activity")
+
+    columns[-1].find_element(By.TAG_NAME, "a").click()  # this hour: the flows last written in it
+    wait_for_path(browser, "/flows")
+    query = dict(pair.split("=", 1) for pair in urlsplit(browser.current_url).query.split("&"))
+    assert set(query) == {"updated_after", "updated_before"}
+    field = browser.find_element(By.ID, "f-updated-after").get_attribute("value")
+    listed = (await store.search(updated_after=datetime.fromisoformat(field),
+                                 updated_before=datetime.fromisoformat(
+                                     browser.find_element(By.ID, "f-updated-before").get_attribute("value")))).flows
+    assert texts(browser, "table.flows tbody td:first-child code") == [str(f.flow_id) for f in listed]
+    screenshot(browser, "flows_of_an_hour")
+
+    visit(browser, actions, "/")
+    browser.find_element(By.CSS_SELECTOR, ".callout.quarantined a").click()
+    assert urlsplit(browser.current_url).fragment == "quarantined-h"
+    section = browser.find_element(By.CSS_SELECTOR, "[aria-labelledby=quarantined-h]")
+    assert "1 quarantined document of 1 flow" in section.text
+    follow(browser, str(story.flow_id))
+    wait_for_path(browser, f"/flows/{story.flow_id}")
+    assert browser.find_element(By.CSS_SELECTOR, "li.quarantine").is_displayed()
+
+
 async def test_the_flows_list_filters_by_status_metadata_and_crewai_id(browser, actions, story, store):
     visit(browser, actions, "/flows")
     browser.find_element(By.ID, "f-status").send_keys("recovered")
@@ -624,3 +663,80 @@ def test_pages_fit_a_phone_without_sideways_scrolling(browser, read_only, story)
     finally:
         browser.set_window_size(*DESKTOP)
 
+
+
+# -- the demo, as a newcomer sees it ------------------------------------------------------
+
+
+async def test_the_demo_flow_shows_its_story_a_diff_and_an_action_done_and_refused(browser, fresh_database):
+    """`pgflowstate demo` into a fresh database, then `pgflowstate ui --allow-actions` on it as
+    the demo's tenant: the flow's timeline (the two agents' saves around the conflict, the
+    crash, the quarantine and both recoveries), the diff of what the two agents changed, a fork
+    done and a stale recovery refused (FS002, nothing changed)."""
+    dsn = fresh_database()
+    demo = subprocess.run([sys.executable, "-m", "pgflowstate", "demo", "--dsn", dsn], capture_output=True,
+                          text=True, timeout=300)
+    assert demo.returncode == 0, demo.stderr
+    flow_id = uuid.UUID(re.search(r"^   flow ([0-9a-f-]{36})$", demo.stdout, re.M)[1])
+    tenant = re.search(r"tenant: client account (\S+), engagement (\S+), user (\S+)$", demo.stdout, re.M)
+    context = RequestContext(client_account_id=tenant[1], engagement_id=tenant[2], user_id=tenant[3])
+    before_writers, merged = map(int, re.search(r"flow_diff v(\d+) -> v(\d+)", demo.stdout).groups())
+    pool = await create_pool(dsn, min_size=1, max_size=2)
+    inspector = Inspector("--dsn", dsn, "--allow-actions", *tenant_args(context))
+    try:
+        store = FlowStateStore(pool, context)
+        visit(browser, inspector, "/")
+        assert texts(browser, "table.flows tbody td:first-child code") == [str(flow_id)]
+        assert browser.find_element(By.ID, "quarantined-count").text == "1"
+        assert sum(int(n) for n in texts(browser, "ol.columns .n")) == len(
+            [h for h in await store.history(flow_id) if h.operation != "archive"])
+        screenshot(browser, "demo_overview")
+
+        follow(browser, str(flow_id))
+        history = await store.history(flow_id)
+        rows = browser.find_elements(By.CSS_SELECTOR, "table.timeline tbody tr")
+        assert [r.find_element(By.CSS_SELECTOR, ".op").text for r in rows] == [h.operation for h in history]
+        by_version = {h.new_version: r.text for h, r in zip(history, rows) if h.operation in ("save", "put")}
+        # The conflict: both agents read v{before_writers}; one saved, the other retried on top.
+        assert f"{before_writers} → v{before_writers + 1}" in by_version[before_writers + 1]
+        assert f"{before_writers + 1} → v{merged}" in by_version[merged]
+        crash = [r.text for h, r in zip(history, rows) if h.operation == "transition" and h.new_phase == "failed"]
+        assert len(crash) == 1 and "dependency_analysis → failed" in crash[0]
+        operations = [h.operation for h in history]
+        assert operations.count("recover") == 2 and {"admin_update", "archive", "reset"} <= set(operations)
+        assert operations.index("admin_update") < operations.index("archive") < operations.index("reset")
+        assert browser.find_element(By.CSS_SELECTOR, "li.quarantine").text  # the archived version and why
+        screenshot(browser, "demo_timeline")
+
+        browser.find_element(By.CSS_SELECTOR, f"input[name=from][value='{before_writers}']").click()
+        browser.find_element(By.CSS_SELECTOR, f"input[name=to][value='{merged}']").click()
+        browser.find_element(By.CSS_SELECTOR, ".timeline-form > button[type=submit]").click()
+        wait_for_path(browser, f"/flows/{flow_id}/diff")
+        shown = [(r.find_element(By.TAG_NAME, "th").text, r.get_attribute("class"))
+                 for r in browser.find_elements(By.CSS_SELECTOR, "table.diff tbody tr")]
+        assert shown == [(".".join(e.path), e.change) for e in await store.diff(flow_id, before_writers, merged)]
+        assert ("state_data.field_mapping.review", "added") in shown  # the reviewer's change
+        assert ("state_data.field_mapping.unmapped", "changed") in shown  # and the mapping agent's
+        screenshot(browser, "demo_diff")
+
+        visit(browser, inspector, f"/flows/{flow_id}/fork?version={before_writers}")
+        browser.find_element(By.CSS_SELECTOR, "form.confirm button[type=submit]").click()
+        WebDriverWait(browser, 15).until(lambda b: "done=" in b.current_url)
+        forked = await store.load_state(uuid.UUID(urlsplit(browser.current_url).path.split("/")[2]))
+        then = await store.state_at(flow_id, before_writers)
+        assert (forked.flow_version, forked.state_data) == (1, then.state_data)
+        screenshot(browser, "demo_fork_done")
+
+        doc = await store.load_state(flow_id)
+        first = doc.checkpoints[0].id
+        visit(browser, inspector, f"/flows/{flow_id}/recover?checkpoint={first}")
+        moved = await store.recover_from_checkpoint(flow_id, doc.checkpoints[-1].id)  # another operator, meanwhile
+        browser.find_element(By.CSS_SELECTOR, "form.confirm button[type=submit]").click()
+        WebDriverWait(browser, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[role=alert]")))
+        assert "FS002" in alert_text(browser)
+        assert f"You acted on version {doc.flow_version}; the flow is now at version {moved.flow_version}." in alert_text(browser)
+        assert await store.load_state(flow_id) == moved
+        screenshot(browser, "demo_recover_refused_fs002")
+    finally:
+        inspector.close()
+        await pool.close()

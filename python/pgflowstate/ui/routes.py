@@ -71,12 +71,14 @@ PAGE = 50
 async def overview(request: Request) -> Response:
     store = inspector(request).store
     counts = await store.counts()
+    activity = await store.activity()
     newest = await store.search(limit=NEWEST)
     by_status = views.bars(counts, "status", "status")
     return page(request, "overview.html", total=sum(row.flows for row in counts),
                 statuses={bar.label: bar.flows for bar in by_status}, by_status=by_status,
                 by_type=views.bars(counts, "flow_type", "flow_type"),
-                by_phase=views.bars(counts, "current_phase", "phase"), newest=newest.flows)
+                by_phase=views.bars(counts, "current_phase", "phase"), newest=newest.flows,
+                activity=activity, columns=views.columns(activity))
 
 
 async def flows(request: Request) -> Response:

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import jinja2
 
 from ..errors import ConcurrentModificationError, StateError, StateRecoveryError
-from ..models import HistoryEntry, LegacyEntry
+from ..models import Activity, HistoryEntry, LegacyEntry
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$|^[0-9]+$")
 
@@ -277,6 +277,38 @@ def bars(counts: list[Any], key: str, filter_name: str) -> list[Bar]:
     largest = max(totals.values(), default=1)
     return [Bar(label, n, round(100 * n / largest, 2), "/flows?" + urlencode({filter_name: label}))
             for label, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+@dataclass
+class Column:
+    """One bucket of the activity chart: its start and end, writes, height and the flows list
+    of the flows last updated in it."""
+
+    start: datetime
+    end: datetime
+    writes: int
+    percent: float  # of the busiest bucket
+    href: str
+
+
+def local_input(value: datetime) -> str:
+    """The flows list's time fields are the browser's datetime-local (local time, naive)."""
+    return value.astimezone().replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def columns(activity: Activity) -> list[Column]:
+    """flow_activity's buckets as chart columns, oldest first; each links to the flows list of
+    the flows whose latest write falls in it (an earlier write of a flow written again later
+    counts in its bucket but lists in the later one)."""
+    step = activity.buckets[1].start - activity.buckets[0].start if len(activity.buckets) > 1 else None
+    busiest = max((b.writes for b in activity.buckets), default=0) or 1
+    out = []
+    for i, b in enumerate(activity.buckets):
+        end = activity.buckets[i + 1].start if i + 1 < len(activity.buckets) else (
+            b.start + step if step else activity.as_of)
+        href = "/flows?" + urlencode({"updated_after": local_input(b.start), "updated_before": local_input(end)})
+        out.append(Column(b.start, end, b.writes, round(100 * b.writes / busiest, 2), href))
+    return out
 
 
 # The flows list's filter fields, as flow_search names them; text as typed, unless noted.

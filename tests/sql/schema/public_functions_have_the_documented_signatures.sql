@@ -2,7 +2,7 @@
 -- each public function of the spec has exactly its documented parameters and result.
 begin;
 \ir ../_helpers.sql
-select plan(15);
+select plan(16);
 
 select is((select string_agg(pg_get_function_identity_arguments(p.oid) || ' -> ' || pg_get_function_result(p.oid), ' | ')
              from pg_proc p where p.pronamespace = 'flowstate'::regnamespace and p.proname = c.name),
@@ -21,6 +21,7 @@ select is((select string_agg(pg_get_function_identity_arguments(p.oid) || ' -> '
     ('flow_alert', 'p_alert_id uuid, p_context jsonb -> jsonb'),
     ('flow_search', 'p_filter jsonb, p_context jsonb, p_after text, p_limit integer -> jsonb'),
     ('flow_counts', 'p_context jsonb -> TABLE(flow_type text, current_phase text, status text, flows bigint)'),
+    ('flow_activity', 'p_context jsonb, p_since timestamp with time zone, p_bucket interval -> jsonb'),
     ('flow_fork', 'p_flow_id uuid, p_version bigint, p_new_flow_id uuid, p_context jsonb -> jsonb'),
     ('flow_delete', 'p_flow_id uuid, p_reason text, p_context jsonb -> jsonb'),
     ('flow_erase_tenant', 'p_client_account_id uuid, p_engagement_id uuid, p_reason text, p_limit integer -> jsonb'),

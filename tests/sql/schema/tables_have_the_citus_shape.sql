@@ -1,13 +1,15 @@
 -- The schema is ready to be distributed by flow_id (docs/citus.md): every table is either a
 -- per-flow table whose primary and unique keys all include flow_id, or a known small
--- configuration table (a Citus reference table). A new table must choose one of the two.
+-- configuration table (a Citus reference table), or one of the overview's tallies (aggregates
+-- per tenant a trigger on flows keeps, see docs/citus.md). A new table must choose one.
 begin;
 \ir ../_helpers.sql
 select plan(3);
 
 create temp table reference_tables (name text) on commit drop;
 insert into reference_tables values ('flow_types'), ('phase_transitions'), ('settings'),
-                                    ('function_files'), ('retention_log'), ('role_tenants'), ('retention_policies');
+                                    ('function_files'), ('retention_log'), ('role_tenants'), ('retention_policies'),
+                                    ('flow_tallies'), ('activity_tallies');
 
 -- Ordinary and partitioned tables, not the partitions themselves.
 create temp view flowstate_tables as

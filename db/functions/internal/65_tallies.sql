@@ -1,0 +1,160 @@
+-- flowstate._tally_sweep
+-- Remove a tally whose slots sum to zero (its last flow was deleted or moved on), so no phase
+-- name outlives the flows that had it (an erased flow leaves nothing). Only the slots this
+-- transaction can lock at once are summed and removed: a slot another writer holds is skipped,
+-- and so is the sweep (that writer's own move or deletion sweeps after it).
+create or replace function flowstate._tally_sweep(
+  p_client_account_id uuid, p_engagement_id uuid, p_flow_type text, p_current_phase text, p_status text
+)
+returns void
+language plpgsql
+as $$
+declare
+  v_rows integer;
+  v_slots smallint[];
+  v_sum bigint;
+begin
+  select count(*) into v_rows from flowstate.flow_tallies t
+   where (t.client_account_id, t.engagement_id, t.flow_type, t.current_phase, t.status)
+       = (p_client_account_id, p_engagement_id, p_flow_type, p_current_phase, p_status);
+  select array_agg(l.slot), sum(l.flows) into v_slots, v_sum
+    from (select t.slot, t.flows from flowstate.flow_tallies t
+           where (t.client_account_id, t.engagement_id, t.flow_type, t.current_phase, t.status)
+               = (p_client_account_id, p_engagement_id, p_flow_type, p_current_phase, p_status)
+           order by t.slot for update skip locked) l;
+  if v_sum = 0 and cardinality(v_slots) = v_rows then
+    delete from flowstate.flow_tallies t
+     where (t.client_account_id, t.engagement_id, t.flow_type, t.current_phase, t.status)
+         = (p_client_account_id, p_engagement_id, p_flow_type, p_current_phase, p_status)
+       and t.slot = any(v_slots);
+  end if;
+end;
+$$;
+
+comment on function flowstate._tally_sweep(uuid, uuid, text, text, text) is
+'Internal. Deletes a flowstate.flow_tallies group whose slots sum to zero, if no other writer holds one of them.';
+
+-- flowstate._tally_flows
+-- Trigger (after each insert or delete statement on flows, ALWAYS: bulk loads with
+-- session_replication_role = replica are counted too): adds the statement's net change in flows per tenant, type, phase and
+-- status to flowstate.flow_tallies, and its number of written rows per tenant to the current
+-- hour of flowstate.activity_tallies, each in the backend's slot. Rows are locked in key order,
+-- tallies before activity, so two statements never wait on each other in a cycle.
+-- Updates are counted row by row (flowstate._tally_update): a save updates one row, for which
+-- a statement trigger would fill a transition table and plan its queries again on every call.
+create or replace function flowstate._tally_flows()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+set flowstate.all_tenants = 'on'  -- the tallies' row-level security: the flows' rows passed their own
+as $$
+declare
+  v_slot constant smallint := pg_backend_pid() % 16;
+  v_hour constant timestamptz := date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00');
+begin
+  if tg_op = 'INSERT' then
+    insert into flowstate.flow_tallies as t
+    select n.client_account_id, n.engagement_id, n.flow_type, n.current_phase, n.status, v_slot, count(*)
+      from new_rows n group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
+    on conflict (client_account_id, engagement_id, flow_type, current_phase, status, slot)
+      do update set flows = t.flows + excluded.flows;
+    insert into flowstate.activity_tallies as t
+    select n.client_account_id, n.engagement_id, v_hour, v_slot, count(*)
+      from new_rows n group by 1, 2 order by 1, 2
+    on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + excluded.writes;
+  else
+    insert into flowstate.flow_tallies as t
+    select o.client_account_id, o.engagement_id, o.flow_type, o.current_phase, o.status, v_slot, -count(*)
+      from old_rows o group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
+    on conflict (client_account_id, engagement_id, flow_type, current_phase, status, slot)
+      do update set flows = t.flows + excluded.flows;
+    perform flowstate._tally_sweep(g.client_account_id, g.engagement_id, g.flow_type, g.current_phase, g.status)
+       from (select distinct o.client_account_id, o.engagement_id, o.flow_type, o.current_phase::text, o.status::text
+               from old_rows o order by 1, 2, 3, 4, 5) g;
+    insert into flowstate.activity_tallies as t
+    select o.client_account_id, o.engagement_id, v_hour, v_slot, count(*)
+      from old_rows o group by 1, 2 order by 1, 2
+    on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + excluded.writes;
+  end if;
+  return null;
+end;
+$$;
+
+comment on function flowstate._tally_flows() is
+'Internal. Trigger: keeps flowstate.flow_tallies (flows per tenant, type, phase, status) and flowstate.activity_tallies (writes per tenant and hour) up to date with each insert or delete statement on flows.';
+
+-- One trigger per event: a statement-level trigger sees only the transition tables of its event.
+create or replace trigger flows_tally_insert
+  after insert on flowstate.flows referencing new table as new_rows
+  for each statement execute function flowstate._tally_flows();
+create or replace trigger flows_tally_delete
+  after delete on flowstate.flows referencing old table as old_rows
+  for each statement execute function flowstate._tally_flows();
+alter table flowstate.flows enable always trigger flows_tally_insert;
+alter table flowstate.flows enable always trigger flows_tally_delete;
+
+-- flowstate._tally_update
+-- Trigger (after update of each flow, ALWAYS): one write more in the current hour of its
+-- tenant's activity, and, when its tenant, type, phase or status changed, one flow less in its
+-- old tally and one more in its new (the lower key first, tallies before activity), in the
+-- backend's slot. Plain statements on a record: their plans are cached for the session.
+create or replace function flowstate._tally_update()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+set flowstate.all_tenants = 'on'
+as $$
+declare
+  v_slot constant smallint := pg_backend_pid() % 16;
+begin
+  if (old.client_account_id, old.engagement_id, old.flow_type, old.current_phase, old.status)
+     is distinct from (new.client_account_id, new.engagement_id, new.flow_type, new.current_phase, new.status) then
+    insert into flowstate.flow_tallies as t
+    select m.client_account_id, m.engagement_id, m.flow_type, m.current_phase, m.status, v_slot, m.flows
+      from (values (old.client_account_id, old.engagement_id, old.flow_type, old.current_phase::text, old.status::text, -1),
+                   (new.client_account_id, new.engagement_id, new.flow_type, new.current_phase::text, new.status::text, 1))
+           m(client_account_id, engagement_id, flow_type, current_phase, status, flows)
+     order by 1, 2, 3, 4, 5
+    on conflict (client_account_id, engagement_id, flow_type, current_phase, status, slot)
+      do update set flows = t.flows + excluded.flows;
+    perform flowstate._tally_sweep(old.client_account_id, old.engagement_id, old.flow_type, old.current_phase, old.status);
+  end if;
+  insert into flowstate.activity_tallies as t
+  values (new.client_account_id, new.engagement_id, date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00'), v_slot, 1)
+  on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + 1;
+  return null;
+end;
+$$;
+
+comment on function flowstate._tally_update() is
+'Internal. Trigger: counts an update of a flow in flowstate.activity_tallies and moves the flow between flowstate.flow_tallies rows when its tenant, type, phase or status changed.';
+
+create or replace trigger flows_tally_update
+  after update on flowstate.flows
+  for each row execute function flowstate._tally_update();
+alter table flowstate.flows enable always trigger flows_tally_update;
+
+-- flowstate._tally_truncate
+-- Trigger (after truncate on flows): the counts go with the flows (activity stays: it happened).
+create or replace function flowstate._tally_truncate()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+set flowstate.all_tenants = 'on'
+as $$
+begin
+  delete from flowstate.flow_tallies;
+  return null;
+end;
+$$;
+
+comment on function flowstate._tally_truncate() is
+'Internal. Trigger: empties flowstate.flow_tallies when flows is truncated.';
+
+create or replace trigger flows_tally_truncate
+  after truncate on flowstate.flows
+  for each statement execute function flowstate._tally_truncate();
+alter table flowstate.flows enable always trigger flows_tally_truncate;
