@@ -17,8 +17,8 @@ import asyncpg
 import click
 
 from ..store import FlowStateStore
-from .common import (EXIT_FAILED, EXIT_USAGE, Answers, dsn_option, emit, fail, json_option, run, table,
-                     tenant_context, tenant_options, utc)
+from .common import (EXIT_FAILED, EXIT_USAGE, FLOW_ID, Answers, CrewAIId, dsn_option, emit, fail, json_option,
+                     run, run_on_flow, table, tenant_context, tenant_options, utc)
 from .flows import format_document, parse_since
 
 
@@ -31,6 +31,11 @@ def answer_of(context: Any, call: str, *args: Any, **kwargs: Any):
         return answers.last
 
     return work
+
+
+def answer_on_flow(context: Any, call: str, *args: Any):
+    """A run_on_flow() job: answer_of(context, call, flow_id, *args)."""
+    return lambda conn, flow_id: answer_of(context, call, flow_id, *args)(conn)
 
 
 # -- ls -------------------------------------------------------------------------------------
@@ -97,17 +102,20 @@ def format_page(page: dict) -> str:
 
 
 @click.command("fork")
-@click.argument("flow_id", type=click.UUID)
+@click.argument("flow", type=FLOW_ID)
 @click.option("--version", type=int, metavar="N", help="Fork the state of version N (default: the current one).")
 @click.option("--new-id", "new_flow_id", type=click.UUID, metavar="UUID", help="The fork's id (default: a new one).")
 @dsn_option
 @json_option
 @tenant_options
-def fork(flow_id: UUID, version: int | None, new_flow_id: UUID | None, dsn: str | None, as_json: bool,
+def fork(flow: UUID | CrewAIId, version: int | None, new_flow_id: UUID | None, dsn: str | None, as_json: bool,
          **tenant: UUID | None) -> None:
-    """Start a new flow from a version of FLOW_ID; prints the new flow's document."""
+    """Start a new flow from a version of FLOW; prints the new flow's document.
+
+    FLOW is a flow id, or a CrewAI flow id (mapped with the tenant options as the CrewAI
+    backend maps it)."""
     context = tenant_context(**tenant)
-    doc = run(dsn, answer_of(context, "fork", flow_id, version, new_flow_id))
+    _, doc = run_on_flow(dsn, flow, context, answer_on_flow(context, "fork", version, new_flow_id))
     emit(doc, as_json, format_document)
 
 
@@ -115,23 +123,24 @@ def fork(flow_id: UUID, version: int | None, new_flow_id: UUID | None, dsn: str 
 
 
 @click.command("delete")
-@click.argument("flow_id", type=click.UUID)
+@click.argument("flow", type=FLOW_ID)
 @click.option("--reason", required=True, metavar="TEXT", help="Why (kept in the tombstone).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (required when stdin is not a terminal).")
 @dsn_option
 @json_option
 @tenant_options
-def delete(flow_id: UUID, reason: str, yes: bool, dsn: str | None, as_json: bool, **tenant: UUID | None) -> None:
+def delete(flow: UUID | CrewAIId, reason: str, yes: bool, dsn: str | None, as_json: bool, **tenant: UUID | None) -> None:
     """Erase a flow and all its content for good, leaving a tombstone (printed).
 
-    The id can never be used again."""
+    The id can never be used again. FLOW is a flow id, or a CrewAI flow id (mapped with the
+    tenant options as the CrewAI backend maps it)."""
     context = tenant_context(**tenant)
     if not yes:
         if not sys.stdin.isatty():  # a script must say --yes: nothing to answer a question
             fail("delete erases the flow for good: pass --yes when stdin is not a terminal", EXIT_USAGE)
-        if not click.confirm(f"Erase flow {flow_id} and all its content for good?", err=True):
+        if not click.confirm(f"Erase flow {flow} and all its content for good?", err=True):
             fail("nothing deleted", EXIT_FAILED)
-    tombstone = run(dsn, answer_of(context, "delete", flow_id, reason))
+    _, tombstone = run_on_flow(dsn, flow, context, answer_on_flow(context, "delete", reason))
     emit(tombstone, as_json, format_tombstone)
 
 
