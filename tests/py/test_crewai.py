@@ -52,7 +52,8 @@ def test_structured_flow_round_trips_with_router_branches(persistence):
     assert doc["current_phase"] == "finish"
     assert doc["phases_completed"] == ["begin", "classify", "handle_big"]
     assert [(h["operation"], h["label"]) for h in history(persistence, big.state.id)] == [
-        ("create", "begin"), ("put", "classify"), ("put", "handle_big"), ("put", "finish")]
+        ("create", "begin"), ("put", "classify"), ("put", "handle_big"), ("put", "finish"),
+        ("put", "_flow_finished")]  # CrewAI finished the flow: metadata.crewai_finished
 
     small = flows.PipelineFlow()
     small.kickoff(inputs={"size": 3})
@@ -99,7 +100,7 @@ def test_phase_map_names_the_phases(crewai_dsn):
         assert doc["current_phase"] == "finish"
         assert doc["phases_completed"] == ["intake", "triage", "handle_small"]
         assert [h["label"] for h in history(backend, flow.state.id)] == [
-            "begin", "classify", "handle_small", "finish"]
+            "begin", "classify", "handle_small", "finish", "_flow_finished"]
     finally:
         backend.close()
 

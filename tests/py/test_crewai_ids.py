@@ -7,7 +7,16 @@ from __future__ import annotations
 import json
 import uuid
 
-from crewai_flows import build_flows, crewai_dsn, document, new_persistence, persistence  # noqa: F401 (fixtures)
+import pytest
+from crewai_flows import (  # noqa: F401 (fixtures)
+    build_flows,
+    crewai_dsn,
+    document,
+    history,
+    new_persistence,
+    persistence,
+    sql,
+)
 from test_cli_ops import cli, one_line_error
 
 from pgflowstate import RequestContext
@@ -108,3 +117,83 @@ def test_an_unknown_crewai_id_of_a_tenant_is_not_found_by_name(persistence, app_
     expected = persistence.flow_id("run-missing")
     assert missing.returncode == 1
     assert one_line_error(missing) == f"pgflowstate: error: flow 'run-missing' (flow {expected}) not found"
+
+
+# -- the class and finished flows -----------------------------------------------------------
+
+
+def metadata(backend, crewai_id: str) -> dict:
+    meta = document(backend, crewai_id)["metadata"]
+    return {k: v for k, v in meta.items() if k.startswith("crewai_")}
+
+
+def test_every_save_records_the_class_and_a_finished_flow_is_marked(persistence):
+    flows = build_flows(persistence)
+    pipeline = run_pipeline(persistence, "pipe-1")
+    assert metadata(persistence, "pipe-1") == {"crewai_class": "PipelineFlow", "crewai_finished": True}
+    doc = document(persistence, "pipe-1")
+    assert doc["status"] == "running" and doc["current_phase"] == "finish"
+    assert persistence.load_state("pipe-1") == pipeline.state.model_dump(mode="json")
+    labels = [h["label"] for h in history(persistence, "pipe-1")]
+    assert labels == ["begin", "classify", "handle_small", "finish", "_flow_finished"]
+    assert [h["crewai_class"] for h in step_metadata(persistence, "pipe-1")[:4]] == ["PipelineFlow"] * 4
+
+    dict_flow = flows.DictFlow()  # @persist on one method only
+    dict_flow.kickoff()
+    assert metadata(persistence, dict_flow.state["id"]) == {"crewai_class": "DictFlow", "crewai_finished": True}
+
+
+def step_metadata(backend, crewai_id: str) -> list[dict]:
+    """The metadata of every version, oldest first."""
+    flow_id = backend.flow_id(crewai_id)
+    versions = document(backend, crewai_id)["flow_version"]
+    return [json.loads(sql(backend.dsn, "select flowstate.flow_state_at($1, $2, $3::jsonb)::text as d",
+                           flow_id, v, backend._context)[0]["d"])["metadata"] for v in range(1, versions + 1)]
+
+
+def test_an_interrupted_flow_is_unfinished_and_a_finished_one_can_run_again(persistence):
+    flows = build_flows(persistence)
+    broken = flows.ResumableFlow()
+    broken.crash_at, broken.fail = "three", "raise"
+    with pytest.raises(Exception, match="step three failed"):
+        broken.kickoff(inputs={"id": "job-9"})
+    assert metadata(persistence, "job-9") == {"crewai_class": "ResumableFlow", "crewai_finished": False}
+
+    assert flows.ResumableFlow().kickoff(inputs={"id": "job-9"}) == ["one", "two", "three", "four"]
+    assert metadata(persistence, "job-9")["crewai_finished"] is True
+    version = document(persistence, "job-9")["flow_version"]
+
+    # Finished is not terminal: CrewAI kicks it off again with its id, as SQLite allows.
+    assert flows.ResumableFlow().kickoff(inputs={"id": "job-9"}) == ["one", "two", "three", "four"]
+    assert document(persistence, "job-9")["flow_version"] > version
+    assert metadata(persistence, "job-9")["crewai_finished"] is True
+
+
+def test_a_paused_flow_is_unfinished_until_it_resumes_and_finishes(persistence):
+    flows = build_flows(persistence)
+    paused = flows.ReviewFlow().kickoff()
+    flow_uuid = paused.context.flow_id
+    assert document(persistence, flow_uuid)["status"] == "paused"
+    assert metadata(persistence, flow_uuid) == {"crewai_class": "ReviewFlow", "crewai_finished": False}
+
+    assert flows.ReviewFlow.from_pending(flow_uuid, persistence).resume("approved") == "published"
+    assert metadata(persistence, flow_uuid) == {"crewai_class": "ReviewFlow", "crewai_finished": True}
+    assert document(persistence, flow_uuid)["status"] == "running"
+
+
+def test_raise_mode_runs_a_finished_flow_again(crewai_dsn):
+    backend = new_persistence(crewai_dsn, on_conflict="raise")
+    try:
+        run_pipeline(backend, "strict-1")
+        run_pipeline(backend, "strict-1")  # expects the finish mark's version, not the last save's
+        assert metadata(backend, "strict-1")["crewai_finished"] is True
+    finally:
+        backend.close()
+
+
+def test_a_terminal_phase_in_phase_map_is_refused_at_once(crewai_dsn):
+    with pytest.raises(ValueError, match="maps 'finish' to 'completed', a terminal phase") as refused:
+        new_persistence(crewai_dsn, phase_map={"begin": "intake", "finish": "completed"})
+    assert "metadata.crewai_finished" in str(refused.value)
+    with pytest.raises(ValueError, match="'failed', a terminal phase"):
+        new_persistence(crewai_dsn, phase_map={"finish": "failed"})
