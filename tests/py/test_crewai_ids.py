@@ -197,3 +197,29 @@ def test_a_terminal_phase_in_phase_map_is_refused_at_once(crewai_dsn):
     assert "metadata.crewai_finished" in str(refused.value)
     with pytest.raises(ValueError, match="'failed', a terminal phase"):
         new_persistence(crewai_dsn, phase_map={"finish": "failed"})
+
+
+# -- finding them -----------------------------------------------------------------------------
+
+
+def test_ls_finds_one_class_s_unfinished_and_finished_flows(persistence, app_dsn):
+    flows = build_flows(persistence)
+    run_pipeline(persistence, "done-1")
+    broken = flows.ResumableFlow()
+    broken.crash_at, broken.fail = "two", "raise"
+    with pytest.raises(Exception, match="step two failed"):
+        broken.kickoff(inputs={"id": "stuck-1"})
+    paused = flows.ReviewFlow().kickoff().context.flow_id
+    tenant = ["--dsn", app_dsn, *tenant_of(persistence)]
+
+    def listed(*options: str) -> set[str]:
+        result = cli("ls", *tenant, *options, "--json")
+        assert result.returncode == 0, result.stderr
+        return {f["flow_id"] for f in json.loads(result.stdout)["flows"]}
+
+    ids = {name: str(persistence.flow_id(name)) for name in ("done-1", "stuck-1", paused)}
+    assert listed("--unfinished") == {ids["stuck-1"], ids[paused]}
+    assert listed("--crewai-class", "ResumableFlow", "--unfinished") == {ids["stuck-1"]}
+    assert listed("--crewai-class", "PipelineFlow", "--finished") == {ids["done-1"]}
+    assert listed("--crewai-class", "PipelineFlow", "--unfinished") == set()
+    assert listed("--crewai-class", "ReviewFlow", "--status", "paused") == {ids[paused]}

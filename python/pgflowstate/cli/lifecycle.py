@@ -64,6 +64,9 @@ def parse_meta(_ctx, _param, values: tuple[str, ...]) -> dict[str, Any] | None:
 @click.option("--meta", "metadata", multiple=True, callback=parse_meta, metavar="KEY=VALUE",
               help="Only flows whose metadata contains this (repeatable; VALUE as JSON when it parses).")
 @click.option("--external-id", metavar="ID", help="Only the flow with this external id.")
+@click.option("--crewai-class", metavar="CLASS", help="Only CrewAI flows of this Flow class (metadata.crewai_class).")
+@click.option("--finished/--unfinished", "crewai_finished", default=None,
+              help="Only CrewAI flows that CrewAI finished / that did not finish (metadata.crewai_finished).")
 @click.option("--since", "updated_after", callback=parse_since, metavar="WHEN",
               help="Only flows updated after WHEN: an ISO timestamp or an age (30m, 6h, 2d).")
 @click.option("--parent", "parent_flow_id", type=click.UUID, metavar="UUID",
@@ -74,12 +77,16 @@ def parse_meta(_ctx, _param, values: tuple[str, ...]) -> dict[str, Any] | None:
 @json_option
 @tenant_options
 def ls(flow_type: str | None, phase: str | None, status: str | None, metadata: dict | None,
-       external_id: str | None, updated_after: datetime | None, parent_flow_id: UUID | None,
-       limit: int | None, after: str | None, dsn: str | None, as_json: bool, **tenant: UUID | None) -> None:
+       external_id: str | None, crewai_class: str | None, crewai_finished: bool | None,
+       updated_after: datetime | None, parent_flow_id: UUID | None, limit: int | None, after: str | None,
+       dsn: str | None, as_json: bool, **tenant: UUID | None) -> None:
     """List flows, most recently updated first, a page at a time.
 
     Without the tenant options, every tenant's flows (admins only)."""
     context = tenant_context(**tenant)
+    crewai = {"crewai_class": crewai_class, "crewai_finished": crewai_finished}
+    if any(value is not None for value in crewai.values()):  # metadata the CrewAI backend records
+        metadata = {**(metadata or {}), **{k: v for k, v in crewai.items() if v is not None}}
     page = run(dsn, answer_of(context, "search", flow_type=flow_type, phase=phase, status=status,
                               metadata=metadata, external_id=external_id, updated_after=updated_after,
                               parent_flow_id=parent_flow_id, after=after, limit=limit))
