@@ -399,15 +399,17 @@ def _on_flow_finished(source: Any, event: FlowFinishedEvent) -> None:
 def _calling_flow() -> Flow | None:
     """The CrewAI Flow saving through this backend: CrewAI's save_state does not pass it, but
     always calls from the flow's engine (PersistenceDecorator.persist_state(flow_instance, ...)
-    or a method of the flow), a few frames up."""
+    or a method of the flow), a few frames up. Only CrewAI's own frames are read: reading a
+    frame's f_locals keeps a snapshot of its locals alive as long as the frame (Python < 3.13)."""
     frame = sys._getframe(2)
     for _ in range(12):
         if frame is None:
             return None
-        for name in ("flow_instance", "self"):
-            candidate = frame.f_locals.get(name)
-            if isinstance(candidate, Flow):
-                return candidate
+        if frame.f_globals.get("__name__", "").startswith("crewai."):
+            for name in ("flow_instance", "self"):
+                candidate = frame.f_locals.get(name)
+                if isinstance(candidate, Flow):
+                    return candidate
         frame = frame.f_back
     return None
 
