@@ -51,7 +51,8 @@ def test_every_flow_command_takes_a_crewai_id_with_the_tenant(persistence, app_d
     history = cli("history", crewai_id, *tenant, "--json")
     assert history.returncode == 0, history.stderr
     assert json.loads(history.stdout)["flow_id"] == flow_id
-    assert [e["label"] for e in json.loads(history.stdout)["entries"]] == ["begin", "classify", "handle_small", "finish"]
+    assert [e["label"] for e in json.loads(history.stdout)["entries"]] == [
+        "begin", "classify", "handle_small", "finish", "_flow_finished"]
 
     diff = cli("diff", crewai_id, "1", "2", *tenant, "--json")
     assert diff.returncode == 0, diff.stderr
