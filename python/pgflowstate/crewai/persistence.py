@@ -155,18 +155,18 @@ class PostgresFlowPersistence(FlowPersistence):
     - ``flow_type``: the flowstate flow type of new flows (``crewai``: open, any phase order).
     - ``phase_map``: method name -> phase name; unmapped methods are their own phase. Not the
       terminal ``completed`` or ``failed``: CrewAI may kick any flow off again with its id.
-
-    Every save records the flow's class in ``metadata.crewai_class`` and
-    ``metadata.crewai_finished`` false; when CrewAI finishes a flow this object saved
-    (FlowFinishedEvent), one more version (label ``_flow_finished``, state and phase as they
-    were) sets ``crewai_finished`` true. The status stays ``running``: the flow can be
-    kicked off again, and its next save makes it unfinished again.
     - ``max_connections``: the pool's size.
     - ``lock_timeout``, ``statement_timeout`` (seconds, None: the server's): how long a call
       may wait for a lock, or run; then FlowBusyError, with nothing written.
     - ``retries``, ``retry_backoff``: a call whose connection is lost is sent again, up to
       ``retries`` times (``retry_backoff`` seconds apart, doubling); a save keeps its request id
       across them, so it is never applied twice.
+
+    Every save records the flow's class in ``metadata.crewai_class`` and
+    ``metadata.crewai_finished`` false; when CrewAI finishes a flow this object saved
+    (FlowFinishedEvent), one more version (label ``_flow_finished``, state and phase as they
+    were) sets ``crewai_finished`` true. The status stays ``running``: the flow can be
+    kicked off again, and its next save makes it unfinished again.
 
     Connections are made on first use (``init_db`` forces it and checks the schema) and closed
     by ``close()``, when the object is garbage collected, or at interpreter exit.
@@ -194,7 +194,7 @@ class PostgresFlowPersistence(FlowPersistence):
     _flow_locks: tuple[threading.Lock, ...] = PrivateAttr(
         default_factory=lambda: tuple(threading.Lock() for _ in range(64)))
     # CrewAI flow id -> id() of the Flow object that saved it here and has not finished yet.
-    _running: dict[str, int | None] = PrivateAttr(default_factory=dict)
+    _running: dict[str, int] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_context(self) -> PostgresFlowPersistence:
