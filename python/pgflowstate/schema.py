@@ -261,7 +261,7 @@ def sql_error(exc: psycopg.Error, sql: str | None = None) -> str:
 SCHEMA_READY = (
     "select to_regprocedure('flowstate.flow_save_state(uuid, jsonb, bigint, jsonb, uuid)') is not null"
     " and to_regprocedure('flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint,"
-    " text, text, jsonb, uuid)') is not null"
+    " text, text, jsonb, uuid, jsonb)') is not null"
     " and to_regprocedure('flowstate.flow_import_legacy(text, bigint[], text[], text[], text[],"
     " jsonb, jsonb, jsonb, boolean)') is not null"
 )

@@ -259,6 +259,15 @@ class FlowStateStore:
         return None if doc is None else FlowState.model_validate(_incoming(doc))
 
     @observed
+    async def flow_id_for(self, external_id: str) -> UUID:
+        """flowstate.flow_id_for: the flow id of an external id (a CrewAI flow id) in this
+        store's tenant; a canonical UUID is its own flow id. StateValidationError without a
+        tenant (for any other string)."""
+        external_id = arguments.text(external_id, "external_id", optional=False)
+        return await self._read("fetchval", "select flowstate.flow_id_for(p_external_id => $1, p_context => $2)",
+                                external_id, self._context)
+
+    @observed
     async def transition_phase(
         self, flow_id: FlowId, new_phase: str, version: int | None = None
     ) -> FlowState:

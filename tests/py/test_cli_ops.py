@@ -103,9 +103,12 @@ def test_connection_and_usage_errors_exit_2(admin_dsn):
         result = cli(*command, "--dsn", UNREACHABLE)
         assert result.returncode == 2, (command, result.stderr)
         assert "cannot connect to 127.0.0.1:1/nowhere" in one_line_error(result)
-    bad_id = cli("show", "not-a-uuid", "--dsn", admin_dsn)
-    assert bad_id.returncode == 2 and "Traceback" not in bad_id.stderr
-    assert "not a valid UUID" in bad_id.stderr
+    empty_id = cli("show", "", "--dsn", admin_dsn)
+    assert empty_id.returncode == 2 and "Traceback" not in empty_id.stderr
+    assert "expected a flow id (a UUID) or a CrewAI flow id" in empty_id.stderr
+    # Any other string is a CrewAI flow id (test_crewai_ids.py): here, no flow has it.
+    unknown_id = cli("show", "not-a-uuid", "--dsn", admin_dsn)
+    assert unknown_id.returncode == 1 and "no flow has the CrewAI id 'not-a-uuid'" in one_line_error(unknown_id)
 
 
 # -- history and diff -----------------------------------------------------------------------

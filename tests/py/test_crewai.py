@@ -52,7 +52,8 @@ def test_structured_flow_round_trips_with_router_branches(persistence):
     assert doc["current_phase"] == "finish"
     assert doc["phases_completed"] == ["begin", "classify", "handle_big"]
     assert [(h["operation"], h["label"]) for h in history(persistence, big.state.id)] == [
-        ("create", "begin"), ("put", "classify"), ("put", "handle_big"), ("put", "finish")]
+        ("create", "begin"), ("put", "classify"), ("put", "handle_big"), ("put", "finish"),
+        ("put", "_flow_finished")]  # CrewAI finished the flow: metadata.crewai_finished
 
     small = flows.PipelineFlow()
     small.kickoff(inputs={"size": 3})
@@ -69,7 +70,7 @@ def test_dict_state_with_persist_on_one_method(persistence):
         "ref": "00000000-0000-0000-0000-000000000007", "total": 6,
         "nested": {"deep": {"list": [{"k": "v"}], "none": None, "flag": True}}, "labels": ["x"]}
     assert flow.state["after"] == "not persisted"
-    assert [h["label"] for h in history(persistence, flow_uuid)] == ["enrich"]
+    assert [h["label"] for h in history(persistence, flow_uuid)] == ["enrich", "_flow_finished"]
 
 
 def test_any_string_is_a_flow_id_and_stays_two_flows_per_spelling(persistence):
@@ -99,7 +100,7 @@ def test_phase_map_names_the_phases(crewai_dsn):
         assert doc["current_phase"] == "finish"
         assert doc["phases_completed"] == ["intake", "triage", "handle_small"]
         assert [h["label"] for h in history(backend, flow.state.id)] == [
-            "begin", "classify", "handle_small", "finish"]
+            "begin", "classify", "handle_small", "finish", "_flow_finished"]
     finally:
         backend.close()
 
@@ -128,7 +129,7 @@ def test_restore_by_id_in_a_fresh_process_after_a_crash(persistence):
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "RESULT one,two,three,four" in resumed.stdout
     assert persistence.load_state(flow_uuid)["steps"] == ["one", "two", "three", "four"]
-    assert [h["label"] for h in history(persistence, flow_uuid)][-2:] == ["three", "four"]
+    assert [h["label"] for h in history(persistence, flow_uuid)][-3:] == ["three", "four", "_flow_finished"]
 
 
 def test_failed_flow_recovers_from_its_last_checkpoint(persistence):
@@ -183,7 +184,7 @@ def test_ten_flows_run_concurrently_in_threads(persistence):
     assert not errors and len(results) == 10
     for state in results.values():
         assert persistence.load_state(state.id) == state.model_dump(mode="json")
-        assert len(history(persistence, state.id)) == 4
+        assert len(history(persistence, state.id)) == 5  # four steps, then finished
     assert sum(t.name == "pgflowstate-crewai" for t in threading.enumerate()) == 1
 
 

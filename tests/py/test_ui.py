@@ -559,6 +559,22 @@ async def test_the_flows_list_filters_by_status_metadata_and_crewai_id(browser, 
     wait_for_path(browser, f"/flows/{story.imported_id}")
 
 
+async def test_the_flows_list_filters_crewai_flows_by_class_and_finished(browser, actions, store):
+    ids = []
+    for crewai_class, finished in (("ReportFlow", False), ("ReportFlow", True), ("OtherFlow", False)):
+        flow_id = uuid.uuid4()
+        metadata = {"crewai_class": crewai_class, "crewai_finished": finished}
+        await store.save_state(flow_id, {**new_doc(flow_id), "metadata": metadata})
+        ids.append(str(flow_id))
+    visit(browser, actions, "/flows?" + urlencode({"crewai_class": "ReportFlow", "crewai_finished": "unfinished"}))
+    assert texts(browser, "table.flows tbody td:first-child code") == [ids[0]]
+    assert browser.find_element(By.ID, "f-crewai-class").get_attribute("value") == "ReportFlow"
+    visit(browser, actions, "/flows?" + urlencode({"crewai_class": "ReportFlow", "crewai_finished": "finished"}))
+    assert texts(browser, "table.flows tbody td:first-child code") == [ids[1]]
+    visit(browser, actions, "/flows?crewai_finished=maybe")
+    assert "CrewAI run must be finished or unfinished" in alert_text(browser)
+
+
 async def test_the_flows_list_pages_with_next_links(browser, actions, store):
     every = []
     after = None

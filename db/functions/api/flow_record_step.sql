@@ -7,14 +7,19 @@
 -- exist yet; n >= 1 = compare-and-set. p_feedback (optional): also record the flow as paused
 -- for human feedback, as flow_save_pending_feedback does, in the same transaction; the stored
 -- status is then `paused`, otherwise `running`. p_label (the method name) and p_external_id are
--- recorded as by flow_put_state.
+-- recorded as by flow_put_state. p_metadata (optional, an object) is merged into the stored
+-- metadata, its keys replacing theirs (the CrewAI backend records the flow's class and whether
+-- it finished). p_phase and p_state_data NULL on an existing flow keep the stored phase, state
+-- and status: a step that records metadata only.
 -- p_request_id (optional): a retry with the same request id returns this call's result
 -- instead of writing again (see 25_request_ids.sql).
 -- Returns the stored document without state_data. Raises FS001 (invalid, or a side input over
 -- its limit in flowstate.settings), FS002 (stale or, with 0, existing), FS003 (the stored phase is terminal), FS004 (n >= 1 and missing), FS005 (the id
 -- is another tenant's).
+drop function if exists flowstate._step_document(uuid, flowstate.flows, text, jsonb, text, text);
 create or replace function flowstate._step_document(
-  p_flow_id uuid, p_old flowstate.flows, p_phase text, p_state_data jsonb, p_flow_type text, p_status text
+  p_flow_id uuid, p_old flowstate.flows, p_phase text, p_state_data jsonb, p_flow_type text, p_status text,
+  p_metadata jsonb
 )
 returns jsonb
 language plpgsql
@@ -25,24 +30,30 @@ begin
   return jsonb_build_object(
     'flow_id', p_flow_id,
     'flow_type', coalesce(p_flow_type, p_old.flow_type, 'crewai'),
-    'current_phase', p_phase,
+    'current_phase', coalesce(p_phase, p_old.current_phase),
     -- Leaving a terminal phase adds nothing here; the write refuses it (FS003).
     'phases_completed', to_jsonb((flowstate._phase_change(p_old.current_phase, p_old.phases_completed,
-                                                          p_old.failed_phase, p_phase)).phases_completed),
-    -- A step named completed or failed ends the flow: its status is the phase's.
-    'status', case when p_phase in ('completed', 'failed') then p_phase else p_status end,
-    'state_data', p_state_data);
+                                                          p_old.failed_phase, coalesce(p_phase, p_old.current_phase))).phases_completed),
+    -- A step named completed or failed ends the flow: its status is the phase's. A
+    -- metadata-only step keeps the stored status.
+    'status', case when p_phase in ('completed', 'failed') then p_phase
+                   when p_phase is null and p_state_data is null then coalesce(p_old.status, p_status)
+                   else p_status end,
+    'state_data', coalesce(p_state_data, p_old.state_data),
+    'metadata', coalesce(p_old.metadata, '{}') || coalesce(p_metadata, '{}'));
 end;
 $$;
 
-comment on function flowstate._step_document(uuid, flowstate.flows, text, jsonb, text, text) is
-'Internal. The document flow_record_step writes: p_phase current, the stored current phase moved into phases_completed.';
+comment on function flowstate._step_document(uuid, flowstate.flows, text, jsonb, text, text, jsonb) is
+'Internal. The document flow_record_step writes: p_phase current, the stored current phase moved into phases_completed, p_metadata merged into the stored metadata (NULL p_phase and p_state_data: the stored ones).';
 
 drop function if exists flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint, text, text, jsonb);
+drop function if exists flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint, text, text, jsonb, uuid);
 create or replace function flowstate.flow_record_step(
   p_flow_id uuid, p_phase text, p_state_data jsonb, p_label text, p_context jsonb,
   p_expected_version bigint default null, p_external_id text default null,
-  p_flow_type text default null, p_feedback jsonb default null, p_request_id uuid default null
+  p_flow_type text default null, p_feedback jsonb default null, p_request_id uuid default null,
+  p_metadata jsonb default null
 )
 returns jsonb
 language plpgsql
@@ -68,6 +79,11 @@ begin
       using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'errors', jsonb_build_array(
         'The feedback context must be a JSON object.'))::text;
   end if;
+  if p_metadata is not null and jsonb_typeof(p_metadata) is distinct from 'object' then
+    raise exception 'flow % metadata is invalid', p_flow_id
+      using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'errors', jsonb_build_array(
+        'p_metadata must be a JSON object.'))::text;
+  end if;
   if p_expected_version < 0 then
     raise exception 'flow %: p_expected_version must not be negative', p_flow_id
       using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'errors', jsonb_build_array(
@@ -78,7 +94,7 @@ begin
   if v_old.flow_id is null and coalesce(p_expected_version, 0) = 0 then
     begin
       v_document := flowstate._write_state(p_flow_id,
-        flowstate._step_document(p_flow_id, null, p_phase, p_state_data, p_flow_type, v_status),
+        flowstate._step_document(p_flow_id, null, p_phase, p_state_data, p_flow_type, v_status, p_metadata),
         null, true, p_label, p_context, 'put', p_external_id);
     exception when sqlstate 'FS005' then
       -- Created meanwhile by another call: go on against that (or it is another tenant's).
@@ -96,7 +112,7 @@ begin
               detail = jsonb_build_object('flow_id', p_flow_id, 'expected', 0, 'actual', v_old.flow_version)::text;
     end if;
     v_document := flowstate._write_state(p_flow_id,
-      flowstate._step_document(p_flow_id, v_old, p_phase, p_state_data, p_flow_type, v_status),
+      flowstate._step_document(p_flow_id, v_old, p_phase, p_state_data, p_flow_type, v_status, p_metadata),
       p_expected_version, p_expected_version is not null, p_label, p_context, 'put', p_external_id);
   end if;
 
@@ -107,5 +123,5 @@ begin
 end;
 $$;
 
-comment on function flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint, text, text, jsonb, uuid) is
-'Record one step of a flow whose caller does not know the stored phases (CrewAI''s save_state): under the row lock p_phase becomes current and the phase it leaves joins phases_completed; state_data is replaced. Creates a missing flow (type p_flow_type, else the stored type, else crewai). p_expected_version NULL: last writer wins; 0: the flow must not exist; n: compare-and-set. With p_feedback, also records a pause for human feedback (status paused) in the same transaction. p_label and p_external_id as flow_put_state. With p_request_id, a retry (same flow, same request id) returns the first call''s result and changes nothing. Returns the stored document without state_data. Errors: FS001 invalid (or p_phase, p_flow_type, p_label, p_external_id, p_feedback over its limit in flowstate.settings), FS002 stale (or exists, with 0), FS003 terminal phase, FS004 missing (with n), FS005 another tenant''s id.';
+comment on function flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint, text, text, jsonb, uuid, jsonb) is
+'Record one step of a flow whose caller does not know the stored phases (CrewAI''s save_state): under the row lock p_phase becomes current and the phase it leaves joins phases_completed; state_data is replaced. Creates a missing flow (type p_flow_type, else the stored type, else crewai). p_expected_version NULL: last writer wins; 0: the flow must not exist; n: compare-and-set. With p_feedback, also records a pause for human feedback (status paused) in the same transaction. p_label and p_external_id as flow_put_state. With p_request_id, a retry (same flow, same request id) returns the first call''s result and changes nothing. p_metadata (an object) is merged into the stored metadata; p_phase and p_state_data NULL on an existing flow keep the stored phase, state and status (a metadata-only step). Returns the stored document without state_data. Errors: FS001 invalid (p_metadata not an object, or p_phase, p_flow_type, p_label, p_external_id, p_feedback over its limit in flowstate.settings), FS002 stale (or exists, with 0), FS003 terminal phase, FS004 missing (with n), FS005 another tenant''s id.';

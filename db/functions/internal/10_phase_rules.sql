@@ -27,6 +27,23 @@ $$;
 comment on function flowstate._allowed_next(text, text) is
 'Internal. Phases a flow of p_flow_type in p_current may move to; NULL means any (open type), empty means terminal.';
 
+-- flowstate._terminal_error
+-- Why a flow in a terminal phase takes no other phase: completed is final, failed is left
+-- through recovery or reset. One wording for transitions and saves.
+create or replace function flowstate._terminal_error(p_phase text)
+returns text
+language sql
+immutable
+as $$
+  select case p_phase
+    when 'completed' then 'The flow is in the terminal phase ''completed'': a completed flow is finished and takes no other phase.'
+    when 'failed' then 'The flow is in the terminal phase ''failed''; a flow leaves failed only through recovery or reset.'
+  end
+$$;
+
+comment on function flowstate._terminal_error(text) is
+'Internal. The reason a flow in the terminal phase p_phase (completed or failed) may not change phase; NULL for any other phase.';
+
 -- flowstate._transition_error
 -- Why a flow may not move from p_current to p_new_phase, or NULL when it may.
 create or replace function flowstate._transition_error(
@@ -40,7 +57,7 @@ declare
   v_allowed text[];
 begin
   if p_current in ('completed', 'failed') then
-    return format('The flow is in the terminal phase %s; a flow leaves failed only through recovery or reset.', quote_literal(p_current));
+    return flowstate._terminal_error(p_current);
   elsif p_new_phase is null or p_new_phase = '' then
     return 'The new phase must be a non-empty string.';
   elsif octet_length(p_new_phase) > (flowstate._settings() ->> 'max_name_bytes')::bigint then
@@ -172,7 +189,7 @@ begin
     return null;
   end if;
   if p_old_current in ('completed', 'failed') then
-    return format('The flow is in the terminal phase %s; a flow leaves failed only through recovery or reset.', quote_literal(p_old_current));
+    return flowstate._terminal_error(p_old_current);
   end if;
   v_lost := array(select unnest(p_old_completed) except select unnest(p_new_completed));
   if cardinality(v_lost) > 0 then

@@ -380,10 +380,11 @@ begin
             v_where := v_where || format(' and f.%I = %L::uuid', v_id_key, v_value ->> v_id_key);
           end if;
         end loop;
-        v_value := v_value - '{client_account_id,engagement_id,user_id}'::text[];
-        if v_value <> '{}' then
-          v_where := v_where || format(' and f.metadata @> %L::jsonb', v_value);
-        end if;
+        -- One containment per key (the same match): a partial index on one key's value, such as
+        -- flows_crewai_unfinished_idx, then serves the search.
+        select v_where || coalesce(string_agg(format(' and f.metadata @> %L::jsonb', jsonb_build_object(e.key, e.value)), '' order by e.key), '')
+          into v_where
+          from jsonb_each(v_value - '{client_account_id,engagement_id,user_id}'::text[]) e;
       end if;
     when v_key in ('created_after', 'created_before', 'updated_after', 'updated_before') then
       v_at := null;

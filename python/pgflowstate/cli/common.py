@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -113,6 +114,66 @@ def tenant_context(client_account_id: UUID | None, engagement_id: UUID | None,
     return RequestContext(client_account_id=client_account_id, engagement_id=engagement_id, user_id=user_id)
 
 
+# -- flow ids -----------------------------------------------------------------------------
+
+# flowstate.flow_id_for keeps a canonical UUID (lower-case, hyphenated) as the flow id and
+# maps any other string, other spellings of a UUID included, with the tenant.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+class CrewAIId(str):
+    """A flow id as CrewAI knows it (any string but a canonical UUID): the flow's id is
+    flowstate.flow_id_for(it, tenant), so it needs the tenant options, or a unique match among
+    every tenant's external ids (admins)."""
+
+
+class FlowIdType(click.ParamType):
+    """A flow id argument: a canonical UUID as is, anything else a CrewAI id (CrewAIId)."""
+
+    name = "flow_id"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> UUID | CrewAIId:
+        if isinstance(value, (UUID, CrewAIId)):
+            return value
+        if not isinstance(value, str) or not value or "\x00" in value:
+            self.fail("expected a flow id (a UUID) or a CrewAI flow id", param, ctx)
+        return UUID(value) if _CANONICAL_UUID.fullmatch(value) else CrewAIId(value)
+
+
+FLOW_ID = FlowIdType()
+
+
+async def flow_id_of(conn: asyncpg.Connection, flow: UUID | CrewAIId, context: RequestContext | None) -> UUID:
+    """The flow id a FLOW_ID argument names: a UUID is one; a CrewAI id is mapped in SQL with
+    the tenant (flowstate.flow_id_for), or, without tenant options, looked up by external id
+    across tenants, which must find exactly one flow."""
+    if isinstance(flow, UUID):
+        return flow
+    store = FlowStateStore(conn, context)
+    if context is not None:
+        return await store.flow_id_for(flow)
+    found = (await store.search(external_id=flow, limit=2)).flows
+    if len(found) > 1:
+        fail(f"the CrewAI id {flow!r} names flows of more than one tenant: give --client-account-id,"
+             " --engagement-id and --user-id", EXIT_USAGE)
+    if not found:
+        fail(f"no flow has the CrewAI id {flow!r} (give the tenant options to map it as the CrewAI"
+             " backend does)", EXIT_FAILED)
+    return found[0].flow_id
+
+
+def run_on_flow(dsn: str | None, flow: UUID | CrewAIId, context: RequestContext | None,
+                work: Callable[[asyncpg.Connection, UUID], Awaitable[T]]) -> tuple[UUID, T]:
+    """run() for a command on one flow: map the FLOW_ID argument, then ``work(conn, flow_id)``;
+    returns the flow id and the work's result."""
+
+    async def go(conn: asyncpg.Connection) -> tuple[UUID, T]:
+        flow_id = await flow_id_of(conn, flow, context)
+        return flow_id, await work(conn, flow_id)
+
+    return run(dsn, go)
+
+
 def run(dsn: str | None, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     """Resolve the DSN, open one connection, run ``work`` on it; errors end the command."""
     dsn = resolve_dsn(dsn)
@@ -169,5 +230,7 @@ def indent(text: str, prefix: str = "  ") -> str:
     return "\n".join(prefix + line for line in text.splitlines())
 
 
-def not_found(flow_id: UUID) -> None:
-    fail(f"flow {flow_id} not found", EXIT_FAILED)
+def not_found(flow_id: UUID, given: UUID | str | None = None) -> None:
+    """Exit 1: no such flow (``given``: the id as typed, when it was a CrewAI id)."""
+    named = f"{given!r} (flow {flow_id})" if given is not None and str(given) != str(flow_id) else str(flow_id)
+    fail(f"flow {named} not found", EXIT_FAILED)

@@ -17,31 +17,32 @@ import asyncpg
 import click
 
 from ..store import FlowStateStore
-from .common import (EXIT_FAILED, Answers, dsn_option, emit, fail, indent, json_option, not_found, run,
-                     store_for, table, tenant_context, tenant_options, utc)
+from .common import (EXIT_FAILED, FLOW_ID, Answers, CrewAIId, dsn_option, emit, fail, indent, json_option,
+                     not_found, run_on_flow, store_for, table, tenant_context, tenant_options, utc)
 
 # -- show ---------------------------------------------------------------------------------
 
 
 @click.command("show")
-@click.argument("flow_id", type=click.UUID)
+@click.argument("flow", type=FLOW_ID)
 @dsn_option
 @json_option
 @tenant_options
-def show(flow_id: UUID, dsn: str | None, as_json: bool, **tenant: UUID | None) -> None:
+def show(flow: UUID | CrewAIId, dsn: str | None, as_json: bool, **tenant: UUID | None) -> None:
     """Print a flow's current document.
 
-    Human-readable by default; --json prints the document exactly as stored."""
+    FLOW is a flow id, or a CrewAI flow id (mapped with the tenant options as the CrewAI
+    backend maps it). Human-readable by default; --json prints the document exactly as stored."""
     context = tenant_context(**tenant)
 
-    async def load(conn: asyncpg.Connection) -> Any:
+    async def load(conn: asyncpg.Connection, flow_id: UUID) -> Any:
         answers = Answers(conn)
         found = await FlowStateStore(answers, context).load_state(flow_id)
         return None if found is None else answers.last
 
-    doc = run(dsn, load)
+    flow_id, doc = run_on_flow(dsn, flow, context, load)
     if doc is None:
-        not_found(flow_id)
+        not_found(flow_id, flow)
     emit(doc, as_json, format_document)
 
 
@@ -98,7 +99,7 @@ def parse_since(_ctx, _param, value: str | None) -> datetime | None:
 
 
 @click.command("history")
-@click.argument("flow_id", type=click.UUID)
+@click.argument("flow", type=FLOW_ID)
 @click.option("--since", callback=parse_since, metavar="WHEN",
               help="Only rows from WHEN: an ISO timestamp or an age (30m, 6h, 2d).")
 @click.option("--operation", metavar="OP", help="Only this operation (save, transition, checkpoint, recover, ...).")
@@ -106,23 +107,26 @@ def parse_since(_ctx, _param, value: str | None) -> datetime | None:
 @dsn_option
 @json_option
 @tenant_options
-def history(flow_id: UUID, since: datetime | None, operation: str | None, limit: int | None,
+def history(flow: UUID | CrewAIId, since: datetime | None, operation: str | None, limit: int | None,
             dsn: str | None, as_json: bool, **tenant: UUID | None) -> None:
     """Print a flow's audit trail, oldest first.
+
+    FLOW is a flow id, or a CrewAI flow id (mapped with the tenant options as the CrewAI
+    backend maps it).
 
     One row per event: when, which operation, versions and phases, who, what changed."""
     context = tenant_context(**tenant)
 
-    async def fetch(conn: asyncpg.Connection) -> list | None:
+    async def fetch(conn: asyncpg.Connection, flow_id: UUID) -> list | None:
         store = store_for(conn, context)
         entries = await store.history(flow_id, since=since, operation=operation, limit=limit)
         if not entries and await store.load_state(flow_id) is None:
             return None
         return entries
 
-    entries = run(dsn, fetch)
+    flow_id, entries = run_on_flow(dsn, flow, context, fetch)
     if entries is None:
-        not_found(flow_id)
+        not_found(flow_id, flow)
     result = {"flow_id": str(flow_id), "entries": [e.model_dump(mode="json") for e in entries]}
     emit(result, as_json, format_history)
 
@@ -155,20 +159,23 @@ def format_history(r: dict, compact: bool = False) -> str:
 
 
 @click.command("diff")
-@click.argument("flow_id", type=click.UUID)
+@click.argument("flow", type=FLOW_ID)
 @click.argument("from_version", type=click.IntRange(min=1), metavar="V1")
 @click.argument("to_version", type=click.IntRange(min=1), metavar="V2")
 @dsn_option
 @json_option
 @tenant_options
-def diff(flow_id: UUID, from_version: int, to_version: int, dsn: str | None, as_json: bool,
+def diff(flow: UUID | CrewAIId, from_version: int, to_version: int, dsn: str | None, as_json: bool,
          **tenant: UUID | None) -> None:
     """Show what changed between versions V1 and V2.
+
+    FLOW is a flow id, or a CrewAI flow id (mapped with the tenant options as the CrewAI
+    backend maps it).
 
     One line per changed path: + added, - removed, ~ changed (old -> new)."""
     context = tenant_context(**tenant)
 
-    async def fetch(conn: asyncpg.Connection) -> tuple[list, str | None]:
+    async def fetch(conn: asyncpg.Connection, flow_id: UUID) -> tuple[list, str | None]:
         store = store_for(conn, context)
         entries = await store.diff(flow_id, from_version, to_version)
         if not entries:  # no differences, or an unknown flow or version: say which
@@ -181,7 +188,7 @@ def diff(flow_id: UUID, from_version: int, to_version: int, dsn: str | None, as_
                                      f"version is {current.flow_version})")
         return entries, None
 
-    entries, problem = run(dsn, fetch)
+    flow_id, (entries, problem) = run_on_flow(dsn, flow, context, fetch)
     if problem:
         fail(problem, EXIT_FAILED)
     result = {"flow_id": str(flow_id), "from_version": from_version, "to_version": to_version,
@@ -225,39 +232,46 @@ def format_diff(r: dict) -> str:
 
 
 @click.command("checkpoint")
-@click.argument("flow_id", type=click.UUID)
+@click.argument("flow", type=FLOW_ID)
 @click.option("--phase", help="The phase to label it with (default: the current phase).")
 @click.option("--label", help="Free text kept with the checkpoint.")
 @dsn_option
 @json_option
 @tenant_options
-def checkpoint(flow_id: UUID, phase: str | None, label: str | None, dsn: str | None, as_json: bool,
+def checkpoint(flow: UUID | CrewAIId, phase: str | None, label: str | None, dsn: str | None, as_json: bool,
                **tenant: UUID | None) -> None:
     """Snapshot a flow; prints the checkpoint's id.
 
+    FLOW is a flow id, or a CrewAI flow id (mapped with the tenant options as the CrewAI
+    backend maps it).
+
     The flow's version does not change; the checkpoint is audited."""
     context = tenant_context(**tenant)
-    checkpoint_id = run(dsn, lambda conn: store_for(conn, context).create_checkpoint(flow_id, phase, label))
+    flow_id, checkpoint_id = run_on_flow(
+        dsn, flow, context, lambda conn, flow_id: store_for(conn, context).create_checkpoint(flow_id, phase, label))
     result = {"flow_id": str(flow_id), "checkpoint_id": str(checkpoint_id), "phase": phase, "label": label}
     emit(result, as_json, lambda r: r["checkpoint_id"])
 
 
 @click.command("recover")
-@click.argument("flow_id", type=click.UUID)
+@click.argument("flow", type=FLOW_ID)
 @click.option("--checkpoint", "checkpoint_id", type=click.UUID, metavar="ID",
               help="Restore this checkpoint (default: the newest one whose snapshot is valid).")
 @dsn_option
 @json_option
 @tenant_options
-def recover(flow_id: UUID, checkpoint_id: UUID | None, dsn: str | None, as_json: bool,
+def recover(flow: UUID | CrewAIId, checkpoint_id: UUID | None, dsn: str | None, as_json: bool,
             **tenant: UUID | None) -> None:
     """Restore a flow from a checkpoint.
+
+    FLOW is a flow id, or a CrewAI flow id (mapped with the tenant options as the CrewAI
+    backend maps it).
 
     The restored state becomes the next version, status recovered; history is kept. Without
     --checkpoint: the newest checkpoint whose snapshot still validates."""
     context = tenant_context(**tenant)
 
-    async def recover_flow(conn: asyncpg.Connection) -> dict:
+    async def recover_flow(conn: asyncpg.Connection, flow_id: UUID) -> dict:
         answers = Answers(conn)
         store = FlowStateStore(answers, context)
         if checkpoint_id is None:
@@ -268,7 +282,7 @@ def recover(flow_id: UUID, checkpoint_id: UUID | None, dsn: str | None, as_json:
         document = {k: v for k, v in answers.last.items() if k != "restored_checkpoint_id"}
         return {"flow_id": str(flow_id), "checkpoint_id": str(restored), "document": document}
 
-    result = run(dsn, recover_flow)
+    _, result = run_on_flow(dsn, flow, context, recover_flow)
     emit(result, as_json, format_recovered)
 
 

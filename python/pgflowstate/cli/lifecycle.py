@@ -17,8 +17,8 @@ import asyncpg
 import click
 
 from ..store import FlowStateStore
-from .common import (EXIT_FAILED, EXIT_USAGE, Answers, dsn_option, emit, fail, json_option, run, table,
-                     tenant_context, tenant_options, utc)
+from .common import (EXIT_FAILED, EXIT_USAGE, FLOW_ID, Answers, CrewAIId, dsn_option, emit, fail, json_option,
+                     run, run_on_flow, table, tenant_context, tenant_options, utc)
 from .flows import format_document, parse_since
 
 
@@ -31,6 +31,11 @@ def answer_of(context: Any, call: str, *args: Any, **kwargs: Any):
         return answers.last
 
     return work
+
+
+def answer_on_flow(context: Any, call: str, *args: Any):
+    """A run_on_flow() job: answer_of(context, call, flow_id, *args)."""
+    return lambda conn, flow_id: answer_of(context, call, flow_id, *args)(conn)
 
 
 # -- ls -------------------------------------------------------------------------------------
@@ -59,6 +64,9 @@ def parse_meta(_ctx, _param, values: tuple[str, ...]) -> dict[str, Any] | None:
 @click.option("--meta", "metadata", multiple=True, callback=parse_meta, metavar="KEY=VALUE",
               help="Only flows whose metadata contains this (repeatable; VALUE as JSON when it parses).")
 @click.option("--external-id", metavar="ID", help="Only the flow with this external id.")
+@click.option("--crewai-class", metavar="CLASS", help="Only CrewAI flows of this Flow class (metadata.crewai_class).")
+@click.option("--finished/--unfinished", "crewai_finished", default=None,
+              help="Only CrewAI flows that CrewAI finished / that did not finish (metadata.crewai_finished).")
 @click.option("--since", "updated_after", callback=parse_since, metavar="WHEN",
               help="Only flows updated after WHEN: an ISO timestamp or an age (30m, 6h, 2d).")
 @click.option("--parent", "parent_flow_id", type=click.UUID, metavar="UUID",
@@ -69,12 +77,16 @@ def parse_meta(_ctx, _param, values: tuple[str, ...]) -> dict[str, Any] | None:
 @json_option
 @tenant_options
 def ls(flow_type: str | None, phase: str | None, status: str | None, metadata: dict | None,
-       external_id: str | None, updated_after: datetime | None, parent_flow_id: UUID | None,
-       limit: int | None, after: str | None, dsn: str | None, as_json: bool, **tenant: UUID | None) -> None:
+       external_id: str | None, crewai_class: str | None, crewai_finished: bool | None,
+       updated_after: datetime | None, parent_flow_id: UUID | None, limit: int | None, after: str | None,
+       dsn: str | None, as_json: bool, **tenant: UUID | None) -> None:
     """List flows, most recently updated first, a page at a time.
 
     Without the tenant options, every tenant's flows (admins only)."""
     context = tenant_context(**tenant)
+    crewai = {"crewai_class": crewai_class, "crewai_finished": crewai_finished}
+    if any(value is not None for value in crewai.values()):  # metadata the CrewAI backend records
+        metadata = {**(metadata or {}), **{k: v for k, v in crewai.items() if v is not None}}
     page = run(dsn, answer_of(context, "search", flow_type=flow_type, phase=phase, status=status,
                               metadata=metadata, external_id=external_id, updated_after=updated_after,
                               parent_flow_id=parent_flow_id, after=after, limit=limit))
@@ -97,17 +109,20 @@ def format_page(page: dict) -> str:
 
 
 @click.command("fork")
-@click.argument("flow_id", type=click.UUID)
+@click.argument("flow", type=FLOW_ID)
 @click.option("--version", type=int, metavar="N", help="Fork the state of version N (default: the current one).")
 @click.option("--new-id", "new_flow_id", type=click.UUID, metavar="UUID", help="The fork's id (default: a new one).")
 @dsn_option
 @json_option
 @tenant_options
-def fork(flow_id: UUID, version: int | None, new_flow_id: UUID | None, dsn: str | None, as_json: bool,
+def fork(flow: UUID | CrewAIId, version: int | None, new_flow_id: UUID | None, dsn: str | None, as_json: bool,
          **tenant: UUID | None) -> None:
-    """Start a new flow from a version of FLOW_ID; prints the new flow's document."""
+    """Start a new flow from a version of FLOW; prints the new flow's document.
+
+    FLOW is a flow id, or a CrewAI flow id (mapped with the tenant options as the CrewAI
+    backend maps it)."""
     context = tenant_context(**tenant)
-    doc = run(dsn, answer_of(context, "fork", flow_id, version, new_flow_id))
+    _, doc = run_on_flow(dsn, flow, context, answer_on_flow(context, "fork", version, new_flow_id))
     emit(doc, as_json, format_document)
 
 
@@ -115,23 +130,24 @@ def fork(flow_id: UUID, version: int | None, new_flow_id: UUID | None, dsn: str 
 
 
 @click.command("delete")
-@click.argument("flow_id", type=click.UUID)
+@click.argument("flow", type=FLOW_ID)
 @click.option("--reason", required=True, metavar="TEXT", help="Why (kept in the tombstone).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (required when stdin is not a terminal).")
 @dsn_option
 @json_option
 @tenant_options
-def delete(flow_id: UUID, reason: str, yes: bool, dsn: str | None, as_json: bool, **tenant: UUID | None) -> None:
+def delete(flow: UUID | CrewAIId, reason: str, yes: bool, dsn: str | None, as_json: bool, **tenant: UUID | None) -> None:
     """Erase a flow and all its content for good, leaving a tombstone (printed).
 
-    The id can never be used again."""
+    The id can never be used again. FLOW is a flow id, or a CrewAI flow id (mapped with the
+    tenant options as the CrewAI backend maps it)."""
     context = tenant_context(**tenant)
     if not yes:
         if not sys.stdin.isatty():  # a script must say --yes: nothing to answer a question
             fail("delete erases the flow for good: pass --yes when stdin is not a terminal", EXIT_USAGE)
-        if not click.confirm(f"Erase flow {flow_id} and all its content for good?", err=True):
+        if not click.confirm(f"Erase flow {flow} and all its content for good?", err=True):
             fail("nothing deleted", EXIT_FAILED)
-    tombstone = run(dsn, answer_of(context, "delete", flow_id, reason))
+    _, tombstone = run_on_flow(dsn, flow, context, answer_on_flow(context, "delete", reason))
     emit(tombstone, as_json, format_tombstone)
 
 

@@ -24,16 +24,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
+import sys
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
 
 try:
+    from crewai.events import crewai_event_bus
+    from crewai.events.types.flow_events import FlowFinishedEvent
     from crewai.flow.async_feedback.types import PendingFeedbackContext
+    from crewai.flow.runtime import Flow  # the base of crewai.flow.flow.Flow
     from crewai.flow.persistence.base import FlowPersistence
 except ImportError as exc:  # exercised by test_importing_pgflowstate_without_crewai
     raise ImportError(
@@ -56,12 +61,18 @@ if TYPE_CHECKING:
 
 __all__ = ["PostgresFlowPersistence"]
 
+log = logging.getLogger("pgflowstate.crewai")
+
 _RECORD_STEP = (
     "select flowstate.flow_record_step(p_flow_id => flowstate.flow_id_for($1, $2),"
     " p_phase => $3, p_state_data => $4, p_label => $5, p_context => $2,"
     " p_expected_version => $6, p_external_id => $1, p_flow_type => $7, p_feedback => $8,"
-    " p_request_id => $9) ->> 'flow_version'"
+    " p_request_id => $9, p_metadata => $10) ->> 'flow_version'"
 )
+# Finished: a metadata-only step (phase and state as stored), labelled as CrewAI labels its own
+# internal saves (_ask_checkpoint).
+FINISHED_LABEL = "_flow_finished"
+_FINISHED = encode_json({"crewai_finished": True})
 _LOAD = (
     "select d -> 'state_data', (d ->> 'flow_version')::bigint"
     " from (select flowstate.flow_load_state(flowstate.flow_id_for($1, $2), $2) as d) s"
@@ -142,13 +153,20 @@ class PostgresFlowPersistence(FlowPersistence):
       another writer got there first. This object's own saves of one flow are serialised, so
       parallel listeners of one flow never conflict with each other.
     - ``flow_type``: the flowstate flow type of new flows (``crewai``: open, any phase order).
-    - ``phase_map``: method name -> phase name; unmapped methods are their own phase.
+    - ``phase_map``: method name -> phase name; unmapped methods are their own phase. Not the
+      terminal ``completed`` or ``failed``: CrewAI may kick any flow off again with its id.
     - ``max_connections``: the pool's size.
     - ``lock_timeout``, ``statement_timeout`` (seconds, None: the server's): how long a call
       may wait for a lock, or run; then FlowBusyError, with nothing written.
     - ``retries``, ``retry_backoff``: a call whose connection is lost is sent again, up to
       ``retries`` times (``retry_backoff`` seconds apart, doubling); a save keeps its request id
       across them, so it is never applied twice.
+
+    Every save records the flow's class in ``metadata.crewai_class`` and
+    ``metadata.crewai_finished`` false; when CrewAI finishes a flow this object saved
+    (FlowFinishedEvent), one more version (label ``_flow_finished``, state and phase as they
+    were) sets ``crewai_finished`` true. The status stays ``running``: the flow can be
+    kicked off again, and its next save makes it unfinished again.
 
     Connections are made on first use (``init_db`` forces it and checks the schema) and closed
     by ``close()``, when the object is garbage collected, or at interpreter exit.
@@ -175,6 +193,8 @@ class PostgresFlowPersistence(FlowPersistence):
     _versions: dict[str, int] = PrivateAttr(default_factory=dict)  # "raise" mode only
     _flow_locks: tuple[threading.Lock, ...] = PrivateAttr(
         default_factory=lambda: tuple(threading.Lock() for _ in range(64)))
+    # CrewAI flow id -> id() of the Flow object that saved it here and has not finished yet.
+    _running: dict[str, int] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_context(self) -> PostgresFlowPersistence:
@@ -185,6 +205,20 @@ class PostgresFlowPersistence(FlowPersistence):
         )
         self._context = encode_json(context.jsonb())
         return self
+
+    @field_validator("phase_map")
+    @classmethod
+    def _no_terminal_phase(cls, phase_map: dict[str, str] | None) -> dict[str, str] | None:
+        # CrewAI kicks a flow off again with its id whenever asked; flowstate refuses every
+        # step after a terminal phase. CrewAI's rule wins: finished is metadata.crewai_finished.
+        for method, phase in (phase_map or {}).items():
+            if phase in ("completed", "failed"):
+                raise ValueError(
+                    f"phase_map maps {method!r} to {phase!r}, a terminal phase after which flowstate"
+                    " refuses every step, while CrewAI may kick the flow off again with its id."
+                    " Finished CrewAI flows are marked in metadata.crewai_finished instead; map the"
+                    f" method to another name (e.g. {phase + '_step'!r}) to see it as a phase.")
+        return phase_map
 
     # -- CrewAI's interface ------------------------------------------------------------------
 
@@ -200,8 +234,9 @@ class PostgresFlowPersistence(FlowPersistence):
         self, flow_uuid: str, method_name: str, state_data: dict[str, Any] | BaseModel
     ) -> None:
         """One atomic save: the state as the flow's next version, ``method_name`` as its label
-        and (through ``phase_map``) its current phase."""
-        self._record(_flow_uuid(flow_uuid), method_name, state_json(state_data), None)
+        and (through ``phase_map``) its current phase, the flow's class in
+        ``metadata.crewai_class`` and ``metadata.crewai_finished`` false."""
+        self._record(_flow_uuid(flow_uuid), method_name, state_json(state_data), None, _calling_flow())
 
     def load_state(self, flow_uuid: str) -> dict[str, Any] | None:
         """The state last saved for ``flow_uuid`` (as CrewAI gave it), or None."""
@@ -221,7 +256,7 @@ class PostgresFlowPersistence(FlowPersistence):
         """Save the state (as ``save_state`` for ``context.method_name``) and the pause's context,
         in one transaction; the flow's status becomes ``paused``."""
         feedback = json.dumps(context.to_dict(), default=_json_default)
-        self._record(_flow_uuid(flow_uuid), context.method_name, state_json(state_data), feedback)
+        self._record(_flow_uuid(flow_uuid), context.method_name, state_json(state_data), feedback, _calling_flow())
 
     def load_pending_feedback(
         self, flow_uuid: str
@@ -274,18 +309,41 @@ class PostgresFlowPersistence(FlowPersistence):
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _record(self, flow_uuid: str, method_name: str, state: str, feedback: str | None) -> None:
+    def _record(self, flow_uuid: str, method_name: str, state: str, feedback: str | None, flow: Flow | None) -> None:
         method_name = arguments.text(method_name, "method_name", optional=False)
         phase = arguments.text((self.phase_map or {}).get(method_name, method_name), "phase", optional=False)
-        args = (flow_uuid, self._context, phase, state, method_name)
+        metadata = {"crewai_finished": False} if flow is None else {
+            "crewai_class": type(flow).__name__, "crewai_finished": False}
+        self._step(flow_uuid, phase, state, method_name, feedback, encode_json(metadata))
+        if flow is not None:
+            _watch_for_finish(self)
+            self._running.pop(flow_uuid, None)  # newest last: the oldest go first past the bound
+            self._running[flow_uuid] = id(flow)
+            if len(self._running) > _MAX_RUNNING:
+                self._running.pop(next(iter(self._running)), None)
+
+    def _step(self, flow_uuid: str, phase: str | None, state: str | None, label: str, feedback: str | None,
+              metadata: str) -> None:
+        args = (flow_uuid, self._context, phase, state, label)
         if self.on_conflict == "last_writer_wins":
-            self._call("fetchval", _RECORD_STEP, *args, None, self.flow_type, feedback, uuid4())
+            self._call("fetchval", _RECORD_STEP, *args, None, self.flow_type, feedback, uuid4(), metadata)
             return
         # This object's saves of one flow go one at a time, each expecting the last one's version.
         with self._flow_locks[hash(flow_uuid) % len(self._flow_locks)]:
             version = self._call("fetchval", _RECORD_STEP, *args, self._versions.get(flow_uuid, 0),
-                                 self.flow_type, feedback, uuid4())
+                                 self.flow_type, feedback, uuid4(), metadata)
             self._versions[flow_uuid] = int(version)
+
+    def _finished(self, flow: Flow) -> None:
+        """CrewAI finished ``flow``: if this object saved it, mark it ``crewai_finished``."""
+        flow_uuid = str(flow.flow_id)
+        if self._running.get(flow_uuid, -1) != id(flow):
+            return
+        self._running.pop(flow_uuid, None)
+        try:
+            self._step(flow_uuid, None, None, FINISHED_LABEL, None, _FINISHED)
+        except Exception:  # the flow's result stands; its mark is missing, and says so in the log
+            log.exception("could not mark CrewAI flow %r finished", flow_uuid)
 
     def _saw(self, flow_uuid: str, version: int) -> None:
         if self.on_conflict == "raise":
@@ -310,6 +368,50 @@ class PostgresFlowPersistence(FlowPersistence):
                 self._bridge = bridge
                 self._finalizer = weakref.finalize(self, bridge.close)
             return bridge
+
+
+# Flows saved and not yet finished that one backend remembers (failed runs never finish).
+_MAX_RUNNING = 10_000
+_watching: weakref.WeakValueDictionary[int, PostgresFlowPersistence] = weakref.WeakValueDictionary()
+_watching_lock = threading.Lock()
+_listening = False
+
+
+def _watch_for_finish(backend: PostgresFlowPersistence) -> None:
+    """Have ``backend`` told when CrewAI finishes a flow (FlowFinishedEvent, which CrewAI
+    emits at the end of kickoff and of a resume, and waits for before returning)."""
+    global _listening
+    if id(backend) in _watching:
+        return
+    with _watching_lock:
+        if not _listening:
+            crewai_event_bus.on(FlowFinishedEvent)(_on_flow_finished)
+            _listening = True
+        _watching[id(backend)] = backend
+
+
+def _on_flow_finished(source: Any, event: FlowFinishedEvent) -> None:
+    if isinstance(source, Flow):
+        for backend in list(_watching.values()):
+            backend._finished(source)
+
+
+def _calling_flow() -> Flow | None:
+    """The CrewAI Flow saving through this backend: CrewAI's save_state does not pass it, but
+    always calls from the flow's engine (PersistenceDecorator.persist_state(flow_instance, ...)
+    or a method of the flow), a few frames up. Only CrewAI's own frames are read: reading a
+    frame's f_locals keeps a snapshot of its locals alive as long as the frame (Python < 3.13)."""
+    frame = sys._getframe(2)
+    for _ in range(12):
+        if frame is None:
+            return None
+        if frame.f_globals.get("__name__", "").startswith("crewai."):
+            for name in ("flow_instance", "self"):
+                candidate = frame.f_locals.get(name)
+                if isinstance(candidate, Flow):
+                    return candidate
+        frame = frame.f_back
+    return None
 
 
 def _flow_uuid(value: Any) -> str:

@@ -312,10 +312,13 @@ def columns(activity: Activity) -> list[Column]:
 
 
 # The flows list's filter fields, as flow_search names them; text as typed, unless noted.
+# crewai_class and crewai_finished are metadata the CrewAI backend records (added to metadata).
 FILTERS = ("flow_type", "phase", "status", "external_id", "metadata", "created_after", "created_before",
-           "updated_after", "updated_before", "parent_flow_id", "client_account_id", "engagement_id")
+           "updated_after", "updated_before", "parent_flow_id", "client_account_id", "engagement_id",
+           "crewai_class", "crewai_finished")
 TIMES = {"created_after", "created_before", "updated_after", "updated_before"}
 STATUSES = ("running", "paused", "recovered", "completed", "failed")
+CREWAI_FINISHED = {"finished": True, "unfinished": False}
 
 
 def search_filters(params: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str], list[str]]:
@@ -323,6 +326,7 @@ def search_filters(params: Mapping[str, str]) -> tuple[dict[str, Any], dict[str,
     typed, and the problems found before asking the database (which judges the rest)."""
     typed = {name: params.get(name, "").strip() for name in FILTERS}
     arguments: dict[str, Any] = {}
+    crewai: dict[str, Any] = {}
     problems = []
     for name, value in typed.items():
         if not value:
@@ -332,6 +336,13 @@ def search_filters(params: Mapping[str, str]) -> tuple[dict[str, Any], dict[str,
                 arguments[name] = json.loads(value)
             except ValueError:
                 problems.append('metadata must be a JSON object, such as {"team": "blue"}.')
+        elif name == "crewai_class":
+            crewai["crewai_class"] = value
+        elif name == "crewai_finished":
+            if value in CREWAI_FINISHED:
+                crewai["crewai_finished"] = CREWAI_FINISHED[value]
+            else:
+                problems.append("CrewAI run must be finished or unfinished.")
         elif name in TIMES:
             try:
                 arguments[name] = datetime.fromisoformat(value)  # naive: local time, as the browser shows it
@@ -339,4 +350,9 @@ def search_filters(params: Mapping[str, str]) -> tuple[dict[str, Any], dict[str,
                 problems.append(f"{name.replace('_', ' ')} must be a date and time.")
         else:
             arguments[name] = value
+    if crewai:
+        if not isinstance(arguments.get("metadata", {}), dict):
+            problems.append('metadata must be a JSON object, such as {"team": "blue"}.')
+        else:
+            arguments["metadata"] = {**arguments.get("metadata", {}), **crewai}
     return arguments, typed, problems
