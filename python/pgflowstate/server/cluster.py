@@ -182,6 +182,7 @@ class LocalCluster:
         self.base_dir.chmod(0o700)
         self._give_to_server_user(self.base_dir)
         try:
+            self.pg_bin = self._reachable_bin()
             if not (self.data_dir / "PG_VERSION").exists():
                 self._initdb()
             self._write_access_rules()
@@ -190,6 +191,34 @@ class LocalCluster:
         except BaseException:
             self.stop()
             raise
+
+    def _reachable_bin(self) -> Path:
+        """pg_bin, or, when the server user cannot run it (pip's binaries in a private
+        virtualenv, such as root's), a copy of its pip package inside the cluster's directory,
+        made once. The copy keeps the package's layout: its binaries find their libraries at
+        ../../../<package>.libs."""
+        if not self.run_as or self._server_user_can_run(self.pg_bin):
+            return self.pg_bin
+        package_dir = self.pg_bin.parent.parent  # <package>/pginstall/bin
+        libs = package_dir.parent / f"{package_dir.name}.libs"
+        if not (package_dir / "pginstall").is_dir():
+            raise ClusterError(f"the server user {self.run_as} cannot run {self.pg_bin}: make it readable,"
+                               " or set PGFLOWSTATE_PG_BIN to binaries it can run")
+        copy = self.base_dir / "binaries"
+        if not (copy / package_dir.name / "pginstall" / "bin" / "postgres").exists():
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(package_dir / "pginstall", copy / package_dir.name / "pginstall", symlinks=True)
+            if libs.is_dir():
+                shutil.copytree(libs, copy / libs.name, symlinks=True)
+            for path in [copy, *copy.rglob("*")]:
+                if not path.is_symlink():
+                    path.chmod(path.stat().st_mode | 0o055)
+        return copy / package_dir.name / "pginstall" / "bin"
+
+    def _server_user_can_run(self, bin_dir: Path) -> bool:
+        probe = subprocess.run(["runuser", "-u", self.run_as, "--", "test", "-x", str(bin_dir / "postgres")],
+                               cwd="/", stdin=subprocess.DEVNULL, capture_output=True)
+        return probe.returncode == 0
 
     def _give_to_server_user(self, path: Path) -> None:
         if self.run_as:
@@ -258,6 +287,7 @@ class LocalCluster:
             return
         if (self.data_dir / "postmaster.pid").exists():
             try:
+                self.pg_bin = self._reachable_bin()
                 self._run("pg_ctl", "stop", "-w", "-m", "fast" if self.durable else "immediate",
                           "-D", str(self.data_dir))
             except ClusterError:
