@@ -125,6 +125,17 @@ def test_no_arguments_and_no_database_url_is_the_local_server_as_the_local_tenan
         backend.close()
 
 
+def test_the_local_tenant_never_reaches_a_server_named_later(local_home, no_tenant_env, crewai_dsn, monkeypatch):
+    backend = PostgresFlowPersistence()  # no DATABASE_URL yet: the local server's tenant
+    monkeypatch.setenv("DATABASE_URL", crewai_dsn)  # set before the first call, e.g. by a .env loader
+    try:
+        with pytest.raises(SetupError, match="PGFLOWSTATE_CLIENT_ACCOUNT_ID"):
+            backend.save_state("run-1", "begin", {"id": "run-1"})
+    finally:
+        backend.close()
+    assert not server.status()["running"], "nothing was started either"
+
+
 def test_a_database_without_the_schema_says_run_db_upgrade(fresh_database, tenant_env):
     dsn = fresh_database(migrated=False)
     backend = PostgresFlowPersistence(dsn=dsn)

@@ -53,7 +53,7 @@ from .. import arguments, server
 from ..codec import crewai_default as _json_default
 from ..codec import crewai_state_json as state_json
 from ..codec import decode_json, encode_json
-from ..connection import ConnectionFailed, DatabaseError, asyncpg_url, describe, one_line, redacted
+from ..connection import ConnectionFailed, DatabaseError, SetupError, asyncpg_url, describe, one_line, redacted
 from ..errors import StateError
 from ..pool import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, create_pool
 from ..retry import call, connection_lost
@@ -185,6 +185,7 @@ class PostgresFlowPersistence(FlowPersistence):
     retry_backoff: float = Field(default=0.05, ge=0)
 
     _context: str = PrivateAttr()
+    _local_tenant: bool = PrivateAttr(default=False)
     _bridge: _Bridge | None = PrivateAttr(default=None)
     _finalizer: weakref.finalize | None = PrivateAttr(default=None)
     _bridge_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -197,6 +198,7 @@ class PostgresFlowPersistence(FlowPersistence):
         # SetupError is no ValueError, so pydantic lets it through as it is.
         context = server.tenant({"client_account_id": self.client_account_id,
                                  "engagement_id": self.engagement_id, "user_id": self.user_id}, self.dsn)
+        self._local_tenant = context is server.LOCAL_TENANT
         # Filled in, so that a copy (model_dump, deepcopy) acts as the same tenant.
         for field, value in context.jsonb().items():
             self.__dict__[field] = value
@@ -325,6 +327,10 @@ class PostgresFlowPersistence(FlowPersistence):
         with self._bridge_lock:
             bridge = self._bridge
             if bridge is None or bridge.pid != os.getpid() or bridge.loop.is_closed():
+                if self._local_tenant and not server.is_local(self.dsn):
+                    raise SetupError("DATABASE_URL was set after this backend took the local server's"
+                                     f" tenant: set {', '.join(server.TENANT_VARIABLES.values())} (UUIDs)"
+                                     " before creating it, or pass the tenant ids")
                 dsn = server.default_dsn(self.dsn)
                 bridge = _Bridge(asyncpg_url(dsn), self.max_connections,
                                  {"lock_timeout": self.lock_timeout, "statement_timeout": self.statement_timeout})
