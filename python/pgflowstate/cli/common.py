@@ -98,17 +98,22 @@ def tenant_options(command: Callable) -> Callable:
     """--client-account-id/--engagement-id/--user-id: act as that tenant (all three or none)."""
     for name, what in reversed((("client-account-id", "client account"),
                                 ("engagement-id", "engagement"), ("user-id", "user"))):
+        variable = server.TENANT_VARIABLES[name.replace("-", "_")]
         command = click.option(f"--{name}", type=click.UUID, metavar="UUID",
-                               help=f"Act as this {what} (give all three tenant options).")(command)
+                               help=f"Act as this {what} (give all three tenant options; default ${variable})."
+                               )(command)
     return command
 
 
 def tenant_context(client_account_id: UUID | None, engagement_id: UUID | None,
                    user_id: UUID | None) -> RequestContext | None:
-    """The tenant options' context: None (all tenants, admins only) or the tenant's."""
+    """The tenant options' context, else the tenant named by $PGFLOWSTATE_CLIENT_ACCOUNT_ID,
+    $PGFLOWSTATE_ENGAGEMENT_ID and $PGFLOWSTATE_USER_ID (as the CrewAI backend reads them), else
+    None (all tenants, admins only)."""
     given = [v for v in (client_account_id, engagement_id, user_id) if v is not None]
     if not given:
-        return None
+        with cli_errors():
+            return server.tenant_from_env()
     if len(given) < 3:
         fail("--client-account-id, --engagement-id and --user-id go together", EXIT_USAGE)
     return RequestContext(client_account_id=client_account_id, engagement_id=engagement_id, user_id=user_id)

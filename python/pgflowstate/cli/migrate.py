@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
-from .. import migrator
+from .. import migrator, server
 from ..models import RequestContext
 from .common import EXIT_USAGE, cli_errors, dsn_option, emit, fail, json_option, resolve_dsn
 
 
 def _tenant_option(name: str, help: str):
-    envvar = "PGFLOWSTATE_" + name.upper().replace("-", "_")
+    envvar = server.TENANT_VARIABLES[name.replace("-", "_")]
     return click.option(f"--{name}", type=click.UUID, required=True, envvar=envvar, show_envvar=True,
                         metavar="UUID", help=help)
 

@@ -6,8 +6,14 @@ A drop-in for CrewAI's own backend (``pip install pgflowstate[crewai]``)::
     from crewai.flow.persistence import persist
     from pgflowstate.crewai import PostgresFlowPersistence
 
-    @persist(PostgresFlowPersistence(client_account_id=..., engagement_id=..., user_id=...))
+    @persist(PostgresFlowPersistence())
     class MyFlow(Flow[MyState]): ...
+
+With no arguments it connects where the CLI does (``$DATABASE_URL``, else the local server,
+started on first use) as the tenant the CLI uses (``$PGFLOWSTATE_CLIENT_ACCOUNT_ID``,
+``$PGFLOWSTATE_ENGAGEMENT_ID``, ``$PGFLOWSTATE_USER_ID``, else on the local server only
+``pgflowstate.server.LOCAL_TENANT``): see pgflowstate.server. ``use_postgres()`` makes it
+CrewAI's default for the whole process.
 
 Every persisted method call is one atomic statement (``flowstate.flow_record_step``): the state
 becomes the flow's next version, the method name is recorded in the audit trail and the method
@@ -29,9 +35,12 @@ import os
 import sys
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID, uuid4
 
+import asyncpg
 from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
 
 try:
@@ -45,19 +54,18 @@ except ImportError as exc:  # exercised by test_importing_pgflowstate_without_cr
         "pgflowstate.crewai needs CrewAI: pip install 'pgflowstate[crewai]'"
     ) from exc
 
-from .. import arguments
+from .. import arguments, server
 from ..codec import crewai_default as _json_default
 from ..codec import crewai_state_json as state_json
 from ..codec import decode_json, encode_json
-from ..models import RequestContext
+from ..connection import ConnectionFailed, DatabaseError, SetupError, asyncpg_url, describe, one_line, redacted
+from ..errors import StateError
 from ..pool import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, create_pool
-from ..retry import call
-from ..schema import SCHEMA_READY as _SCHEMA_READY
+from ..retry import call, connection_lost
+from ..schema import SchemaMissingError, schema_ready
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
-
-    import asyncpg
 
 __all__ = ["PostgresFlowPersistence"]
 
@@ -100,8 +108,9 @@ class _Bridge:
     """One event loop in a daemon thread and one asyncpg pool on it; ``run`` waits for a
     coroutine from any other thread, including the thread of another running loop."""
 
-    def __init__(self, dsn: str | None, max_connections: int, timeouts: dict[str, float | None]) -> None:
+    def __init__(self, dsn: str, max_connections: int, timeouts: dict[str, float | None]) -> None:
         self.pid = os.getpid()
+        self.dsn = dsn
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(
             target=self.loop.run_forever, name="pgflowstate-crewai", daemon=True
@@ -142,10 +151,14 @@ class PostgresFlowPersistence(FlowPersistence):
 
     Fields are JSON values, so CrewAI can rebuild the backend from ``model_dump(mode="json")``:
 
-    - ``dsn``: a libpq URL; None means ``$DATABASE_URL``, else the ``PG*`` environment. Prefer
-      a DSN without a password (``PGPASSWORD``, ``~/.pgpass``) if flow definitions are ever
-      serialised, since the DSN is a field like the others.
-    - ``client_account_id``, ``engagement_id``, ``user_id``: the request context (UUIDs).
+    - ``dsn``: a libpq URL; None means ``$DATABASE_URL``, else the local server (started on
+      first use, as the CLI does). ``repr()`` hides its password, but prefer a DSN without one
+      (``PGPASSWORD``, ``~/.pgpass``) if flow definitions are ever serialised, since the DSN is
+      a field like the others.
+    - ``client_account_id``, ``engagement_id``, ``user_id``: the request context (UUIDs; all
+      three or none). None: ``$PGFLOWSTATE_CLIENT_ACCOUNT_ID``, ``$PGFLOWSTATE_ENGAGEMENT_ID``,
+      ``$PGFLOWSTATE_USER_ID``, else on the local server ``pgflowstate.server.LOCAL_TENANT``;
+      any other server without a tenant is a SetupError, as is an id that is not a UUID.
     - ``on_conflict``: ``"last_writer_wins"`` (default) writes every save whatever was written
       before, as CrewAI's built-in backend does (it appends rows and the newest wins).
       ``"raise"`` compare-and-sets against the version this object last saved or loaded for the
@@ -168,15 +181,18 @@ class PostgresFlowPersistence(FlowPersistence):
     were) sets ``crewai_finished`` true. The status stays ``running``: the flow can be
     kicked off again, and its next save makes it unfinished again.
 
-    Connections are made on first use (``init_db`` forces it and checks the schema) and closed
-    by ``close()``, when the object is garbage collected, or at interpreter exit.
+    Connections are made on first use, which checks the schema (SchemaMissingError: run
+    ``pgflowstate db upgrade``; ``init_db`` forces it), and closed by ``close()``, when the object
+    is garbage collected, or at interpreter exit. What reaches a flow is a StateError, or a
+    DatabaseError: ConnectionFailed naming the server and where its DSN came from, SetupError,
+    or the server's message and SQLSTATE; never a raw driver error.
     """
 
     persistence_type: str = Field(default="PostgresFlowPersistence")
     dsn: str | None = None
-    client_account_id: str
-    engagement_id: str
-    user_id: str
+    client_account_id: str | None = None
+    engagement_id: str | None = None
+    user_id: str | None = None
     on_conflict: Literal["last_writer_wins", "raise"] = "last_writer_wins"
     flow_type: str = "crewai"
     phase_map: dict[str, str] | None = None
@@ -187,6 +203,7 @@ class PostgresFlowPersistence(FlowPersistence):
     retry_backoff: float = Field(default=0.05, ge=0)
 
     _context: str = PrivateAttr()
+    _local_tenant: bool = PrivateAttr(default=False)
     _bridge: _Bridge | None = PrivateAttr(default=None)
     _finalizer: weakref.finalize | None = PrivateAttr(default=None)
     _bridge_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -198,11 +215,13 @@ class PostgresFlowPersistence(FlowPersistence):
 
     @model_validator(mode="after")
     def _check_context(self) -> PostgresFlowPersistence:
-        context = RequestContext(
-            client_account_id=self.client_account_id,
-            engagement_id=self.engagement_id,
-            user_id=self.user_id,
-        )
+        # SetupError is no ValueError, so pydantic lets it through as it is.
+        context = server.tenant({"client_account_id": self.client_account_id,
+                                 "engagement_id": self.engagement_id, "user_id": self.user_id}, self.dsn)
+        self._local_tenant = context is server.LOCAL_TENANT
+        # Filled in, so that a copy (model_dump, deepcopy) acts as the same tenant.
+        for field, value in context.jsonb().items():
+            self.__dict__[field] = value
         self._context = encode_json(context.jsonb())
         return self
 
@@ -220,15 +239,15 @@ class PostgresFlowPersistence(FlowPersistence):
                     f" method to another name (e.g. {phase + '_step'!r}) to see it as a phase.")
         return phase_map
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            yield name, redacted(value) if name == "dsn" else value
+
     # -- CrewAI's interface ------------------------------------------------------------------
 
     def init_db(self) -> None:
         """Connect now (rather than on the first save) and check that the schema is installed."""
-        if not self._call("fetchval", _SCHEMA_READY):
-            raise RuntimeError(
-                "the flowstate schema is missing or out of date in this database;"
-                " run `pgflowstate db upgrade`"
-            )
+        self._connected()
 
     def save_state(
         self, flow_uuid: str, method_name: str, state_data: dict[str, Any] | BaseModel
@@ -355,16 +374,32 @@ class PostgresFlowPersistence(FlowPersistence):
         state or feedback PostgreSQL cannot read ($4 and $8 of flow_record_step)
         StateValidationError. The first argument is always the CrewAI flow id."""
         bridge = self._connected()
-        return bridge.run(call(bridge.pool, method, query, args, retries=self.retries, backoff=self.retry_backoff,
-                               flow_id=args[0] if args else None,
-                               json_param={4: "state", 8: "feedback"} if query is _RECORD_STEP else None))
+        with _database_errors(bridge.dsn, self.dsn):
+            return bridge.run(call(bridge.pool, method, query, args, retries=self.retries,
+                                   backoff=self.retry_backoff, flow_id=args[0] if args else None,
+                                   json_param={4: "state", 8: "feedback"} if query is _RECORD_STEP else None))
 
     def _connected(self) -> _Bridge:
+        """The bridge of this process, made on first use: the DSN resolved (the local server
+        started if it is the one), and the schema checked once."""
         with self._bridge_lock:
             bridge = self._bridge
             if bridge is None or bridge.pid != os.getpid() or bridge.loop.is_closed():
-                bridge = _Bridge(self.dsn or os.environ.get("DATABASE_URL"), self.max_connections,
+                if self._local_tenant and not server.is_local(self.dsn):
+                    raise SetupError("DATABASE_URL was set after this backend took the local server's"
+                                     f" tenant: set {', '.join(server.TENANT_VARIABLES.values())} (UUIDs)"
+                                     " before creating it, or pass the tenant ids")
+                dsn = server.default_dsn(self.dsn)
+                bridge = _Bridge(asyncpg_url(dsn), self.max_connections,
                                  {"lock_timeout": self.lock_timeout, "statement_timeout": self.statement_timeout})
+                try:
+                    with _database_errors(dsn, self.dsn):
+                        ready = bridge.run(schema_ready(bridge.pool))
+                    if not ready:
+                        raise SchemaMissingError(dsn)
+                except BaseException:
+                    bridge.close()
+                    raise
                 self._bridge = bridge
                 self._finalizer = weakref.finalize(self, bridge.close)
             return bridge
@@ -412,6 +447,35 @@ def _calling_flow() -> Flow | None:
                     return candidate
         frame = frame.f_back
     return None
+
+
+# Refused at connect: no such role, wrong password, no such database, starting or stopping.
+_CONNECT_SQLSTATE_CLASSES = ("08", "28", "3D", "57P03", "53300")
+
+
+@contextmanager
+def _database_errors(dsn: str, given: str | None) -> Iterator[None]:
+    """The backend's one error-mapping place: StateErrors and our DatabaseErrors pass; an
+    unreachable server becomes ConnectionFailed naming its host and where the DSN came from, a
+    missing schema SchemaMissingError, any other server error a DatabaseError with its SQLSTATE."""
+    try:
+        yield
+    except (StateError, DatabaseError):
+        raise
+    except (asyncpg.UndefinedFunctionError, asyncpg.InvalidSchemaNameError) as exc:
+        raise SchemaMissingError(dsn) from exc  # dropped or downgraded since the first check
+    except Exception as exc:
+        sqlstate = getattr(exc, "sqlstate", None) or ""
+        if connection_lost(exc) or isinstance(exc, (OSError, asyncio.TimeoutError)) or (
+                sqlstate.startswith(_CONNECT_SQLSTATE_CLASSES)):
+            source = ("the dsn given" if given else "$DATABASE_URL" if os.environ.get("DATABASE_URL")
+                      else "the local server, as no DATABASE_URL is set")
+            raise ConnectionFailed(f"cannot reach PostgreSQL at {describe(dsn)} (from {source}): {one_line(exc)};"
+                                   " start that server, or set DATABASE_URL to one that runs") from exc
+        if isinstance(exc, (asyncpg.PostgresError, asyncpg.InterfaceError)):
+            message = getattr(exc, "message", None) or one_line(exc)
+            raise DatabaseError(f"{message} [{sqlstate}]" if sqlstate else message) from exc
+        raise
 
 
 def _flow_uuid(value: Any) -> str:

