@@ -329,6 +329,26 @@ def crewai_state_json(state_data: dict[str, Any] | BaseModel) -> str:
     return object_json(state_data, default=crewai_default, pure=pure)
 
 
+# In CrewAI's text (json.dumps, ASCII), what every value exact_record keeps is written with.
+_MAYBE_EXACT = re.compile(r"NaN|Infinity|\\u0000|\\u[dD][89a-fA-F]|-0\.0|e\+|" + EXACT_KEY)
+
+
+def exact_record(state_text: str) -> list[list[Any]] | None:
+    """The exact values ``crewai_state_json`` keeps for a state CrewAI's built-in backend wrote
+    as ``state_text``, e.g. [[["score"], "NaN"]], or None when it keeps none (or the text is
+    not a JSON object). The migrator passes them to flowstate.flow_import_legacy, so an
+    imported flow is stored as a live save would store it."""
+    if _MAYBE_EXACT.search(state_text) is None:
+        return None
+    try:
+        value = json.loads(state_text)
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    return _exact_object(value, crewai_default, True).get(EXACT_KEY)
+
+
 def context_json(context: RequestContext | None) -> str | None:
     """The ``p_context`` argument: the context as JSON text, or None (all tenants, admins only)."""
     return None if context is None else encode_json(context.jsonb())

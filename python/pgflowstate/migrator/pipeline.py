@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 
 import asyncpg
 
-from ..codec import context_json, decode_json, encode_json
+from ..codec import context_json, decode_json, encode_json, exact_record
 from ..connection import ConnectionFailed, one_line, open_pool
 from ..errors import FlowExistsError, StateError, StateValidationError, sqlstate_errors
 from ..models import RequestContext
@@ -32,7 +32,7 @@ STATUS_BATCH = 16  # flows per flow_import_status call (at most part_bytes of th
 _IMPORT = (
     "select flowstate.flow_import_legacy(p_external_id => $1, p_legacy_ids => $2,"
     " p_method_names => $3, p_timestamps => $4, p_states => $5, p_source => $6,"
-    " p_context => $7, p_pending => $8, p_more => $9)"
+    " p_context => $7, p_pending => $8, p_more => $9, p_exact => $10)"
 )
 _STATUS = "select * from flowstate.flow_import_status(p_external_ids => $1, p_context => $2)"
 _VERIFY = "select * from flowstate.flow_import_verify(p_external_ids => $1, p_context => $2)"
@@ -48,10 +48,14 @@ async def import_legacy_flow(conn, context: str | None, source: str, flow: Flow,
     pending_json = None
     if pending is not None:
         pending_json = encode_json({k: v for k, v in pending.items() if k != "line"})
+    # Values jsonb cannot hold, kept as a live save keeps them (codec.exact_record).
+    exact = {} if more else {"state": exact_record(rows[-1].state),
+                             "feedback": pending and exact_record(pending["context_json"])}
+    exact_json = encode_json({k: v for k, v in exact.items() if v}) if any(exact.values()) else None
     with sqlstate_errors():
         result = await conn.fetchval(
             _IMPORT, flow.external_id, [r.legacy_id for r in rows], [r.method for r in rows],
-            [r.timestamp for r in rows], [r.state for r in rows], source, context, pending_json, more)
+            [r.timestamp for r in rows], [r.state for r in rows], source, context, pending_json, more, exact_json)
     return decode_json(result) if isinstance(result, str) else result  # a plain pool: JSON text
 
 # -- the migrator ----------------------------------------------------------------------------
