@@ -12,6 +12,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .codec import restore
+
 Status = Literal["running", "paused", "recovered", "completed", "failed"]
 
 
@@ -92,8 +94,6 @@ class FlowState(BaseModel):
     @classmethod
     def _exact_values(cls, value: Any) -> Any:
         # As stored: the values jsonb cannot hold are put back (see codec.object_json).
-        from .codec import restore  # codec imports this module
-
         return restore(value)
 
     def document(self) -> dict[str, Any]:
