@@ -8,6 +8,7 @@ CrewAI backend all encode and decode through here; no module has a JSON encoding
 from __future__ import annotations
 
 import json
+import marshal
 import math
 import re
 from collections.abc import Mapping
@@ -193,16 +194,10 @@ def _exact_object(value: dict, default: Callable[[Any], Any], keys_like_json: bo
 
 
 def _may_not_load_back(text: bytes) -> bool:
-    """Whether orjson's ``text`` holds what jsonb would change: -0.0, a float with a positive
-    exponent (1e+16), \\u0000 (false alarms allowed, e.g. "-0.0" inside a string). Searches
-    for one byte first where one will do ("+", a backslash: memchr, a few microseconds on
-    100 KB, where a longer needle costs about as much as orjson itself and a regular
-    expression 1 ms)."""
-    at = text.find(b"-0.0")
-    while at != -1:
-        if text[at + 4:at + 5] not in b"0123456789e" or at + 4 == len(text):  # -0.0, not -0.05
-            return True
-        at = text.find(b"-0.0", at + 4)
+    """Whether orjson's ``text`` holds what jsonb would change in a way a byte search finds: a
+    float with a positive exponent (1e+16) or \\u0000 (false alarms allowed). One byte first
+    ("+", a backslash: memchr, microseconds on 100 KB, where a longer needle costs about what
+    orjson itself does, and a regular expression 1 ms)."""
     at = text.find(b"+")
     while at != -1:
         if text[at - 1:at] == b"e" and text[at - 2:at - 1].isdigit():  # 1e+16
@@ -211,27 +206,61 @@ def _may_not_load_back(text: bytes) -> bool:
     return text.find(b"\\") != -1 and b"\\u0000" in text
 
 
-def _fast_text_is_exact(text: bytes, value: Any, pure: bool) -> bool:
-    """Whether orjson's ``text`` of ``value`` loads back as ``value`` (false alarms allowed):
-    nothing jsonb would change and, when it has a null that may have been a NaN or (``pure``
-    False: not only JSON types) a value orjson writes otherwise than json.dumps (a plain
-    Enum), the same data read back."""
+# marshal writes a float as TYPE_BINARY_FLOAT ("g", or 0xE7 flagged as referenced) and its 8
+# bytes little-endian: NaN and the infinities end in 0x7F or 0xFF after a byte of 0xF_ (every
+# exponent bit set), -0.0 is seven zero bytes and 0x80.
+_MARSHAL_FLOAT = (0x67, 0xE7)
+_NEGATIVE_ZERO = b"\x00" * 7 + b"\x80"
+
+
+def _marshal_has_special_float(blob: bytes) -> bool:
+    for last in (b"\x7f", b"\xff"):
+        at = blob.find(last)
+        while at != -1:
+            if at >= 8 and blob[at - 1] >= 0xF0 and blob[at - 8] in _MARSHAL_FLOAT:
+                return True
+            at = blob.find(last, at + 1)
+    at = blob.find(_NEGATIVE_ZERO)
+    while at != -1:
+        if at >= 1 and blob[at - 1] in _MARSHAL_FLOAT:
+            return True
+        at = blob.find(_NEGATIVE_ZERO, at + 1)
+    return False
+
+
+def _loads_back(text: bytes, value: Any, check: Callable[[], bool]) -> bool:
+    """Whether orjson's ``text`` of ``value`` loads back as ``value`` (false alarms allowed).
+
+    NaN and the infinities are null in the text and -0.0 is lost by jsonb, so the value itself
+    is searched: marshal (C, about 1.3 times orjson's cost) writes builtin types only, and its
+    bytes show every float's bits. A value marshal refuses holds other types (an Enum, a
+    datetime, a model), which ``check`` judges (about 6 times orjson's cost: read back and
+    compare)."""
     if _may_not_load_back(text):
         return False
-    if pure and b"null" not in text:
-        return True
-    return orjson.loads(text) == value
+    try:
+        return not _marshal_has_special_float(marshal.dumps(value))
+    except ValueError:
+        return check()
 
 
-def object_json(value: dict, default: Callable[[Any], Any] | None = None, *, pure: bool = False) -> str:
+def _negative_zero_in(text: bytes) -> bool:
+    at = text.find(b"-0.0")
+    while at != -1:
+        if text[at + 4:at + 5] not in b"0123456789e" or at + 4 == len(text):  # -0.0, not -0.05
+            return True
+        at = text.find(b"-0.0", at + 4)
+    return False
+
+
+def object_json(value: dict, default: Callable[[Any], Any] | None = None) -> str:
     """JSON text for a jsonb object from which ``restore`` gives back ``value`` exactly as
     ``json.loads(json.dumps(value, default=default))`` would (without ``default``: as orjson
     writes what JSON has no type for, e.g. an Enum as its value), key order aside. Values
-    jsonb cannot hold get stand-ins and are recorded under EXACT_KEY. ``pure``: ``value``
-    holds only JSON types (dict, list, str, int, float, bool, None), which saves a check.
+    jsonb cannot hold get stand-ins and are recorded under EXACT_KEY.
 
-    The common case costs one orjson call and a scan of its text; the exact pass runs only
-    when the text may not load back as the value.
+    The common case costs one orjson and one marshal call and byte searches (see
+    ``_loads_back``); the exact pass runs only when the text may not load back as the value.
     """
     if EXACT_KEY not in value:
         try:
@@ -239,12 +268,28 @@ def object_json(value: dict, default: Callable[[Any], Any] | None = None, *, pur
                 text = orjson.dumps(value)
             else:
                 text = orjson.dumps(value, default=default, option=_LIKE_JSON_DUMPS)
-            if _fast_text_is_exact(text, value, pure):
+            # Other types than JSON's: written as json.dumps would (a plain Enum is not) and no
+            # NaN behind a null, when they read back the same.
+            if _loads_back(text, value, lambda: not _negative_zero_in(text) and orjson.loads(text) == value):
                 return text.decode()
         except TypeError:  # orjson.JSONEncodeError: integers past 64 bits, lone surrogates
             pass
     keys_like_json = default is not None
     return _plain(_exact_object(value, default or _as_orjson_writes, keys_like_json))
+
+
+def _document_loads_back(text: bytes, doc: Mapping[str, Any]) -> bool:
+    """For a document with other types than JSON's (UUIDs, datetimes): no -0.0, and no NaN
+    behind a null (state_data read back the same; the rest, small, value by value)."""
+    if _negative_zero_in(text):
+        return False
+    if b"null" not in text:
+        return True
+    for key, item in doc.items():
+        if key != "state_data":
+            _Exact(_as_orjson_writes, False, where=key).walk(item, [])
+    state_data = doc.get("state_data")
+    return not isinstance(state_data, dict) or orjson.loads(text).get("state_data") == state_data
 
 
 def document_json(doc: Mapping[str, Any]) -> str:
@@ -255,15 +300,8 @@ def document_json(doc: Mapping[str, Any]) -> str:
     if EXACT_KEY not in (state_data if isinstance(state_data, dict) else ()):
         try:
             text = orjson.dumps(doc)
-            if not _may_not_load_back(text):
-                if b"null" not in text:
-                    return text.decode()
-                # A null may be a NaN: check state_data as read back, the rest value by value.
-                for key, item in doc.items():
-                    if key != "state_data":
-                        _Exact(_as_orjson_writes, False, where=key).walk(item, [])
-                if not isinstance(state_data, dict) or orjson.loads(text).get("state_data") == state_data:
-                    return text.decode()
+            if _loads_back(text, doc, lambda: _document_loads_back(text, doc)):
+                return text.decode()
         except TypeError:
             pass
     stand_in = {k: _Exact(_as_orjson_writes, False, where=k).walk(v, []) for k, v in doc.items()
@@ -332,19 +370,16 @@ def crewai_state_json(state_data: dict[str, Any] | BaseModel) -> str:
     what CrewAI's ``json.loads`` gives back (NaN, Infinity, -0.0, floats, \\u0000 included;
     see ``object_json``).
     """
-    pure = True
     if isinstance(state_data, BaseModel):
         try:
             state_data = state_data.model_dump(mode="json")
         except Exception:  # as CrewAI: fall back to python mode (and then to crewai_default)
-            state_data, pure = state_data.model_dump(mode="python"), False
-    elif isinstance(state_data, dict):
-        pure = False
-    else:
+            state_data = state_data.model_dump(mode="python")
+    if not isinstance(state_data, dict):
         raise ValueError(
             f"state_data must be either a Pydantic BaseModel or dict, got {type(state_data)}"
         )
-    return object_json(state_data, default=crewai_default, pure=pure)
+    return object_json(state_data, default=crewai_default)
 
 
 # In CrewAI's text (json.dumps, ASCII), what every value exact_record keeps is written with.
