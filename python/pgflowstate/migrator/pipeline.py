@@ -48,15 +48,22 @@ async def import_legacy_flow(conn, context: str | None, source: str, flow: Flow,
     pending_json = None
     if pending is not None:
         pending_json = encode_json({k: v for k, v in pending.items() if k != "line"})
-    # Values jsonb cannot hold, kept as a live save keeps them (codec.exact_record).
-    exact = {} if more else {"state": exact_record(rows[-1].state),
-                             "feedback": pending and exact_record(pending["context_json"])}
-    exact_json = encode_json({k: v for k, v in exact.items() if v}) if any(exact.values()) else None
     with sqlstate_errors():
         result = await conn.fetchval(
             _IMPORT, flow.external_id, [r.legacy_id for r in rows], [r.method for r in rows],
-            [r.timestamp for r in rows], [r.state for r in rows], source, context, pending_json, more, exact_json)
+            [r.timestamp for r in rows], [r.state for r in rows], source, context, pending_json, more,
+            None if more else exact_json(rows, pending))
     return decode_json(result) if isinstance(result, str) else result  # a plain pool: JSON text
+
+
+def exact_json(rows: list[Row], pending: dict | None) -> str | None:
+    """flow_import_legacy's p_exact for a flow's last rows: the values of its latest state and
+    pending context that jsonb cannot hold, recorded as a live save records them
+    (codec.exact_record), or None when there are none."""
+    exact = {"state": exact_record(rows[-1].state),
+             "feedback": None if pending is None else exact_record(pending["context_json"])}
+    return encode_json({k: v for k, v in exact.items() if v}) if any(exact.values()) else None
+
 
 # -- the migrator ----------------------------------------------------------------------------
 
