@@ -19,7 +19,7 @@ from collections import OrderedDict
 from uuid import UUID
 
 from . import arguments
-from .codec import decode_json, encode_json
+from .codec import decode_json, document_json
 from .models import FlowState
 from .store import FlowId, FlowStateStore, State
 
@@ -49,7 +49,7 @@ class CachedFlowStateStore(FlowStateStore):
             self._documents.pop(document.flow_id, None)
             return
         if text is None:  # a save's answer: state_data written as the save wrote it
-            text = encode_json({**document.model_dump(exclude={"state_data"}), "state_data": document.state_data})
+            text = document_json({**document.model_dump(exclude={"state_data"}), "state_data": document.state_data})
         self._documents[document.flow_id] = (document.flow_version, text)
         self._documents.move_to_end(document.flow_id)
         while len(self._documents) > self.max_entries:

@@ -10,7 +10,9 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .codec import restore
 
 Status = Literal["running", "paused", "recovered", "completed", "failed"]
 
@@ -87,6 +89,12 @@ class FlowState(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     restored_checkpoint_id: UUID | None = Field(default=None, exclude=True)
     forked_from: Lineage | None = None
+
+    @field_validator("state_data", mode="before")
+    @classmethod
+    def _exact_values(cls, value: Any) -> Any:
+        # As stored: the values jsonb cannot hold are put back (see codec.object_json).
+        return restore(value)
 
     def document(self) -> dict[str, Any]:
         """The document as JSON-ready data, e.g. to save it back after a change.

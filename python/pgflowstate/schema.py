@@ -271,7 +271,7 @@ SCHEMA_READY = (
     " and to_regprocedure('flowstate.flow_record_step(uuid, text, jsonb, text, jsonb, bigint,"
     " text, text, jsonb, uuid, jsonb)') is not null"
     " and to_regprocedure('flowstate.flow_import_legacy(text, bigint[], text[], text[], text[],"
-    " jsonb, jsonb, jsonb, boolean)') is not null"
+    " jsonb, jsonb, jsonb, boolean, jsonb)') is not null"
 )
 
 

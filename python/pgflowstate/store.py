@@ -20,7 +20,7 @@ import asyncpg
 from . import arguments
 from .arguments import INTEGER
 from .coalesce import Coalescer, Write, coalesce_parallel, items_json
-from .codec import decode_json, encode_json
+from .codec import decode_json, document_json, encode_json, json_fragment, restore
 from .errors import StateValidationError, encoding_error, error_from, sqlstate_errors
 from .metrics import observed
 from .models import (
@@ -136,7 +136,7 @@ def _outgoing(state: State, phase: str | None = None) -> tuple[str, Mapping[str,
             doc = state
         if phase is not None:
             doc = {**doc, "current_phase": phase}  # a copy: the caller's dict is not touched
-        return encode_json(doc), doc
+        return document_json(doc), doc
     except (TypeError, ValueError, RecursionError) as exc:
         raise encoding_error(exc) from exc
 
@@ -418,9 +418,10 @@ class FlowStateStore:
             flow_id, state, version = (*item, None)[:3]
             version = arguments.integer(version, f"items[{n}] version")
             text, doc = _outgoing(state)
-            doc = doc if doc is not None else decode_json(text)
-            docs.append(doc)
-            payload.append({"flow_id": str(_flow_id(flow_id, f"items[{n}] flow_id")), "state": doc,
+            # A document goes as the text _outgoing made of it (its exact values kept).
+            sent = json_fragment(text) if doc is not None else decode_json(text)
+            docs.append(doc if doc is not None else sent)
+            payload.append({"flow_id": str(_flow_id(flow_id, f"items[{n}] flow_id")), "state": sent,
                             "expected_version": version, "request_id": str(uuid4())})
         answers = _incoming(await self._write(_SAVE_MANY, encode_json(payload), self._context, atomic, json_param=1))
         return [
@@ -603,4 +604,8 @@ class FlowStateStore:
         """flowstate.flow_load_pending_feedback: ``{"state", "feedback", "paused_at"}`` of a flow
         paused for human feedback, or None (not paused, missing or another tenant's)."""
         with sqlstate_errors():
-            return _incoming(await self._pool.fetchval(_LOAD_PENDING_FEEDBACK, _flow_id(flow_id), self._context))
+            pending = _incoming(await self._pool.fetchval(_LOAD_PENDING_FEEDBACK, _flow_id(flow_id), self._context))
+        if pending is not None:  # each with its exact values back (see codec.object_json)
+            restore(pending["feedback"])
+            restore((pending["state"] or {}).get("state_data"))
+        return pending

@@ -20,17 +20,23 @@
 --
 -- p_source: {"fingerprint": text (required), ...anything else, e.g. the path}.
 -- p_pending: {"legacy_id": n, "context_json": text, "state_json": text, "created_at": text}.
+-- p_exact: {"state": record, "feedback": record}, each optional: the values of the latest row
+-- (of p_pending's context_json) that jsonb cannot hold, as pgflowstate.codec records them
+-- (exact_record: [[path, JSON text], ...]), kept under "__pgflowstate_exact__" beside the
+-- stand-ins _legacy_json gives them, as a live save keeps them.
 -- Returns {flow_id, external_id, status: migrated | already_migrated | staged, rows,
 -- content_hash, flow_version, mapped: [notes]}.
 -- Raises FS001 (bad arguments or context, an argument over its limit in flowstate.settings, a
 -- row that is not JSON, a document the schema refuses; DETAIL lists every problem), FS004 (a
 -- tenant outside the caller's bindings), FS005 (conflict; DETAIL says with what).
+drop function if exists flowstate.flow_import_legacy(text, bigint[], text[], text[], text[], jsonb, jsonb, jsonb, boolean);
 create or replace function flowstate.flow_import_legacy(
   p_external_id text,
   p_legacy_ids bigint[], p_method_names text[], p_timestamps text[], p_states text[],
   p_source jsonb, p_context jsonb,
   p_pending jsonb default null,
-  p_more boolean default false
+  p_more boolean default false,
+  p_exact jsonb default null
 )
 returns jsonb
 language plpgsql
@@ -64,7 +70,8 @@ declare
     and flowstate._check_size('p_source', flowstate._jsonb_bytes(p_source), 'max_feedback_bytes')
     and flowstate._check_size('p_pending.context_json', octet_length(p_pending ->> 'context_json'), 'max_feedback_bytes')
     and flowstate._check_size('p_pending.state_json', octet_length(p_pending ->> 'state_json'), 'max_document_bytes')
-    and flowstate._check_size('p_pending.created_at', octet_length(p_pending ->> 'created_at'), 'max_label_bytes');
+    and flowstate._check_size('p_pending.created_at', octet_length(p_pending ->> 'created_at'), 'max_label_bytes')
+    and flowstate._check_size('p_exact', flowstate._jsonb_bytes(p_exact), 'max_document_bytes');
 begin
   perform flowstate._context(p_context);
   if not flowstate._tenant_allowed(p_context) then
@@ -100,6 +107,15 @@ begin
     v_errors := v_errors || 'p_pending must be {"legacy_id": number, "context_json": text, "state_json": text, "created_at": text}.'::text;
   elsif p_pending is not null and p_more then
     v_errors := v_errors || 'p_pending goes with the last part (p_more => false).'::text;
+  end if;
+  -- The exact-values record is read back by the codec: it must be [[path array, JSON text], ...].
+  if p_exact is not null and (jsonb_typeof(p_exact) <> 'object'
+       or exists (select from jsonb_each(p_exact) e(k, v) where k not in ('state', 'feedback')
+                    or jsonb_typeof(v) <> 'array'
+                    or exists (select from jsonb_array_elements(v) x
+                                where jsonb_typeof(x) <> 'array' or jsonb_array_length(x) <> 2
+                                   or jsonb_typeof(x -> 0) <> 'array' or jsonb_typeof(x -> 1) <> 'string'))) then
+    v_errors := v_errors || 'p_exact must be {"state": [[path, text], ...], "feedback": [[path, text], ...]} (each optional).'::text;
   end if;
   if cardinality(v_errors) > 0 then
     raise exception 'invalid import of legacy flow %: %', p_external_id, v_errors[1]
@@ -193,6 +209,9 @@ begin
   end if;
   v_phases := flowstate._legacy_phases(v_methods);
   select * into v_state from flowstate._legacy_json(p_states[v_count]);
+  if p_exact ? 'state' then
+    v_state.state := v_state.state || jsonb_build_object('__pgflowstate_exact__', p_exact -> 'state');
+  end if;
   v_document := jsonb_build_object(
     'flow_id', v_flow_id, 'flow_type', 'crewai',
     'current_phase', v_phases.current_phase, 'phases_completed', to_jsonb(v_phases.phases_completed),
@@ -230,6 +249,9 @@ begin
 
   if p_pending is not null then
     select * into v_feedback from flowstate._legacy_json(p_pending ->> 'context_json');
+    if p_exact ? 'feedback' then
+      v_feedback.state := v_feedback.state || jsonb_build_object('__pgflowstate_exact__', p_exact -> 'feedback');
+    end if;
     begin
       v_paused_at := (p_pending ->> 'created_at')::timestamptz;
     exception when others then
@@ -260,5 +282,5 @@ begin
 end;
 $$;
 
-comment on function flowstate.flow_import_legacy(text, bigint[], text[], text[], text[], jsonb, jsonb, jsonb, boolean) is
-'Import one legacy CrewAI SQLite flow in one transaction: rows (in id order) kept exactly in flowstate.legacy_rows, the flow created from the latest row (operation import), pending feedback, and a migration_ledger entry. Same content again: status already_migrated, nothing written. Big flows: parts with p_more => true, in one transaction. Returns {flow_id, external_id, status, rows, content_hash, flow_version, mapped}. Errors: FS001 invalid arguments (or over their limits in flowstate.settings: max_label_bytes, max_name_bytes for method names, max_document_bytes for each row, max_feedback_bytes for p_source and the pending context), rows that are not JSON or a refused document; FS004 a tenant outside the caller''s bindings (flowstate.role_tenants); FS005 conflict (imported with other content, or the flow exists).';
+comment on function flowstate.flow_import_legacy(text, bigint[], text[], text[], text[], jsonb, jsonb, jsonb, boolean, jsonb) is
+'Import one legacy CrewAI SQLite flow in one transaction: rows (in id order) kept exactly in flowstate.legacy_rows, the flow created from the latest row (operation import), pending feedback, and a migration_ledger entry. Same content again: status already_migrated, nothing written. Big flows: parts with p_more => true, in one transaction. p_exact: the values of the latest row and pending context jsonb cannot hold ({state, feedback}: [[path, JSON text], ...], as pgflowstate.codec records them), kept under __pgflowstate_exact__. Returns {flow_id, external_id, status, rows, content_hash, flow_version, mapped}. Errors: FS001 invalid arguments (or over their limits in flowstate.settings: max_label_bytes, max_name_bytes for method names, max_document_bytes for each row, max_feedback_bytes for p_source and the pending context), rows that are not JSON or a refused document; FS004 a tenant outside the caller''s bindings (flowstate.role_tenants); FS005 conflict (imported with other content, or the flow exists).';

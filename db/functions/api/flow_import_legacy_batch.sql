@@ -3,16 +3,18 @@
 -- in order, each in a subtransaction of its own, so a flow refused (or failing) is rolled back
 -- alone and the others are kept; one round trip and one commit for the batch instead of one
 -- per flow. Flow i has p_row_counts[i] rows, taken in order from the row arrays (the rows of
--- flow 1, then of flow 2, ...), and pending feedback p_pendings[i] (NULL: none).
+-- flow 1, then of flow 2, ...), pending feedback p_pendings[i] (NULL: none) and the exact
+-- values jsonb cannot hold p_exacts[i] (flow_import_legacy's p_exact; NULL: none).
 -- Returns a jsonb array with one element per flow, in order: what flow_import_legacy returns,
 -- or {external_id, status: "refused", sqlstate, message, detail (the error's JSON DETAIL)}.
 -- A flow too big for one call is not for a batch (flow_import_legacy with p_more).
 -- Raises FS001 (arrays of inconsistent lengths), FS004 (a tenant outside the caller's
 -- bindings, as for one flow).
+drop function if exists flowstate.flow_import_legacy_batch(text[], integer[], bigint[], text[], text[], text[], jsonb[], jsonb, jsonb);
 create or replace function flowstate.flow_import_legacy_batch(
   p_external_ids text[], p_row_counts integer[],
   p_legacy_ids bigint[], p_method_names text[], p_timestamps text[], p_states text[],
-  p_pendings jsonb[], p_source jsonb, p_context jsonb
+  p_pendings jsonb[], p_source jsonb, p_context jsonb, p_exacts jsonb[] default null
 )
 returns jsonb
 language plpgsql
@@ -34,13 +36,14 @@ begin
       using errcode = 'FS004', detail = jsonb_build_object('external_ids', to_jsonb(p_external_ids))::text;
   end if;
   if cardinality(p_row_counts) is distinct from v_flows or cardinality(p_pendings) is distinct from v_flows
+     or (p_exacts is not null and cardinality(p_exacts) is distinct from v_flows)
      or (select coalesce(sum(c), 0) from unnest(p_row_counts) c) is distinct from v_rows::bigint
      or array_position(p_row_counts, null) is not null or 0 >= any (p_row_counts)
      or cardinality(p_method_names) is distinct from v_rows or cardinality(p_timestamps) is distinct from v_rows
      or cardinality(p_states) is distinct from v_rows then
     raise exception 'invalid batch import: inconsistent array lengths'
       using errcode = 'FS001', detail = jsonb_build_object('errors', jsonb_build_array(
-        'p_row_counts and p_pendings need one element per p_external_ids, each count positive, and the row arrays one element per counted row.'))::text;
+        'p_row_counts, p_pendings and p_exacts (when given) need one element per p_external_ids, each count positive, and the row arrays one element per counted row.'))::text;
   end if;
 
   -- The rows of each flow, gathered in one query: PL/pgSQL holds array arguments expanded,
@@ -58,7 +61,7 @@ begin
       v_results := v_results || flowstate.flow_import_legacy(
         p_external_id => p_external_ids[v_flow.i], p_legacy_ids => v_flow.ids, p_method_names => v_flow.methods,
         p_timestamps => v_flow.timestamps, p_states => v_flow.states, p_source => p_source, p_context => p_context,
-        p_pending => p_pendings[v_flow.i]);
+        p_pending => p_pendings[v_flow.i], p_exact => p_exacts[v_flow.i]);
     exception when others then
       -- Rolled back to before this flow; the others stand. Reported as the call would raise it.
       get stacked diagnostics v_sqlstate = returned_sqlstate, v_message = message_text, v_detail = pg_exception_detail;
@@ -71,5 +74,5 @@ begin
 end;
 $$;
 
-comment on function flowstate.flow_import_legacy_batch(text[], integer[], bigint[], text[], text[], text[], jsonb[], jsonb, jsonb) is
-'Import many legacy CrewAI SQLite flows in one call: flowstate.flow_import_legacy for each (rows of flow i: the next p_row_counts[i] elements of the row arrays; p_pendings[i] its pending feedback), each in its own subtransaction, so a refused flow changes nothing and the others are kept. Returns a jsonb array, one element per flow in order: flow_import_legacy''s result, or {external_id, status: refused, sqlstate, message, detail}. Errors: FS001 inconsistent array lengths; FS004 a tenant outside the caller''s bindings.';
+comment on function flowstate.flow_import_legacy_batch(text[], integer[], bigint[], text[], text[], text[], jsonb[], jsonb, jsonb, jsonb[]) is
+'Import many legacy CrewAI SQLite flows in one call: flowstate.flow_import_legacy for each (rows of flow i: the next p_row_counts[i] elements of the row arrays; p_pendings[i] its pending feedback, p_exacts[i] its exact values as flow_import_legacy''s p_exact), each in its own subtransaction, so a refused flow changes nothing and the others are kept. Returns a jsonb array, one element per flow in order: flow_import_legacy''s result, or {external_id, status: refused, sqlstate, message, detail}. Errors: FS001 inconsistent array lengths; FS004 a tenant outside the caller''s bindings.';

@@ -64,7 +64,8 @@ begin
       problems := problems || format('The flow''s external_id is %s, not %s.', quote_nullable(v_flow.external_id), quote_literal(v_id));
     elsif v_flow.flow_version = v_ledger.flow_version and row_count > 0 then
       v_phases := flowstate._legacy_phases(v_methods);
-      if v_flow.state_data is distinct from (flowstate._legacy_json(v_latest)).state
+      -- The exact values kept beside the stand-ins (flow_import_legacy's p_exact) aside.
+      if v_flow.state_data - '__pgflowstate_exact__' is distinct from (flowstate._legacy_json(v_latest)).state
          or (v_flow.current_phase, v_flow.phases_completed, v_flow.failed_phase)
             is distinct from (v_phases.current_phase, v_phases.phases_completed, v_phases.failed_phase) then
         problems := problems || 'The flow''s document differs from what its latest legacy row maps to.'::text;

@@ -29,7 +29,6 @@ coroutine to that loop and waits for the result, which never blocks the loop it 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import sys
@@ -57,7 +56,7 @@ except ImportError as exc:  # exercised by test_importing_pgflowstate_without_cr
 from .. import arguments, server
 from ..codec import crewai_default as _json_default
 from ..codec import crewai_state_json as state_json
-from ..codec import decode_json, encode_json
+from ..codec import decode_json, encode_json, object_json, restore
 from ..connection import ConnectionFailed, DatabaseError, SetupError, asyncpg_url, describe, one_line, redacted
 from ..errors import StateError
 from ..pool import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, create_pool
@@ -274,7 +273,7 @@ class PostgresFlowPersistence(FlowPersistence):
     ) -> None:
         """Save the state (as ``save_state`` for ``context.method_name``) and the pause's context,
         in one transaction; the flow's status becomes ``paused``."""
-        feedback = json.dumps(context.to_dict(), default=_json_default)
+        feedback = object_json(context.to_dict(), default=_json_default)
         self._record(_flow_uuid(flow_uuid), context.method_name, state_json(state_data), feedback, _calling_flow())
 
     def load_pending_feedback(
@@ -484,5 +483,6 @@ def _flow_uuid(value: Any) -> str:
 
 
 def _object(value: Any) -> Any:
+    """A state or feedback as CrewAI wrote it, exact values back (see codec.object_json)."""
     # create_pool's codec decodes jsonb already; text would come from a plain codec.
-    return decode_json(value) if isinstance(value, str) else value
+    return restore(decode_json(value) if isinstance(value, str) else value)

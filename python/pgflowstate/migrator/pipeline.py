@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 
 import asyncpg
 
-from ..codec import context_json, decode_json, encode_json
+from ..codec import context_json, decode_json, encode_json, exact_record
 from ..connection import ConnectionFailed, one_line, open_pool
 from ..errors import FlowExistsError, StateError, StateValidationError, error_from, sqlstate_errors
 from ..models import RequestContext
@@ -33,12 +33,12 @@ STATUS_BATCH = 64  # flows per flow_import_status call, and per import batch (at
 _IMPORT = (
     "select flowstate.flow_import_legacy(p_external_id => $1, p_legacy_ids => $2,"
     " p_method_names => $3, p_timestamps => $4, p_states => $5, p_source => $6,"
-    " p_context => $7, p_pending => $8, p_more => $9)"
+    " p_context => $7, p_pending => $8, p_more => $9, p_exact => $10)"
 )
 _IMPORT_BATCH = (
     "select flowstate.flow_import_legacy_batch(p_external_ids => $1, p_row_counts => $2,"
     " p_legacy_ids => $3, p_method_names => $4, p_timestamps => $5, p_states => $6,"
-    " p_pendings => $7::text[]::jsonb[], p_source => $8, p_context => $9)"
+    " p_pendings => $7::text[]::jsonb[], p_source => $8, p_context => $9, p_exacts => $10::text[]::jsonb[])"
 )
 _STATUS = "select * from flowstate.flow_import_status(p_external_ids => $1, p_context => $2)"
 _VERIFY = "select * from flowstate.flow_import_verify(p_external_ids => $1, p_context => $2)"
@@ -54,7 +54,8 @@ async def import_legacy_flow(conn, context: str | None, source: str, flow: Flow,
     with sqlstate_errors():
         result = await conn.fetchval(
             _IMPORT, flow.external_id, [r.legacy_id for r in rows], [r.method for r in rows],
-            [r.timestamp for r in rows], [r.state for r in rows], source, context, _pending_json(pending), more)
+            [r.timestamp for r in rows], [r.state for r in rows], source, context, _pending_json(pending), more,
+            None if more else exact_json(rows, pending))
     return decode_json(result) if isinstance(result, str) else result  # a plain pool: JSON text
 
 
@@ -68,7 +69,8 @@ async def import_legacy_flows(conn, context: str | None, source: str, flows: lis
             _IMPORT_BATCH, [f.external_id for f in flows], [len(f.rows) for f in flows],
             [r.legacy_id for f in flows for r in f.rows], [r.method for f in flows for r in f.rows],
             [r.timestamp for f in flows for r in f.rows], [r.state for f in flows for r in f.rows],
-            [_pending_json(f.pending) for f in flows], source, context)
+            [_pending_json(f.pending) for f in flows], source, context,
+            [exact_json(f.rows, f.pending) for f in flows])
     return decode_json(result) if isinstance(result, str) else result  # a plain pool: JSON text
 
 
@@ -76,6 +78,16 @@ def _pending_json(pending: dict | None) -> str | None:
     if pending is None:
         return None
     return encode_json({k: v for k, v in pending.items() if k != "line"})
+
+
+def exact_json(rows: list[Row], pending: dict | None) -> str | None:
+    """flow_import_legacy's p_exact for a flow's last rows: the values of its latest state and
+    pending context that jsonb cannot hold, recorded as a live save records them
+    (codec.exact_record), or None when there are none."""
+    exact = {"state": exact_record(rows[-1].state),
+             "feedback": None if pending is None else exact_record(pending["context_json"])}
+    return encode_json({k: v for k, v in exact.items() if v}) if any(exact.values()) else None
+
 
 # -- the migrator ----------------------------------------------------------------------------
 
