@@ -111,14 +111,16 @@ class _Slot:
             _current.pool = None
             self.last_used = time.monotonic()
 
-    def close(self) -> None:
+    def close(self, graceful: bool = True) -> None:
+        """Close the connection (``graceful``: say goodbye to the server, waiting up to 10 s)
+        and the loop."""
         if self.loop.is_closed():
             return
         try:
             if self.pool is not None:
-                if _running_loop() is None:
+                if graceful and _running_loop() is None:
                     self.loop.run_until_complete(asyncio.wait_for(self.pool.close(), 10))
-                else:  # a thread running a loop cannot run this one: drop the connection
+                else:  # interrupted mid-call, or on a thread running a loop: drop it
                     self.pool.terminate()
         finally:
             self.loop.close()
@@ -197,7 +199,7 @@ class _Bridge:
                 self._slots -= 1
             self._ready.notify()
         if not keep:
-            slot.close()
+            slot.close(graceful=not broken)
 
     def _helper(self) -> ThreadPoolExecutor:
         with self._ready:
@@ -259,7 +261,8 @@ class PostgresFlowPersistence(FlowPersistence):
       parallel listeners of one flow never conflict with each other.
     - ``flow_type``: the flowstate flow type of new flows (``crewai``: open, any phase order).
     - ``phase_map``: method name -> phase name; unmapped methods are their own phase.
-    - ``max_connections``: the pool's size.
+    - ``max_connections``: most connections open at once; each serves one calling thread at a
+      time, and a call waits for a free one.
     - ``lock_timeout``, ``statement_timeout`` (seconds, None: the server's): how long a call
       may wait for a lock, or run; then FlowBusyError, with nothing written.
     - ``retries``, ``retry_backoff``: a call whose connection is lost is sent again, up to
