@@ -362,7 +362,7 @@ def test_bad_input_is_refused_clearly(crewai_dsn, persistence):
     assert persistence.load_state("nan") == {"id": "nan", "x": None, "y": [None]}
 
 
-def test_close_closes_the_connections_and_a_later_call_reconnects(crewai_dsn, admin_dsn):
+def test_close_closes_the_connections_and_a_later_call_reconnects(crewai_dsn):
     backend = new_persistence(crewai_dsn)
     backend.init_db()
     bridge = backend._bridge
