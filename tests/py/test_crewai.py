@@ -185,7 +185,29 @@ def test_ten_flows_run_concurrently_in_threads(persistence):
     for state in results.values():
         assert persistence.load_state(state.id) == state.model_dump(mode="json")
         assert len(history(persistence, state.id)) == 5  # four steps, then finished
-    assert sum(t.name == "pgflowstate-crewai" for t in threading.enumerate()) == 1
+    # Calls run on the calling threads: no thread of the backend's own is left running.
+    assert not [t for t in threading.enumerate() if t.name.startswith("pgflowstate-crewai")]
+
+
+def test_twenty_threads_lose_no_step_and_each_flow_counts_up_by_one(persistence):
+    """Saves from many threads at once share the backend's few connections: every step is
+    written, and each flow's versions are consecutive, in the order its thread saved them."""
+    def run(n: int) -> None:
+        for step in range(STEPS):
+            persistence.save_state(f"flow-{n}", f"step{step}", {"id": f"flow-{n}", "step": step})
+
+    STEPS = 12
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for n in range(20):
+        rows = history(persistence, f"flow-{n}")
+        assert [r["new_version"] for r in rows] == list(range(1, STEPS + 1))
+        assert [r["label"] for r in rows] == [f"step{step}" for step in range(STEPS)]
+        assert persistence.load_state(f"flow-{n}") == {"id": f"flow-{n}", "step": STEPS - 1}
+    assert len(persistence._bridge._idle) <= persistence.max_connections
 
 
 def test_many_threads_saving_one_flow_last_writer_wins(persistence):
@@ -335,16 +357,17 @@ def test_bad_input_is_refused_clearly(crewai_dsn, persistence):
     assert persistence.load_state("list") is None
 
 
-def test_close_stops_the_thread_and_a_later_call_reconnects(crewai_dsn):
+def test_close_closes_the_connections_and_a_later_call_reconnects(crewai_dsn):
     backend = new_persistence(crewai_dsn)
     backend.init_db()
     bridge = backend._bridge
-    assert bridge.thread.is_alive()
+    [slot] = bridge._idle
     backend.close()
-    assert not bridge.thread.is_alive() and bridge.loop.is_closed()
+    assert bridge.closed and slot.loop.is_closed()
     backend.save_state("again", "a", {"id": "again"})
     second = backend._bridge
-    assert second is not bridge and second.thread.is_alive()
+    assert second is not bridge and not second.closed
+    [slot] = second._idle
     del backend
     gc.collect()
-    assert not second.thread.is_alive()
+    assert second.closed and slot.loop.is_closed()

@@ -19,9 +19,12 @@ from crewai_flows import (  # noqa: F401 (fixtures)
     history,
     new_persistence,
     persistence,
+    sql,
 )
+from crewai_sqlite import LegacyWriter
 
 from pgflowstate import RequestContext, legacy
+from pgflowstate.errors import StateError
 from pgflowstate.crewai import FLAG, CutoverFlowPersistence
 from pgflowstate.migrator import StateMigrator
 
@@ -115,7 +118,7 @@ def test_cutover_walk_loses_nothing(tmp_path, crewai_dsn, monkeypatch):
         report = cutover.verify()
         assert report["missing"] == [review] and report["different"] == []
         assert cutover.verify(repair=True)["repaired"] == [review]
-        assert cutover.verify() == {"flows": 3, "same": 3, "different": [], "missing": []}
+        assert cutover.verify() == {"flows": 3, "same": 3, "different": [], "missing": [], "unportable": []}
 
         # A difference (here a stray write into PostgreSQL) is counted, logged and repaired.
         pg.save_state(fresh.state.id, "stray", {"id": fresh.state.id, "size": -1})
@@ -179,3 +182,111 @@ def test_cutover_rebuilds_from_a_dict(tmp_path, crewai_dsn):
     rebuilt = _resolve_persistence(cutover.model_dump(mode="json"))
     assert isinstance(rebuilt, CutoverFlowPersistence)
     assert rebuilt.model_dump() == cutover.model_dump() and rebuilt.postgres_only
+
+
+# -- cutover with unusual values ---------------------------------------------------------------
+
+def new_cutover(path, dsn) -> CutoverFlowPersistence:
+    return CutoverFlowPersistence(sqlite_path=str(path), postgres=new_persistence(dsn))
+
+
+def versions(backend, flow_uuid) -> int:
+    return len(history(backend, flow_uuid))
+
+
+def nested(depth: int) -> dict:
+    value: dict = {}
+    for _ in range(depth):
+        value = {"d": value}
+    return value
+
+
+def test_verify_repair_reports_the_flows_it_cannot_port_and_goes_on(tmp_path, crewai_dsn):
+    path = tmp_path / "legacy.db"
+    writer = LegacyWriter(path)
+    writer.raw("broken", "one", "2026-01-01T00:00:00+00:00", '{"id": "broken", ')
+    writer.save_state("deep", "one", {"id": "deep", "tree": nested(100)})  # past max_nesting_depth
+    writer.save_state("fine", "one", {"id": "fine", "n": 1})
+    writer.save_state("fine", "two", {"id": "fine", "n": 2})
+    writer.close()
+    cutover = new_cutover(path, crewai_dsn)
+    try:
+        report = cutover.verify(repair=True)
+        assert report["repaired"] == ["fine"]
+        assert [u["flow_uuid"] for u in report["unportable"]] == ["broken", "deep"]
+        assert "JSON" in report["unportable"][0]["reason"]
+        assert "nest" in report["unportable"][1]["reason"].lower()
+        assert cutover.postgres.load_state("fine") == {"id": "fine", "n": 2}
+        assert cutover.postgres.load_state("broken") is None
+        assert cutover.postgres.load_state("deep") is None
+        again = cutover.verify()
+        assert again["same"] == 1 and again["missing"] == ["deep"]
+        assert [u["flow_uuid"] for u in again["unportable"]] == ["broken"]
+    finally:
+        cutover.close()
+
+
+def test_a_step_postgres_missed_wins_on_the_first_flag_on_load(tmp_path, crewai_dsn, admin_dsn,
+                                                                monkeypatch):
+    """A mirrored save that failed (here: over a limit a DBA lowered for a moment) leaves
+    PostgreSQL a step behind; the first load after the flag goes on takes SQLite's newer step."""
+    monkeypatch.delenv(FLAG, raising=False)
+    cutover = new_cutover(tmp_path / "legacy.db", crewai_dsn)
+    pg, flow_uuid = cutover.postgres, str(uuid.uuid4())
+    try:
+        for steps in (["one"], ["one", "two"]):
+            cutover.save_state(flow_uuid, steps[-1], PipelineState(id=flow_uuid, steps=steps, size=len(steps)))
+        sql(admin_dsn, "update flowstate.settings set value = 10 where name = 'max_document_bytes'")
+        try:
+            cutover.save_state(flow_uuid, "three", PipelineState(
+                id=flow_uuid, steps=["one", "two", "three"], size=3, route="from sqlite"))
+        finally:
+            sql(admin_dsn, "update flowstate.settings set value = 33554432 where name = 'max_document_bytes'")
+        assert cutover.stats["mirror_failures"] == 1
+        assert pg.load_state(flow_uuid)["steps"] == ["one", "two"]
+
+        monkeypatch.setenv(FLAG, "true")
+        flow = build_flows(cutover).ResumableFlow()
+        assert flow.kickoff(inputs={"id": flow_uuid}) == ["one", "two", "three", "four"]
+        assert flow.state.route == "from sqlite" and flow.state.size == 4
+        labels = [h["label"] for h in history(pg, flow_uuid)]
+        assert labels == ["one", "two", "three", "one", "two", "three", "four"]
+    finally:
+        cutover.close()
+
+
+def test_a_newer_step_postgres_cannot_hold_stops_the_first_flag_on_load(tmp_path, crewai_dsn,
+                                                                         monkeypatch):
+    """Resuming from PostgreSQL's older step would lose the newer one: the load fails instead,
+    naming the flow, and writes nothing."""
+    monkeypatch.delenv(FLAG, raising=False)
+    cutover = new_cutover(tmp_path / "legacy.db", crewai_dsn)
+    pg, flow_uuid = cutover.postgres, str(uuid.uuid4())
+    try:
+        cutover.save_state(flow_uuid, "one", {"id": flow_uuid, "step": 1})
+        cutover.save_state(flow_uuid, "two", {"id": flow_uuid, "step": 2, "tree": nested(100)})
+        assert cutover.stats["mirror_failures"] == 1
+        monkeypatch.setenv(FLAG, "true")
+        with pytest.raises(StateError, match="nest"):
+            cutover.load_state(flow_uuid)
+        assert pg.load_state(flow_uuid) == {"id": flow_uuid, "step": 1}
+        assert versions(pg, flow_uuid) == 1
+    finally:
+        cutover.close()
+
+
+def test_flag_off_loads_of_a_nan_flow_write_no_new_versions(tmp_path, crewai_dsn, monkeypatch):
+    monkeypatch.delenv(FLAG, raising=False)
+    cutover = new_cutover(tmp_path / "legacy.db", crewai_dsn)
+    pg, flow_uuid = cutover.postgres, str(uuid.uuid4())
+    try:
+        cutover.save_state(flow_uuid, "one", {"id": flow_uuid, "score": float("nan"), "n": 1})
+        cutover.save_state(flow_uuid, "two", {"id": flow_uuid, "score": float("nan"), "n": 2})
+        before = versions(pg, flow_uuid)
+        for _ in range(3):
+            assert cutover.load_state(flow_uuid)["n"] == 2
+        cutover.verify(repair=True)
+        cutover.verify(repair=True)
+        assert versions(pg, flow_uuid) == before == 2
+    finally:
+        cutover.close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import socket
 import tempfile
@@ -36,7 +37,7 @@ from crewai.flow.persistence.base import FlowPersistence
 from crewai.flow.persistence.sqlite import SQLiteFlowPersistence
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
-from ..codec import context_json, decode_json, encode_json
+from ..codec import context_json, crewai_state_json, decode_json, encode_json
 from ..connection import connection
 from ..migrator import Flow, SourceError, SqliteSource, import_legacy_flow
 from ..models import RequestContext
@@ -72,6 +73,7 @@ class CutoverFlowPersistence(FlowPersistence):
     _sqlite: SQLiteFlowPersistence | None = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _stats: dict[str, int] = PrivateAttr(default_factory=lambda: dict.fromkeys(_COUNTERS, 0))
+    _caught_up: set[str] = PrivateAttr(default_factory=set)  # flag on: SQLite consulted
 
     @model_validator(mode="before")
     @classmethod
@@ -112,10 +114,8 @@ class CutoverFlowPersistence(FlowPersistence):
 
     def load_state(self, flow_uuid: str) -> dict[str, Any] | None:
         if self.postgres_only:
-            state = self.postgres.load_state(flow_uuid)
-            if state is None and self._migrate(flow_uuid):
-                state = self.postgres.load_state(flow_uuid)
-            return state
+            self._catch_up(flow_uuid)
+            return self.postgres.load_state(flow_uuid)
         primary = self._sqlite_backend().load_state(flow_uuid)
         try:
             mirror = self.postgres.load_state(flow_uuid)
@@ -142,10 +142,8 @@ class CutoverFlowPersistence(FlowPersistence):
         self, flow_uuid: str
     ) -> tuple[dict[str, Any], PendingFeedbackContext] | None:
         if self.postgres_only:
-            pending = self.postgres.load_pending_feedback(flow_uuid)
-            if pending is None and self._migrate(flow_uuid):
-                pending = self.postgres.load_pending_feedback(flow_uuid)
-            return pending
+            self._catch_up(flow_uuid)
+            return self.postgres.load_pending_feedback(flow_uuid)
         primary = self._sqlite_backend().load_pending_feedback(flow_uuid)
         try:
             mirror = self.postgres.load_pending_feedback(flow_uuid)
@@ -173,25 +171,35 @@ class CutoverFlowPersistence(FlowPersistence):
     def verify(self, repair: bool = False) -> dict[str, Any]:
         """Compare the latest state of every flow in the SQLite file with PostgreSQL.
 
-        Returns ``{"flows": n, "same": n, "different": [ids], "missing": [ids]}``. With
-        ``repair``, a missing flow is imported whole and a different one gets SQLite's latest
-        state (and pending feedback) as its next version; they are listed as ``repaired``.
-        Turn the flag on when ``different`` and ``missing`` are empty.
+        Returns ``{"flows": n, "same": n, "different": [ids], "missing": [ids],
+        "unportable": [{"flow_uuid": id, "reason": text}]}``. With ``repair``, a missing flow is
+        imported whole and a different one gets SQLite's latest state (and pending feedback) as
+        its next version; they are listed as ``repaired``. A flow that cannot be read or ported
+        (unreadable rows, a state over PostgreSQL's limits, a value PostgreSQL would not keep)
+        is listed in ``unportable`` with the reason, and the others go on. Turn the flag on when
+        ``different``, ``missing`` and ``unportable`` are empty.
         """
-        report: dict[str, Any] = {"flows": 0, "same": 0, "different": [], "missing": []}
+        report: dict[str, Any] = {"flows": 0, "same": 0, "different": [], "missing": [],
+                                  "unportable": []}
+        repaired: list[str] = []
         for flow_uuid in self._sqlite_flow_ids():
             report["flows"] += 1
-            legacy = self._sqlite_backend().load_state(flow_uuid)
-            current = self.postgres.load_state(flow_uuid)
-            if current is None:
-                report["missing"].append(flow_uuid)
-            elif current != legacy:
-                report["different"].append(flow_uuid)
-            else:
-                report["same"] += 1
+            try:
+                flow = self._sqlite_flow(flow_uuid)
+                legacy = decode_json(flow.rows[-1].state)
+                current = self.postgres.load_state(flow_uuid)
+                if current is not None and same_state(legacy, current):
+                    report["same"] += 1
+                    continue
+                report["missing" if current is None else "different"].append(flow_uuid)
+                if repair:
+                    self._port(flow, current)
+                    repaired.append(flow_uuid)
+            except Exception as exc:  # one flow's trouble must not leave the rest unchecked
+                log.warning("flow %s cannot be ported: %s", flow_uuid, exc)
+                report["unportable"].append({"flow_uuid": flow_uuid, "reason": _reason(exc)})
         if repair:
-            report["repaired"] = [f for f in report["different"] + report["missing"]
-                                  if self._migrate(f)]
+            report["repaired"] = repaired
         return report
 
     def close(self) -> None:
@@ -225,10 +233,14 @@ class CutoverFlowPersistence(FlowPersistence):
         if primary is None:
             return
         self._count("compared")
-        if mirror == primary:
+        if mirror is not None and same_state(primary, mirror):
             return
         if mirror is None:
             log.info("flow %s is not in PostgreSQL yet; migrating it", flow_uuid)
+        elif same_state(as_postgres_keeps(primary), mirror):
+            # Writing SQLite's state again would store what PostgreSQL has: a new version per
+            # load and nothing gained (verify() reports such a flow unportable).
+            return
         else:
             self._count("differences")
             log.warning("flow %s: the state in PostgreSQL differs from SQLite's (keys %s);"
@@ -243,32 +255,65 @@ class CutoverFlowPersistence(FlowPersistence):
             log.exception("flow %s: could not bring PostgreSQL in line with SQLite", flow_uuid)
 
     def _migrate(self, flow_uuid: str) -> bool:
-        """Bring one flow from SQLite into PostgreSQL; False when SQLite does not have it.
+        """Bring one flow from SQLite into PostgreSQL; False when SQLite does not have it."""
+        flow = self._sqlite_flow(flow_uuid)
+        if flow is None:
+            return False
+        self._port(flow, self.postgres.load_state(flow_uuid))
+        return True
+
+    def _catch_up(self, flow_uuid: str) -> None:
+        """Flag on, once per flow and process: bring over what SQLite has and PostgreSQL lacks
+        before PostgreSQL answers alone. A flow only in SQLite is imported; a flow whose
+        PostgreSQL state is an older step of SQLite's (a mirrored save failed) gets SQLite's
+        newer state, so no step is lost. A flow PostgreSQL holds ahead of SQLite (it went on
+        after the flag went on) is left alone. When the newer step cannot be brought over, the
+        load fails rather than resume from the older one."""
+        if flow_uuid in self._caught_up:
+            return
+        current = self.postgres.load_state(flow_uuid)
+        try:
+            flow = self._sqlite_flow(flow_uuid)
+        except SourceError:
+            if current is None:
+                raise
+            # Rows nothing can port: PostgreSQL's state is the best there is.
+            log.exception("flow %s: its SQLite rows cannot be read; going on from PostgreSQL", flow_uuid)
+            flow = None
+        if flow is not None and (current is None or _behind(flow, current)):
+            self._port(flow, current)
+        with self._lock:
+            self._caught_up.add(flow_uuid)
+
+    def _port(self, flow: Flow, current: dict | None) -> None:
+        """Bring one flow from SQLite into PostgreSQL, given PostgreSQL's state of it (None: none).
 
         A flow PostgreSQL does not have is imported whole (flowstate.flow_import_legacy, one
         call): every legacy row kept with its exact text, the latest as the current state, its
         pending feedback, and a ledger entry, so ``pgflowstate migrate-sqlite`` later sees it
         as already migrated. A flow PostgreSQL has with another state gets SQLite's latest
-        state (and pending feedback) as its next version, labelled with the method that saved it.
+        state (and pending feedback) as its next version, labelled with the method that saved
+        it, unless PostgreSQL would then hold what it holds already: that is refused (nothing
+        written) as a value PostgreSQL does not keep exactly.
         """
-        flow = self._sqlite_flow(flow_uuid)
-        if flow is None:
-            return False
-        latest = flow.rows[-1]
-        if self.postgres.load_state(flow_uuid) is None:
+        flow_uuid, latest = flow.external_id, flow.rows[-1]
+        if current is None:
             result = self._import(flow)
             log.info("flow %s: imported %s SQLite rows into PostgreSQL (%s)", flow_uuid,
                      flow.row_count, result["status"])
         else:
+            legacy = decode_json(latest.state)
+            if same_state(as_postgres_keeps(legacy), current):
+                raise ValueError(f"flow {flow_uuid}: its state holds values PostgreSQL does not keep"
+                                 f" as SQLite does (keys {_differing_keys(legacy, current)})")
             restored = self._sqlite_backend().load_pending_feedback(flow_uuid)
             if restored is not None:
                 self.postgres.save_pending_feedback(flow_uuid, restored[1], restored[0])
             else:
-                self.postgres.save_state(flow_uuid, latest.method, decode_json(latest.state))
+                self.postgres.save_state(flow_uuid, latest.method, legacy)
             log.info("flow %s: copied its latest SQLite state (%s) into PostgreSQL",
                      flow_uuid, latest.method)
         self._count("migrated")
-        return True
 
     def _sqlite_flow(self, flow_uuid: str) -> Flow | None:
         """The flow as the migrator reads it (every flow_states row in id order with its exact
@@ -308,8 +353,45 @@ class CutoverFlowPersistence(FlowPersistence):
             return source.flow_ids()
 
 
+def same_state(a: Any, b: Any) -> bool:
+    """Whether two restored states hold the same values: the one comparison of the cutover.
+    Python's ``==`` except that NaN equals NaN (SQLite keeps NaN; a NaN flow must not look
+    different forever) and a bool never equals a number (JSON's ``true`` is not ``1``)."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_state(v, b[k]) for k, v in a.items())
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_state(x, y) for x, y in zip(a, b))
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+        return False
+    return a == b
+
+
+def as_postgres_keeps(state: dict[str, Any]) -> Any:
+    """SQLite's state as PostgreSQL would give it back after saving it: the same values where
+    the encoding keeps them exactly."""
+    return decode_json(crewai_state_json(state))
+
+
+def _behind(flow: Flow, current: dict[str, Any]) -> bool:
+    """Whether PostgreSQL's state of the flow is an older step of SQLite's: not its latest,
+    but one of the rows before."""
+    def kept(row: Any) -> bool:
+        legacy = decode_json(row.state)
+        return same_state(legacy, current) or same_state(as_postgres_keeps(legacy), current)
+
+    return not kept(flow.rows[-1]) and any(kept(row) for row in flow.rows[:-1])
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _differing_keys(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    return sorted(k for k in a.keys() | b.keys() if a.get(k, ...) != b.get(k, ...))
+    return sorted(k for k in a.keys() | b.keys() if not same_state(a.get(k, ...), b.get(k, ...)))
 
 
 def scratch_sqlite_persistence() -> tuple[SQLiteFlowPersistence, Any]:

@@ -21,9 +21,11 @@ becomes the flow's next version, the method name is recorded in the audit trail 
 flow ids (any string) map to flow ids in SQL (``flowstate.flow_id_for``), in the same statement.
 
 CrewAI's interface is synchronous and is called both from worker threads (``save_state``) and
-on the event loop's own thread (``load_state``, pending feedback). Each persistence object owns
-one background event loop thread and one asyncpg pool, created on first use; a call hands its
-coroutine to that loop and waits for the result, which never blocks the loop it waits on.
+on the event loop's own thread (``load_state``, pending feedback). Each persistence object lends
+up to ``max_connections`` connections, each with an event loop of its own, to the threads that
+call it: a call runs on its own thread (no hop to a shared loop thread and back, which made
+concurrent flows wait on each other), and a call from a thread that runs an event loop is run
+by a helper thread while it waits.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ import logging
 import os
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID, uuid4
 
@@ -103,46 +107,159 @@ _RECOVER_FAILED = (
 )
 
 
+class _Slot:
+    """An event loop that no thread keeps running, with a one-connection asyncpg pool on it:
+    whichever thread holds the slot runs a call on it to completion (run_until_complete)."""
+
+    def __init__(self, dsn: str | None, timeouts: dict[str, float | None]) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.dsn, self.timeouts = dsn, timeouts
+        self.pool: asyncpg.Pool | None = None
+        self.last_used = time.monotonic()
+
+    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        if self.pool is None:
+            # min_size 0: the connection opens on first use (and again after it was lost).
+            self.pool = self.loop.run_until_complete(
+                create_pool(self.dsn, min_size=0, max_size=1, **self.timeouts))
+        _current.pool = self.pool
+        try:
+            return self.loop.run_until_complete(coroutine)
+        finally:
+            _current.pool = None
+            self.last_used = time.monotonic()
+
+    def close(self, graceful: bool = True) -> None:
+        """Close the connection (``graceful``: say goodbye to the server, waiting up to 10 s)
+        and the loop."""
+        if self.loop.is_closed():
+            return
+        try:
+            if self.pool is not None:
+                if graceful and _running_loop() is None:
+                    self.loop.run_until_complete(asyncio.wait_for(self.pool.close(), 10))
+                else:  # interrupted mid-call, or on a thread running a loop: drop it
+                    self.pool.terminate()
+        finally:
+            self.loop.close()
+
+
 class _Bridge:
-    """One event loop in a daemon thread and one asyncpg pool on it; ``run`` waits for a
-    coroutine from any other thread, including the thread of another running loop."""
+    """Up to ``max_connections`` slots, each a connection with its own event loop, lent to the
+    calling thread: a call runs on the thread that made it, with no hop to another thread and
+    back (CrewAI saves from many worker threads at once; a single loop thread serving them all
+    cost a thread switch each way per call). A thread that runs an event loop of its own (CrewAI
+    loads on its loop's thread) cannot run another: a helper thread runs its call and it waits.
+    ``pool`` stands for the pool of whichever slot runs the call."""
+
+    IDLE_SECONDS = 300.0  # a slot unused this long closes its connection (as asyncpg's pool does)
 
     def __init__(self, dsn: str, max_connections: int, timeouts: dict[str, float | None]) -> None:
         self.pid = os.getpid()
-        self.dsn = dsn
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_forever, name="pgflowstate-crewai", daemon=True
-        )
-        self.thread.start()
-        self.pool: asyncpg.Pool | None = None
-        try:
-            # min_size 0: connections open on demand and close after 5 idle minutes; no
-            # background reconnects while the server is down.
-            self.pool = self.run(create_pool(dsn, min_size=0, max_size=max_connections, **timeouts))
-        except BaseException:
-            self.close()
-            raise
+        self.dsn, self.max_connections, self.timeouts = dsn, max_connections, timeouts
+        self.pool = _SlotPool()
+        self.closed = False
+        self._idle: list[_Slot] = []  # most recently used last: warm connections first
+        self._slots = 0
+        self._ready = threading.Condition()
+        self._helpers: ThreadPoolExecutor | None = None
 
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
-        if threading.current_thread() is self.thread:
+        if _running_loop() is not None:
+            return self._helper().submit(self._run_on_slot, coroutine).result()
+        return self._run_on_slot(coroutine)
+
+    def _run_on_slot(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        try:
+            slot = self._take()
+        except BaseException:
             coroutine.close()
-            raise RuntimeError("PostgresFlowPersistence was called from its own event loop thread")
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+            raise
+        try:
+            result = slot.run(coroutine)
+        except Exception:
+            self._give(slot)
+            raise
+        except BaseException:  # interrupted mid-call: the connection's state is unknown
+            self._give(slot, broken=True)
+            raise
+        self._give(slot)
+        return result
+
+    def _take(self) -> _Slot:
+        stale: list[_Slot] = []
+        with self._ready:
+            while True:
+                if self.closed:
+                    raise RuntimeError("PostgresFlowPersistence was closed while a call waited")
+                now = time.monotonic()
+                while self._idle and now - self._idle[0].last_used > self.IDLE_SECONDS:
+                    stale.append(self._idle.pop(0))
+                    self._slots -= 1
+                if self._idle:
+                    slot = self._idle.pop()
+                    break
+                if self._slots < self.max_connections:
+                    self._slots += 1
+                    slot = _Slot(self.dsn, self.timeouts)
+                    break
+                self._ready.wait()
+        for old in stale:
+            old.close()
+        return slot
+
+    def _give(self, slot: _Slot, broken: bool = False) -> None:
+        with self._ready:
+            keep = not (broken or self.closed)
+            if keep:
+                self._idle.append(slot)
+            else:
+                self._slots -= 1
+            self._ready.notify()
+        if not keep:
+            slot.close(graceful=not broken)
+
+    def _helper(self) -> ThreadPoolExecutor:
+        with self._ready:
+            if self._helpers is None:
+                self._helpers = ThreadPoolExecutor(self.max_connections, thread_name_prefix="pgflowstate-crewai")
+            return self._helpers
 
     def close(self) -> None:
-        """Close the pool, stop the loop, join the thread. Idempotent; a no-op in a forked child
-        (the thread and the connections belong to the parent)."""
-        if self.loop.is_closed() or os.getpid() != self.pid:
+        """Close the idle connections now and the others when their calls end. Idempotent; a
+        no-op in a forked child (the connections belong to the parent)."""
+        if os.getpid() != self.pid:
             return
-        try:
-            if self.pool is not None and self.thread.is_alive():
-                asyncio.run_coroutine_threadsafe(self.pool.close(), self.loop).result(timeout=10)
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(timeout=10)
-            if not self.thread.is_alive():
-                self.loop.close()
+        with self._ready:
+            self.closed = True
+            idle, self._idle = self._idle, []
+            self._slots -= len(idle)
+            helpers, self._helpers = self._helpers, None
+            self._ready.notify_all()
+        for slot in idle:
+            slot.close()
+        if helpers is not None:
+            helpers.shutdown(wait=False)
+
+
+class _SlotPool:
+    """The pool of the slot whose loop runs the current call (``call(bridge.pool, ...)``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        pool = getattr(_current, "pool", None)
+        if pool is None:
+            raise RuntimeError("the bridge's pool is only usable in a call that bridge.run runs")
+        return getattr(pool, name)
+
+
+_current = threading.local()  # .pool: the pool of the slot this thread runs
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class PostgresFlowPersistence(FlowPersistence):
@@ -167,7 +284,8 @@ class PostgresFlowPersistence(FlowPersistence):
     - ``flow_type``: the flowstate flow type of new flows (``crewai``: open, any phase order).
     - ``phase_map``: method name -> phase name; unmapped methods are their own phase. Not the
       terminal ``completed`` or ``failed``: CrewAI may kick any flow off again with its id.
-    - ``max_connections``: the pool's size.
+    - ``max_connections``: most connections open at once; each serves one calling thread at a
+      time, and a call waits for a free one.
     - ``lock_timeout``, ``statement_timeout`` (seconds, None: the server's): how long a call
       may wait for a lock, or run; then FlowBusyError, with nothing written.
     - ``retries``, ``retry_backoff``: a call whose connection is lost is sent again, up to
@@ -383,7 +501,7 @@ class PostgresFlowPersistence(FlowPersistence):
         started if it is the one), and the schema checked once."""
         with self._bridge_lock:
             bridge = self._bridge
-            if bridge is None or bridge.pid != os.getpid() or bridge.loop.is_closed():
+            if bridge is None or bridge.pid != os.getpid() or bridge.closed:
                 if self._local_tenant and not server.is_local(self.dsn):
                     raise SetupError("DATABASE_URL was set after this backend took the local server's"
                                      f" tenant: set {', '.join(server.TENANT_VARIABLES.values())} (UUIDs)"
