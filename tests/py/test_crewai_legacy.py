@@ -250,7 +250,7 @@ def test_a_step_postgres_missed_wins_on_the_first_flag_on_load(tmp_path, crewai_
         assert flow.kickoff(inputs={"id": flow_uuid}) == ["one", "two", "three", "four"]
         assert flow.state.route == "from sqlite" and flow.state.size == 4
         labels = [h["label"] for h in history(pg, flow_uuid)]
-        assert labels == ["one", "two", "three", "one", "two", "three", "four"]
+        assert labels == ["one", "two", "three", "one", "two", "three", "four", "_flow_finished"]
     finally:
         cutover.close()
 
