@@ -152,6 +152,9 @@ begin
         'Each part must continue with higher legacy ids than the part before.'))::text;
   end if;
 
+  -- An erased id gets no rows (the legacy_rows trigger leaves this check to us, once per call).
+  perform flowstate._refuse_erased(v_flow_id);
+
   -- Every row must be JSON (NaN and Infinity included, which the mapping handles). One check
   -- for the whole call in the common case; row by row only to say which rows fail.
   begin
