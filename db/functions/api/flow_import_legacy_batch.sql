@@ -57,7 +57,6 @@ begin
     (select max(octet_length(e)) from unnest(p_external_ids) e) <= (v_limits ->> 'max_label_bytes')::bigint
     and (select max(octet_length(m)) from unnest(p_method_names) m) <= (v_limits ->> 'max_name_bytes')::bigint
     and (select max(octet_length(t)) from unnest(p_timestamps) t) <= (v_limits ->> 'max_label_bytes')::bigint
-    and (select max(octet_length(s)) from unnest(p_states) s) <= (v_limits ->> 'max_document_bytes')::bigint
     and flowstate._jsonb_bytes(p_source) <= (v_limits ->> 'max_feedback_bytes')::bigint
     and (select coalesce(bool_and(coalesce(octet_length(p ->> 'context_json'), 0) <= (v_limits ->> 'max_feedback_bytes')::bigint
                                   and coalesce(octet_length(p ->> 'state_json'), 0) <= (v_limits ->> 'max_document_bytes')::bigint
@@ -65,9 +64,12 @@ begin
            from unnest(p_pendings) p),
     false);
   if v_checked then
+    -- One pass over the states: their sizes, that each is JSON, their hashes.
     begin
-      perform count(s::json) from unnest(p_states) s;
-      v_shas := array(select flowstate._sha256_hex(s) from unnest(p_states) with ordinality as u(s, n) order by n);
+      select coalesce(max(octet_length(u.s)) <= (v_limits ->> 'max_document_bytes')::bigint and count(u.s::json) = v_rows, false),
+             array_agg(flowstate._sha256_hex(u.s) order by u.n)
+        into v_checked, v_shas
+        from unnest(p_states) with ordinality as u(s, n);
     exception when invalid_text_representation then
       v_checked := false;
     end;
