@@ -1,6 +1,7 @@
 -- flowstate.flow_import_legacy_batch
 -- Import many legacy (CrewAI SQLite) flows in one call: flowstate.flow_import_legacy for each,
--- in order, each in a subtransaction of its own, so a flow refused (or failing) is rolled back
+-- in order, each in a subtransaction of its own (sizes, JSON and row hashes checked once for the
+-- whole batch, the rows stored by one INSERT), so a flow refused (or failing) is rolled back
 -- alone and the others are kept; one round trip and one commit for the batch instead of one
 -- per flow. Flow i has p_row_counts[i] rows, taken in order from the row arrays (the rows of
 -- flow 1, then of flow 2, ...), pending feedback p_pendings[i] (NULL: none) and the exact
@@ -24,7 +25,11 @@ as $$
 declare
   v_flows integer := coalesce(cardinality(p_external_ids), 0);
   v_rows integer := coalesce(cardinality(p_legacy_ids), 0);
+  v_limits jsonb;
+  v_checked boolean;
+  v_shas text[];
   v_results jsonb[] := '{}';
+  v_stored integer[] := '{}';
   v_flow record;
   v_sqlstate text;
   v_message text;
@@ -46,22 +51,55 @@ begin
         'p_row_counts, p_pendings and p_exacts (when given) need one element per p_external_ids, each count positive, and the row arrays one element per counted row.'))::text;
   end if;
 
-  -- The rows of each flow, gathered in one query: PL/pgSQL holds array arguments expanded,
-  -- and taking a slice of one per flow flattens the whole batch each time.
+  -- The common case checked once for the whole batch, set-based: every size within its limit
+  -- and every row JSON; then each row's sha256 is taken once here, and the rows of the flows
+  -- imported are stored by one INSERT after them. Otherwise (rare) each flow checks its own
+  -- rows and says which fail, as a single call does.
+  v_limits := flowstate._settings();
+  v_checked := coalesce(
+    (select max(octet_length(e)) from unnest(p_external_ids) e) <= (v_limits ->> 'max_label_bytes')::bigint
+    and (select max(octet_length(m)) from unnest(p_method_names) m) <= (v_limits ->> 'max_name_bytes')::bigint
+    and (select max(octet_length(t)) from unnest(p_timestamps) t) <= (v_limits ->> 'max_label_bytes')::bigint
+    and flowstate._jsonb_bytes(p_source) <= (v_limits ->> 'max_feedback_bytes')::bigint
+    and (select coalesce(bool_and(coalesce(octet_length(p ->> 'context_json'), 0) <= (v_limits ->> 'max_feedback_bytes')::bigint
+                                  and coalesce(octet_length(p ->> 'state_json'), 0) <= (v_limits ->> 'max_document_bytes')::bigint
+                                  and coalesce(octet_length(p ->> 'created_at'), 0) <= (v_limits ->> 'max_label_bytes')::bigint), true)
+           from unnest(p_pendings) p),
+    false);
+  if v_checked then
+    -- One pass over the states: their sizes, that each is JSON, their hashes.
+    begin
+      select coalesce(max(octet_length(u.s)) <= (v_limits ->> 'max_document_bytes')::bigint and count(u.s::json) = v_rows, false),
+             array_agg(flowstate._sha256_hex(u.s) order by u.n)
+        into v_checked, v_shas
+        from unnest(p_states) with ordinality as u(s, n);
+    exception when invalid_text_representation then
+      v_checked := false;
+    end;
+  end if;
+
+  -- The rows of each flow, gathered in one query (their hashes when checked, else their
+  -- texts): PL/pgSQL holds array arguments expanded, and taking a slice of one per flow
+  -- flattens the whole batch each time.
   for v_flow in
     with f as (select f.i, f.c, sum(f.c) over (order by f.i) - f.c as before
                  from unnest(p_row_counts) with ordinality as f(c, i)),
-         r as (select * from unnest(p_legacy_ids, p_method_names, p_timestamps, p_states) with ordinality as u(id, m, t, s, j))
-    select f.i, array_agg(r.id order by r.j) as ids, array_agg(r.m order by r.j) as methods,
-           array_agg(r.t order by r.j) as timestamps, array_agg(r.s order by r.j) as states
+         r as (select * from unnest(p_legacy_ids, p_method_names, p_timestamps, case when v_checked then v_shas else p_states end)
+                        with ordinality as u(id, m, t, s, j))
+    select f.i, f.before + f.c as last, array_agg(r.id order by r.j) as ids, array_agg(r.m order by r.j) as methods,
+           array_agg(r.t order by r.j) as timestamps, array_agg(r.s order by r.j) as texts
       from f join r on r.j > f.before and r.j <= f.before + f.c
-     group by f.i order by f.i
+     group by f.i, f.before, f.c order by f.i
   loop
     begin
-      v_results := v_results || flowstate.flow_import_legacy(
-        p_external_id => p_external_ids[v_flow.i], p_legacy_ids => v_flow.ids, p_method_names => v_flow.methods,
-        p_timestamps => v_flow.timestamps, p_states => v_flow.states, p_source => p_source, p_context => p_context,
-        p_pending => p_pendings[v_flow.i], p_exact => p_exacts[v_flow.i]);
+      v_results := v_results || flowstate._import_legacy(
+        p_external_ids[v_flow.i], v_flow.ids, v_flow.methods, v_flow.timestamps,
+        case when v_checked then array[p_states[v_flow.last]] else v_flow.texts end,
+        p_source, p_context, p_pendings[v_flow.i], false, case when v_checked then v_flow.texts end,
+        p_exacts[v_flow.i]);
+      if v_checked and v_results[v_flow.i] ->> 'status' = 'migrated' then
+        v_stored := v_stored || v_flow.i::integer;
+      end if;
     exception when others then
       -- Rolled back to before this flow; the others stand. Reported as the call would raise it.
       get stacked diagnostics v_sqlstate = returned_sqlstate, v_message = message_text, v_detail = pg_exception_detail;
@@ -70,6 +108,16 @@ begin
         'detail', case when v_sqlstate like 'FS%' then nullif(v_detail, '')::jsonb end);
     end;
   end loop;
+
+  -- The exact rows of the flows imported, in one statement (_import_legacy checked their ids
+  -- were free and not erased).
+  insert into flowstate.legacy_rows (flow_id, legacy_id, method_name, legacy_timestamp, state_text, state_sha256)
+  select (v_results[f.i] ->> 'flow_id')::uuid, u.id, u.m, u.t, u.s, u.sha
+    from (select f.i, sum(f.c) over (order by f.i) - f.c as before, f.c
+            from unnest(p_row_counts) with ordinality as f(c, i)) f
+    join unnest(p_legacy_ids, p_method_names, p_timestamps, p_states, v_shas) with ordinality as u(id, m, t, s, sha, j)
+      on u.j > f.before and u.j <= f.before + f.c
+   where f.i = any (v_stored);
   return to_jsonb(v_results);
 end;
 $$;

@@ -79,6 +79,32 @@ create or replace trigger legacy_rows_no_truncate
   before truncate on flowstate.legacy_rows
   for each statement execute function flowstate._append_only();
 
+-- flowstate._refuse_erased
+-- FS008 if p_flow_id is the id of a deleted flow: such an id is never used again.
+create or replace function flowstate._refuse_erased(p_flow_id uuid)
+returns void
+language plpgsql
+stable
+as $$
+declare
+  v_erased_at timestamptz;
+begin
+  select e.erased_at into v_erased_at
+    from flowstate.erasures e
+   where e.flow_id = p_flow_id and e.action = 'delete'
+   order by e.erasure_id desc
+   limit 1;
+  if v_erased_at is not null then
+    raise exception 'flow % was erased; its id cannot be used again', p_flow_id
+      using errcode = 'FS008', detail = jsonb_build_object('flow_id', p_flow_id, 'erased_at', flowstate._iso(v_erased_at))::text,
+            hint = 'Start a new flow under a new id.';
+  end if;
+end;
+$$;
+
+comment on function flowstate._refuse_erased(uuid) is
+'Internal. Raises FS008 when p_flow_id is the id of a deleted flow (flowstate.erasures).';
+
 -- flowstate._refuse_erased_id
 -- Trigger on flowstate.flows and flowstate.legacy_rows: a deleted flow's id is never used
 -- again, whoever writes (a late CrewAI step, an import, a fork, a DBA's INSERT): FS008.
@@ -89,19 +115,8 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
-declare
-  v_erased_at timestamptz;
 begin
-  select e.erased_at into v_erased_at
-    from flowstate.erasures e
-   where e.flow_id = new.flow_id and e.action = 'delete'
-   order by e.erasure_id desc
-   limit 1;
-  if v_erased_at is not null then
-    raise exception 'flow % was erased; its id cannot be used again', new.flow_id
-      using errcode = 'FS008', detail = jsonb_build_object('flow_id', new.flow_id, 'erased_at', flowstate._iso(v_erased_at))::text,
-            hint = 'Start a new flow under a new id.';
-  end if;
+  perform flowstate._refuse_erased(new.flow_id);
   return new;
 end;
 $$;
@@ -112,9 +127,11 @@ comment on function flowstate._refuse_erased_id() is
 create or replace trigger flows_erased_ids_stay_erased
   before insert on flowstate.flows
   for each row execute function flowstate._refuse_erased_id();
+-- Legacy rows come many per flow; their one writer as flowstate_owner, flowstate.flow_import_legacy,
+-- checks the flow id once per call instead (current_user cannot be forged by a session).
 create or replace trigger legacy_rows_erased_ids_stay_erased
   before insert on flowstate.legacy_rows
-  for each row execute function flowstate._refuse_erased_id();
+  for each row when (current_user <> 'flowstate_owner') execute function flowstate._refuse_erased_id();
 
 -- flowstate._flow_tables
 -- Every table that holds rows of a flow (a flow_id column), flows last: what an erasure
