@@ -7,10 +7,10 @@ begin;
 \ir ../_helpers.sql
 select plan(7);
 
+-- Before any call: expressions compiled earlier in the session would not count calls.
+set local track_functions = 'all';
 select flowstate_tests.make_flow() as id \gset
 select gen_random_uuid() as request \gset
-
-set local track_functions = 'all';
 select flowstate.flow_save_state(:'id', flowstate_tests.doc(:'id', p_state_data => '{"step": 1}'), 1,
                                  flowstate_tests.ctx(), :'request') as saved \gset
 select is_empty($$ select funcname from pg_stat_xact_user_functions
