@@ -220,7 +220,12 @@ async def test_a_plain_asyncpg_pool_is_retried_safely_too(admin_dsn, app_dsn, ap
     assert (await footprint(admin_dsn, flow_id))["audit_rows"] == 2
 
 
-async def test_a_retry_racing_the_first_call_waits_for_it(admin_dsn, app_dsn):
+@pytest.mark.parametrize("call", [
+    "flowstate.flow_save_state($1, $2::jsonb, 1, $3::jsonb, $4)",
+    # No version check: the retry's fast path still compares and sets on the version it read.
+    "flowstate.flow_put_state($1, $2::jsonb, null, $3::jsonb, p_request_id => $4)",
+])
+async def test_a_retry_racing_the_first_call_waits_for_it(admin_dsn, app_dsn, call):
     """The server may still be running the first call when the retry arrives: the retry waits
     for it and returns its result; had the first rolled back, the retry writes."""
     context = new_context()
@@ -232,7 +237,7 @@ async def test_a_retry_racing_the_first_call_waits_for_it(admin_dsn, app_dsn):
         for outcome in ("commit", "rollback"):
             flow_id, request_id = uuid.uuid4(), uuid.uuid4()
             await created(store, flow_id)
-            save = ("select flowstate.flow_save_state($1, $2::jsonb, 1, $3::jsonb, $4)::text",
+            save = (f"select {call}::text",
                     flow_id, json.dumps(new_doc(flow_id, n=1)), json.dumps(context.jsonb()), request_id)
             transaction = first.transaction()
             await transaction.start()

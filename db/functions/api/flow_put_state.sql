@@ -19,14 +19,12 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_replayed jsonb := flowstate._request_replay(p_flow_id, p_request_id, 'flow_put_state', p_context);
   v_checked boolean := flowstate._check_size('p_label', octet_length(p_label), 'max_label_bytes', p_flow_id)
                    and flowstate._check_size('p_external_id', octet_length(p_external_id), 'max_label_bytes', p_flow_id);
-  v_document jsonb;
 begin
-  if v_replayed is not null then return v_replayed; end if;
-  v_document := flowstate._write_state(p_flow_id, p_state, null, false, p_label, p_context, 'put', p_external_id);
-  return flowstate._request_remember(p_flow_id, p_request_id, 'flow_put_state', v_document);
+  -- The request id is claimed and remembered inside: on the fast path, in the write's statement.
+  return flowstate._write_state(p_flow_id, p_state, null, false, p_label, p_context, 'put', p_external_id,
+                                p_request_id, 'flow_put_state');
 end;
 $$;
 

@@ -15,13 +15,10 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
-declare
-  v_replayed jsonb := flowstate._request_replay(p_flow_id, p_request_id, 'flow_save_state', p_context);
-  v_document jsonb;
 begin
-  if v_replayed is not null then return v_replayed; end if;
-  v_document := flowstate._write_state(p_flow_id, p_state, p_expected_version, true, null, p_context, 'save');
-  return flowstate._request_remember(p_flow_id, p_request_id, 'flow_save_state', v_document);
+  -- The request id is claimed and remembered inside: on the fast path, in the write's statement.
+  return flowstate._write_state(p_flow_id, p_state, p_expected_version, true, null, p_context, 'save',
+                                p_request_id => p_request_id, p_request_function => 'flow_save_state');
 end;
 $$;
 

@@ -12,19 +12,16 @@ declare
   v_put boolean := coalesce((p_item ->> 'put')::boolean, false);
   -- A request id is remembered under the function it stands for, so a retry matches alike.
   v_function text := case when v_put then 'flow_put_state' else 'flow_save_state' end;
-  v_replayed jsonb := flowstate._request_replay(v_flow_id, v_request_id, v_function, p_context);
   v_checked boolean;
-  v_document jsonb;
 begin
-  if v_replayed is not null then return v_replayed; end if;
+  -- The request id is claimed and remembered by flowstate._write_state, as for a lone call.
   if v_put then
     v_checked := flowstate._check_size('p_label', octet_length(p_item ->> 'label'), 'max_label_bytes', v_flow_id);
-    v_document := flowstate._write_state(v_flow_id, p_item -> 'state', null, false, p_item ->> 'label', p_context, 'put');
-  else
-    v_document := flowstate._write_state(v_flow_id, p_item -> 'state', (p_item ->> 'expected_version')::bigint,
-                                         true, null, p_context, 'save');
+    return flowstate._write_state(v_flow_id, p_item -> 'state', null, false, p_item ->> 'label', p_context, 'put',
+                                  p_request_id => v_request_id, p_request_function => v_function);
   end if;
-  return flowstate._request_remember(v_flow_id, v_request_id, v_function, v_document);
+  return flowstate._write_state(v_flow_id, p_item -> 'state', (p_item ->> 'expected_version')::bigint,
+                                true, null, p_context, 'save', p_request_id => v_request_id, p_request_function => v_function);
 end;
 $$;
 

@@ -10,6 +10,10 @@
 -- Both are SQL CASE expressions inlined into the caller: without a request id they cost a
 -- NULL test, so a call without one is as cheap as before. A result is a jsonb value (a
 -- checkpoint id as a JSON string, a boolean as JSON true or false).
+--
+-- Saves and puts (flowstate._write_state) bracket only their slow path so: their fast path
+-- claims nothing first and remembers the result in the statement that writes the flow
+-- (flowstate._write_flow), which a racing retry cannot slip past (see 30_write_state.sql).
 
 -- flowstate._request_lookup
 -- Claim p_request_id for p_flow_id and return NULL (go on and write), or return the result a

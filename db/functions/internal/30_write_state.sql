@@ -5,15 +5,23 @@
 -- Raises FS001 (invalid; DETAIL lists every problem), FS002 (stale version), FS003 (illegal
 -- phase change), FS004 (no such flow for this tenant), FS005 (id exists).
 --
+-- p_request_id (optional): the caller's request id, remembered with the result for
+-- p_request_function (see 25_request_ids.sql); a retry returns the first call's result.
+--
 -- Fast path, the common save: the document passes flowstate._looks_valid, keeps its phases
--- and flow type (read with the version in one query), and flowstate._write_flow writes the
--- row and its audit row in one statement, compare-and-set on the version read. Anything
--- else (creation, a phase change, a refusal) takes the slow path, which locks the row,
--- validates in full and explains itself.
+-- and flow type (read with the version in one query, which also finds no entry for the
+-- request id), and flowstate._write_flow writes the row, its audit row and the request id's
+-- result in one statement, compare-and-set on the version read. The request id is not
+-- claimed first: a retry racing this call reads the version before this call's commit, so
+-- its compare-and-set waits for that commit and fails, and its slow path replays. Anything
+-- else (creation, a phase change, a refusal, a known request id) takes the slow path, which
+-- claims the request id, locks the row, validates in full and explains itself.
 drop function if exists flowstate._write_state(uuid, jsonb, bigint, boolean, text, jsonb, text);
+drop function if exists flowstate._write_state(uuid, jsonb, bigint, boolean, text, jsonb, text, text);
 create or replace function flowstate._write_state(
   p_flow_id uuid, p_state jsonb, p_expected_version bigint, p_check_version boolean,
-  p_label text, p_context jsonb, p_operation text, p_external_id text default null
+  p_label text, p_context jsonb, p_operation text, p_external_id text default null,
+  p_request_id uuid default null, p_request_function text default null
 )
 returns jsonb
 language plpgsql
@@ -28,6 +36,8 @@ declare
   v_phase_error text;
   v_metadata jsonb;
   v_left text;
+  v_replayed jsonb;
+  v_document jsonb;
 begin
   v_published := flowstate._context(p_context)::text;
 
@@ -40,7 +50,10 @@ begin
          and (f.flow_version = p_expected_version or not p_check_version)
          and f.current_phase = p_state ->> 'current_phase'
          and to_jsonb(f.phases_completed) = p_state -> 'phases_completed'
-         and f.flow_type = coalesce(p_state ->> 'flow_type', f.flow_type);
+         and f.flow_type = coalesce(p_state ->> 'flow_type', f.flow_type)
+         and (p_request_id is null
+              or not exists (select from flowstate.request_ids r
+                              where r.flow_id = f.flow_id and r.request_id = p_request_id and r.generation = f.generation));
       if v_old.flow_id is not null then
         v_new := v_old;
         v_new.status := flowstate._status(v_old.current_phase, p_state ->> 'status', v_old.status);
@@ -49,7 +62,8 @@ begin
         v_new.last_label := p_label;
         v_new.external_id := coalesce(v_old.external_id, p_external_id);
         -- Compare-and-set on the version read: a write in between sends this one down the slow path.
-        v_new := flowstate._write_flow(v_old, v_new, p_operation, (p_context ->> 'user_id')::uuid, p_label);
+        v_new := flowstate._write_flow(v_old, v_new, p_operation, (p_context ->> 'user_id')::uuid, p_label,
+                                       p_request_id, p_request_function);
         if v_new.flow_id is not null then
           return flowstate._document(v_new, false);
         end if;
@@ -59,6 +73,10 @@ begin
   end if;
 
   -- Slow path. A creation is audited by the trigger, told what this is by these settings.
+  v_replayed := flowstate._request_replay(p_flow_id, p_request_id, p_request_function, p_context);
+  if v_replayed is not null then
+    return v_replayed;
+  end if;
   v_published := set_config('flowstate.operation', p_operation, true)
               || set_config('flowstate.label', coalesce(p_label, ''), true);
   if p_flow_id is null then
@@ -151,12 +169,14 @@ begin
   end if;
 
   v_published := set_config('flowstate.operation', '', true);
-  return flowstate._document(v_new, false);
+  -- A variable, not the expression: a costly argument would keep _request_remember from being inlined.
+  v_document := flowstate._document(v_new, false);
+  return flowstate._request_remember(p_flow_id, p_request_id, p_request_function, v_document);
 end;
 $$;
 
-comment on function flowstate._write_state(uuid, jsonb, bigint, boolean, text, jsonb, text, text) is
-'Internal. The write path of flow_save_state (p_check_version) and flow_put_state. Errors: FS001-FS005.';
+comment on function flowstate._write_state(uuid, jsonb, bigint, boolean, text, jsonb, text, text, uuid, text) is
+'Internal. The write path of flow_save_state (p_check_version) and flow_put_state, remembering the result under p_request_id (a retry returns it). Errors: FS001-FS005.';
 
 -- flowstate._status
 -- The stored status: terminal phases decide it; otherwise the caller's, else p_default.

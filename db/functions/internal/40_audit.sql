@@ -294,17 +294,25 @@ comment on function flowstate._audit_flow_change_as_owner() is
 -- The write functions' update of a flow and its audit row, in one statement: p_new (the row
 -- to store; version, updated_at and the history counters are set here) replaces p_old,
 -- provided the stored version is still p_old's. The audit row says p_operation, p_user and
--- p_label from the caller's arguments, never from session settings. Returns the stored row,
--- or an empty row when the flow changed since p_old was read (nothing was written).
+-- p_label from the caller's arguments, never from session settings. With p_request_id, the
+-- same statement remembers the written document (without state_data) under it for
+-- p_request_function (flowstate.request_ids), for a caller that did not claim the id first
+-- (flowstate._write_state's fast path); an entry of an earlier generation is taken over.
+-- Returns the stored row, or an empty row when the flow changed since p_old was read
+-- (nothing was written).
+-- Raises FS001 when this generation's entry for the request id appeared meanwhile (a call
+-- with the same id that did not change the flow: the id names another call).
+drop function if exists flowstate._write_flow(flowstate.flows, flowstate.flows, text, uuid, text);
 create or replace function flowstate._write_flow(
-  p_old flowstate.flows, p_new flowstate.flows, p_operation text, p_user uuid, p_label text
+  p_old flowstate.flows, p_new flowstate.flows, p_operation text, p_user uuid, p_label text,
+  p_request_id uuid default null, p_request_function text default null
 )
 returns flowstate.flows
 language plpgsql
 as $$
 declare
   v_changes constant jsonb := flowstate._audit_changes(p_old, p_new);
-  v_flow flowstate.flows;
+  v_written record;
 begin
   -- Raising the version here is what tells the audit trigger this write audits itself.
   with written as (
@@ -329,14 +337,31 @@ begin
     select w.flow_id, w.generation, p_operation, p_old.flow_version, w.flow_version, p_old.current_phase, w.current_phase,
            p_user, flowstate._caller_role(), nullif(p_label, ''), v_changes,
            case when v_changes is null then flowstate._audit_content(p_new) end
-      from written w)
-  select * into v_flow from written;
-  return v_flow;
+      from written w),
+  remembered as (
+    insert into flowstate.request_ids as r (flow_id, request_id, operation, generation, result)
+    select w.flow_id, p_request_id, p_request_function, w.generation, flowstate._document(w::flowstate.flows, false)
+      from written w
+     where p_request_id is not null
+    on conflict (flow_id, request_id) do update
+      set operation = excluded.operation, generation = excluded.generation, result = excluded.result, created_at = now()
+      where r.generation is distinct from excluded.generation
+    returning 1)
+  select w::flowstate.flows as flow, p_request_id is null or exists (select from remembered) as remembered
+    into v_written
+    from written w;
+  if (v_written.flow).flow_id is not null and not v_written.remembered then
+    raise exception 'request id % was already used for flow %', p_request_id, p_old.flow_id
+      using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_old.flow_id, 'request_id', p_request_id,
+        'errors', jsonb_build_array(format('Request id %s was already used by another call for this flow; a request id names one call.',
+                                           p_request_id)))::text;
+  end if;
+  return v_written.flow;
 end;
 $$;
 
-comment on function flowstate._write_flow(flowstate.flows, flowstate.flows, text, uuid, text) is
-'Internal. Update a flow from p_old to p_new and write its audit row (p_operation by p_user, label p_label) in one statement; returns the stored row, or an empty row when the stored version is no longer p_old''s.';
+comment on function flowstate._write_flow(flowstate.flows, flowstate.flows, text, uuid, text, uuid, text) is
+'Internal. Update a flow from p_old to p_new and write its audit row (p_operation by p_user, label p_label) in one statement, remembering the result under p_request_id if given; returns the stored row, or an empty row when the stored version is no longer p_old''s. Errors: FS001 (the request id was used by another call).';
 
 -- Which trigger fires says who writes: only flowstate_owner (the flow_* functions, which
 -- run as it; no login is a member) may speak through the settings. Its updates that raise

@@ -1,0 +1,128 @@
+"""A save through the wrapper next to the floor (bare upsert plus history row), interleaved in
+one process, at 1 KB and 100 KB (the `pgflowstate bench` state: a mapping of small objects,
+one key changing per save). Reports p50 and the backend's CPU per call (from /proc, so the
+server must run on this machine) and their ratios to the floor: what issue 17's save targets
+are measured by, without the rest of the bench. With --baseline DIR (a db/ folder of another
+revision, e.g. from `git archive main db | tar -x -C /tmp/base`), saves to a second database
+built from it join the same interleaved rounds: a before/after comparison in one run.
+
+    PYTHONPATH=python python benchmarks/bench_save_path.py [--dsn DSN] [--rounds 20] [--calls 50] [--baseline DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import time
+import uuid
+
+from pathlib import Path
+
+from common import _admin, bench_database
+
+from pgflowstate import schema
+from pgflowstate.connection import url
+from pgflowstate.server.cluster import random_name
+from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_SAVE, SIZES, state_data, step
+from pgflowstate.models import RequestContext
+from pgflowstate.pool import create_pool
+from pgflowstate.store import FlowStateStore
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU of a process so far (the backend of a one-connection pool)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+async def measure(dsn: str, baseline_dsn: str | None, size: int, rounds: int, calls: int) -> dict:
+    data = state_data(size)
+
+    def document(flow_id: uuid.UUID, i: int) -> dict:
+        return {"flow_id": str(flow_id), "current_phase": "field_mapping", "phases_completed": ["data_import"],
+                "state_data": step(data, i)}
+
+    floor_pool = await create_pool(dsn, min_size=1, max_size=1)
+    pools = [floor_pool]
+    try:
+        await floor_pool.execute(FLOOR_DDL)
+        floor_id = uuid.uuid4()
+        pids = {"floor": await floor_pool.fetchval("select pg_backend_pid()")}
+
+        async def floor(i: int) -> None:
+            await floor_pool.execute(FLOOR_SAVE, floor_id, document(floor_id, i))
+
+        async def saver(name: str, database: str):
+            pool = await create_pool(database, min_size=1, max_size=1)
+            pools.append(pool)
+            pids[name] = await pool.fetchval("select pg_backend_pid()")
+            store = FlowStateStore(pool, RequestContext(client_account_id=uuid.uuid4(), engagement_id=uuid.uuid4(),
+                                                        user_id=uuid.uuid4()))
+            flow_id = uuid.uuid4()
+            version = (await store.save_state(flow_id, document(flow_id, 0))).flow_version
+
+            async def save(i: int) -> None:
+                nonlocal version
+                version = (await store.save_state(flow_id, document(flow_id, i), version=version)).flow_version
+            return save
+
+        ops = {"floor": floor, "save": await saver("save", dsn)}
+        if baseline_dsn:
+            ops["save_baseline"] = await saver("save_baseline", baseline_dsn)
+        samples: dict[str, list[float]] = {name: [] for name in ops}
+        cpu: dict[str, float] = {name: 0.0 for name in ops}
+        i = 0
+        for r in range(rounds + 1):  # round 0 warms up
+            for name, op in (ops.items() if r % 2 else reversed(ops.items())):
+                cpu_start = cpu_seconds(pids[name])
+                for _ in range(calls):
+                    i += 1
+                    start = time.perf_counter()
+                    await op(i)
+                    if r:
+                        samples[name].append(time.perf_counter() - start)
+                if r:
+                    cpu[name] += cpu_seconds(pids[name]) - cpu_start
+        n = rounds * calls
+        result = {name: {"p50_ms": round(statistics.median(s) * 1000, 3), "cpu_us": round(cpu[name] / n * 1e6)}
+                  for name, s in samples.items()}
+        result["ratio_to_floor"] = {
+            name: {"p50": round(result[name]["p50_ms"] / result["floor"]["p50_ms"], 2),
+                   "cpu": round(result[name]["cpu_us"] / max(result["floor"]["cpu_us"], 1), 2)}
+            for name in ops if name != "floor"}
+        return result
+    finally:
+        for pool in pools:
+            await pool.close()
+
+
+async def main(dsn: str, baseline_dsn: str | None, rounds: int, calls: int) -> dict:
+    return {label: await measure(dsn, baseline_dsn, size, rounds, calls) for label, size in SIZES.items()}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dsn", help="a server to run on (default: a throwaway local cluster)")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--calls", type=int, default=50)
+    parser.add_argument("--baseline", help="a db/ folder of another revision, measured alongside")
+    args = parser.parse_args()
+    with bench_database(args.dsn) as database:
+        baseline = None
+        if args.baseline:
+            # A second database on the same server, built from the other revision's db/ folder.
+            baseline_name = random_name("pgflowstate_bench_baseline_")
+            asyncio.run(_admin(database, f'create database "{baseline_name}"'))
+            baseline = url(database, dbname=baseline_name)
+            schema.upgrade(baseline, db_dir=Path(args.baseline))
+        try:
+            print(json.dumps(asyncio.run(main(database, baseline, args.rounds, args.calls)), indent=1))
+        finally:
+            if baseline:
+                asyncio.run(_admin(database, f'drop database if exists "{baseline_name}" with (force)'))
