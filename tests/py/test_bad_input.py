@@ -147,8 +147,6 @@ CASES: list[tuple[str, Callable[[Target], Any], str]] = [
     ("crewai create_checkpoint label over max_label_bytes", lambda t: t.backend.create_checkpoint(CREWAI_ID, "l" * 1025), "p_label"),
     ("crewai save_pending_feedback feedback over max_feedback_bytes",
      lambda t: t.backend.save_pending_feedback(CREWAI_ID, t.feedback(message="m" * 1_100_000), {"id": "x"}), "p_feedback"),
-    ("crewai save_pending_feedback NUL in the feedback",
-     lambda t: t.backend.save_pending_feedback(CREWAI_ID, t.feedback(message="a\x00"), {"id": "x"}), "feedback"),
 ]
 
 

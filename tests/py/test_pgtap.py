@@ -1,5 +1,7 @@
 """Every pgTAP file under tests/sql/ (files starting with `_` are helpers they include), run by
-pg_prove against the session's test database as the superuser: one pytest test per file."""
+pg_prove as the superuser against a database of their own (copied from the migrated template):
+the Python tests commit rows to the session's database, and a pgTAP file may count a whole
+table. One pytest test per file."""
 
 from __future__ import annotations
 
@@ -18,14 +20,17 @@ TEST_FILES = sorted(
 
 
 @pytest.fixture(scope="module")
-def pgtap_dsn(admin_dsn) -> str:
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+def pgtap_dsn(pg_server, template_dsn, admin_dsn) -> str:
+    # admin_dsn: the roles the session's logins are made in exist before any file runs.
+    dsn = pg_server.create_database(template=psycopg.conninfo.conninfo_to_dict(template_dsn)["dbname"])
+    with psycopg.connect(dsn, autocommit=True) as conn:
         try:
             conn.execute("create extension if not exists pgtap")
         except psycopg.Error as exc:
             pytest.fail(f"pgTAP is not available on the server ({exc.diag.message_primary}); "
                         "install postgresql-15-pgtap there", pytrace=False)
-    return admin_dsn
+    yield dsn
+    pg_server.drop_database(dsn)
 
 
 @pytest.fixture(scope="module")

@@ -331,6 +331,8 @@ async def test_a_crewai_write_whose_reply_is_lost_is_retried_and_applies_once(na
         twin_before, before = await footprint(admin_dsn, twin_id), await footprint(admin_dsn, flow_id)
 
         await asyncio.to_thread(write, direct, twin)
+        # Connected (and the schema checked, whose query names flow_record_step) before the cut.
+        await asyncio.to_thread(retrying.init_db)
         proxy.cut_after(fragment)
         await asyncio.to_thread(write, retrying, flow_uuid)
 
