@@ -477,12 +477,14 @@ class FlowStateStore:
         parent_flow_id: FlowId | None = None,
         client_account_id: UUID | None = None,
         engagement_id: UUID | None = None,
+        quarantined: bool | None = None,
         after: str | None = None,
         limit: int | None = None,
     ) -> SearchPage:
         """flowstate.flow_search: a page of this tenant's flows (every tenant's for an admin
         store), most recently updated first, without state_data, matching every filter given
-        (``metadata`` by containment; a naive datetime is local time). Pass the page's
+        (``metadata`` by containment; ``quarantined`` True: flows with a quarantined document
+        of their current life, False: none; a naive datetime is local time). Pass the page's
         ``next`` as ``after`` for the following page; ``limit`` None is the database's
         default (50). StateValidationError lists every problem with the filter."""
         given = {
@@ -491,6 +493,7 @@ class FlowStateStore:
             "created_before": created_before, "updated_after": updated_after,
             "updated_before": updated_before, "parent_flow_id": parent_flow_id,
             "client_account_id": client_account_id, "engagement_id": engagement_id,
+            "quarantined": quarantined,
         }
         search_filter = {key: self._filter_value(value) for key, value in given.items() if value is not None}
         with sqlstate_errors():

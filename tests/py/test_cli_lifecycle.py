@@ -12,8 +12,8 @@ import uuid
 
 import pytest
 
-from flowdocs import new_doc
-from pgflowstate import FlowErasedError
+from flowdocs import new_context, new_doc
+from pgflowstate import FlowErasedError, FlowStateStore
 from test_cli_ops import admin_fetchval, cli, one_line_error, tenant_args
 from test_lifecycle import finished_long_ago
 
@@ -51,6 +51,25 @@ async def test_ls_filters_by_phase_and_metadata_and_pages_with_the_cursor(store,
             break
         after = ["--after", nexts[0]]
     assert sorted(seen) == sorted(str(f) for f in flows) and len(seen) == 5
+
+
+async def test_ls_quarantined_lists_the_tenants_quarantined_flows_and_not_quarantined_the_rest(
+        store, app_pool, admin_dsn):
+    other_store = FlowStateStore(app_pool, new_context())
+    quarantined, clean, theirs = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    for flow_id in (quarantined, clean):
+        await store.save_state(flow_id, new_doc(flow_id))
+    await other_store.save_state(theirs, new_doc(theirs))
+    await store.handle_corrupted(quarantined)
+    await other_store.handle_corrupted(theirs)
+    tenant = ["--dsn", admin_dsn, *tenant_args(store.context)]
+
+    listed = {}
+    for flag in ("--quarantined", "--not-quarantined"):
+        result = cli("ls", *tenant, flag, "--json")
+        assert result.returncode == 0, result.stderr
+        listed[flag] = [f["flow_id"] for f in json.loads(result.stdout)["flows"]]
+    assert listed == {"--quarantined": [str(quarantined)], "--not-quarantined": [str(clean)]}
 
 
 async def test_ls_of_another_tenant_or_an_unmatched_filter_finds_nothing(store, admin_dsn):

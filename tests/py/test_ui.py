@@ -534,8 +534,15 @@ async def test_the_overview_charts_activity_over_time_and_calls_out_quarantined(
     screenshot(browser, "flows_of_an_hour")
 
     visit(browser, actions, "/")
-    browser.find_element(By.CSS_SELECTOR, ".callout.quarantined a").click()
-    assert urlsplit(browser.current_url).fragment == "quarantined-h"
+    browser.find_element(By.CSS_SELECTOR, ".callout.quarantined a").click()  # the count lists its flows
+    wait_for_path(browser, "/flows")
+    assert urlsplit(browser.current_url).query == "quarantined=true"
+    assert browser.find_element(By.CSS_SELECTOR, "#f-quarantined option:checked").text == "quarantined"
+    assert texts(browser, "table.flows tbody td:first-child code") == [str(story.flow_id)]
+    assert [str(f.flow_id) for f in (await store.search(quarantined=True)).flows] == [str(story.flow_id)]
+    screenshot(browser, "flows_quarantined")
+
+    visit(browser, actions, "/")
     section = browser.find_element(By.CSS_SELECTOR, "[aria-labelledby=quarantined-h]")
     assert "1 quarantined document of 1 flow" in section.text
     follow(browser, str(story.flow_id))

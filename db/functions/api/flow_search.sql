@@ -3,7 +3,8 @@
 -- cursor of the next page (NULL after the last). p_filter keys (all optional, combined with
 -- AND): flow_type, phase (current_phase), status, metadata (an object the flow's metadata
 -- contains), external_id, created_after, created_before, updated_after, updated_before
--- (ISO timestamps), parent_flow_id (forks of a flow), client_account_id, engagement_id.
+-- (ISO timestamps), parent_flow_id (forks of a flow), client_account_id, engagement_id,
+-- quarantined (true: flows with a quarantined document of their current life; false: none).
 -- Tenant callers see their tenant's flows; an admin's NULL context sees every tenant's.
 -- Keyset pagination: pass "next" as p_after for the page after. Raises FS001 (context, or
 -- every problem with the filter, cursor or page size).
@@ -43,4 +44,4 @@ end;
 $$;
 
 comment on function flowstate.flow_search(jsonb, jsonb, text, integer) is
-'Find flows: {"flows": [documents without state_data], "next": cursor or null}, most recently updated first (ties by flow_id). p_filter (AND of any of): flow_type, phase, status, metadata (containment), external_id, created_after/created_before/updated_after/updated_before (ISO timestamps), parent_flow_id, client_account_id, engagement_id. p_after: the "next" of the previous page (keyset, stable under inserts). p_limit: 1 to max_search_page (default 50). Tenant callers see their own flows; admins with a NULL context all. Writes nothing. Errors: FS001 invalid context, filter, cursor or limit (DETAIL.errors lists every problem).';
+'Find flows: {"flows": [documents without state_data], "next": cursor or null}, most recently updated first (ties by flow_id). p_filter (AND of any of): flow_type, phase, status, metadata (containment), external_id, created_after/created_before/updated_after/updated_before (ISO timestamps), parent_flow_id, client_account_id, engagement_id, quarantined (true: flows with a quarantined document of their current generation; false: flows without). p_after: the "next" of the previous page (keyset, stable under inserts). p_limit: 1 to max_search_page (default 50). Tenant callers see their own flows; admins with a NULL context all. Writes nothing. Errors: FS001 invalid context, filter, cursor or limit (DETAIL.errors lists every problem).';

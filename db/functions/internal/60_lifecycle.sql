@@ -418,6 +418,17 @@ begin
         v_where := v_where || format(' and f.%I %s %L::timestamptz', split_part(v_key, '_', 1) || '_at',
                                      case when v_key like '%after' then '>' else '<' end, flowstate._iso(v_at));
       end if;
+    when v_key = 'quarantined' then
+      if jsonb_typeof(v_value) <> 'boolean' then
+        v_errors := v_errors || 'Filter quarantined must be true or false.'::text;
+      else
+        -- Quarantine of the flow's current life only (flowstate._generation's rule), looked up
+        -- per candidate row through the quarantine key (flow_id first), so the page still walks
+        -- the updated_at index and stops after it. "is true/false" keeps the planner from
+        -- turning it into a join that reads all quarantine and sorts what it finds.
+        v_where := v_where || format(' and exists (select from flowstate.quarantine q where q.flow_id = f.flow_id and q.generation = f.generation) is %s',
+                                     v_value #>> '{}');
+      end if;
     when v_key in ('parent_flow_id', 'client_account_id', 'engagement_id') then
       if jsonb_typeof(v_value) <> 'string' or v_value #>> '{}' !~ v_uuid then
         v_errors := v_errors || format('Filter %s must be a UUID string.', v_key);
@@ -425,7 +436,7 @@ begin
         v_where := v_where || format(' and f.%I = %L::uuid', v_key, v_value #>> '{}');
       end if;
     else
-      v_errors := v_errors || format('Unknown filter %s: filters are flow_type, phase, status, metadata, external_id, created_after, created_before, updated_after, updated_before, parent_flow_id, client_account_id, engagement_id.',
+      v_errors := v_errors || format('Unknown filter %s: filters are flow_type, phase, status, metadata, external_id, created_after, created_before, updated_after, updated_before, parent_flow_id, client_account_id, engagement_id, quarantined.',
                                      quote_literal(v_key));
     end case;
   end loop;

@@ -71,6 +71,8 @@ def parse_meta(_ctx, _param, values: tuple[str, ...]) -> dict[str, Any] | None:
               help="Only flows updated after WHEN: an ISO timestamp or an age (30m, 6h, 2d).")
 @click.option("--parent", "parent_flow_id", type=click.UUID, metavar="UUID",
               help="Only flows forked from this flow.")
+@click.option("--quarantined/--not-quarantined", default=None,
+              help="Only flows with / without a quarantined document (of their current life).")
 @click.option("--limit", type=int, help="At most this many flows per page (default 50).")
 @click.option("--after", metavar="CURSOR", help="The page after this cursor (a page's 'next').")
 @dsn_option
@@ -78,8 +80,8 @@ def parse_meta(_ctx, _param, values: tuple[str, ...]) -> dict[str, Any] | None:
 @tenant_options
 def ls(flow_type: str | None, phase: str | None, status: str | None, metadata: dict | None,
        external_id: str | None, crewai_class: str | None, crewai_finished: bool | None,
-       updated_after: datetime | None, parent_flow_id: UUID | None, limit: int | None, after: str | None,
-       dsn: str | None, as_json: bool, **tenant: UUID | None) -> None:
+       updated_after: datetime | None, parent_flow_id: UUID | None, quarantined: bool | None,
+       limit: int | None, after: str | None, dsn: str | None, as_json: bool, **tenant: UUID | None) -> None:
     """List flows, most recently updated first, a page at a time.
 
     Without the tenant options, every tenant's flows (admins only)."""
@@ -89,7 +91,8 @@ def ls(flow_type: str | None, phase: str | None, status: str | None, metadata: d
         metadata = {**(metadata or {}), **{k: v for k, v in crewai.items() if v is not None}}
     page = run(dsn, answer_of(context, "search", flow_type=flow_type, phase=phase, status=status,
                               metadata=metadata, external_id=external_id, updated_after=updated_after,
-                              parent_flow_id=parent_flow_id, after=after, limit=limit))
+                              parent_flow_id=parent_flow_id, quarantined=quarantined, after=after,
+                              limit=limit))
     emit(page, as_json, format_page)
 
 

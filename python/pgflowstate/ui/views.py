@@ -315,10 +315,11 @@ def columns(activity: Activity) -> list[Column]:
 # crewai_class and crewai_finished are metadata the CrewAI backend records (added to metadata).
 FILTERS = ("flow_type", "phase", "status", "external_id", "metadata", "created_after", "created_before",
            "updated_after", "updated_before", "parent_flow_id", "client_account_id", "engagement_id",
-           "crewai_class", "crewai_finished")
+           "crewai_class", "crewai_finished", "quarantined")
 TIMES = {"created_after", "created_before", "updated_after", "updated_before"}
 STATUSES = ("running", "paused", "recovered", "completed", "failed")
 CREWAI_FINISHED = {"finished": True, "unfinished": False}
+QUARANTINED = {"true": True, "false": False}  # as the overview's link spells it
 
 
 def search_filters(params: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str], list[str]]:
@@ -343,6 +344,11 @@ def search_filters(params: Mapping[str, str]) -> tuple[dict[str, Any], dict[str,
                 crewai["crewai_finished"] = CREWAI_FINISHED[value]
             else:
                 problems.append("CrewAI run must be finished or unfinished.")
+        elif name == "quarantined":
+            if value in QUARANTINED:
+                arguments[name] = QUARANTINED[value]
+            else:
+                problems.append("quarantined must be true or false.")
         elif name in TIMES:
             try:
                 arguments[name] = datetime.fromisoformat(value)  # naive: local time, as the browser shows it

@@ -11,7 +11,7 @@ select is(flowstate_tests.error_of($$ select flowstate.flow_search(
   '{"flow_type": "nope", "phase": 3, "status": "asleep", "metadata": [1], "external_id": {}, "created_after": "soon",
     "updated_before": "infinity", "parent_flow_id": "x", "colour": "red"}', flowstate_tests.ctx(), 'not a cursor', 0) $$),
   jsonb_build_object('sqlstate', 'FS001', 'detail', jsonb_build_object('errors', jsonb_build_array(
-    'Unknown filter ''colour'': filters are flow_type, phase, status, metadata, external_id, created_after, created_before, updated_after, updated_before, parent_flow_id, client_account_id, engagement_id.',
+    'Unknown filter ''colour'': filters are flow_type, phase, status, metadata, external_id, created_after, created_before, updated_after, updated_before, parent_flow_id, client_account_id, engagement_id, quarantined.',
     'Filter created_after must be an ISO 8601 timestamp, like 2026-01-31T12:00:00Z.',
     'Filter external_id must be a string.',
     'Filter flow_type ''nope'' is not a known flow type (see flowstate.flow_types).',

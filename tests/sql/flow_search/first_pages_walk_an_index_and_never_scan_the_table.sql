@@ -7,7 +7,7 @@
 begin;
 \ir ../_helpers.sql
 \ir ../_lifecycle.sql
-select plan(17);
+select plan(20);
 
 -- 10,000 flows of 20 tenants (each a twentieth, as one of many would be), in every phase, some paused, some forks, distinct update times.
 set local session_replication_role = replica;
@@ -56,6 +56,10 @@ select alike(pg_temp.plan_of('{"external_id": "ext-6"}'), '%Index Scan using flo
              'an external id is looked up in its index');
 select alike(pg_temp.plan_of('{"parent_flow_id": "00000000-0000-4000-d000-000000000001"}'), '%Index Scan%',
              'forks of a flow are found by index');
+select alike(pg_temp.plan_of('{"quarantined": true}'), '%Limit%Index Scan Backward using flows_tenant_updated_idx%',
+             'quarantined flows are checked along the tenant''s index, up to the page');
+select alike(pg_temp.plan_of('{"quarantined": false}'), '%Limit%Index Scan Backward using flows_tenant_updated_idx%SubPlan%Index%Scan using quarantine_pkey%',
+             'each by the quarantine key, never a scan of the quarantine table');
 select alike(pg_temp.plan_of('{}', flowstate._search_cursor(now() - interval '1 hour', gen_random_uuid())),
              '%Index Cond: (%updated_at, flow_id) < %', 'a later page starts in the index where the cursor points');
 reset role;
@@ -65,6 +69,8 @@ select flowstate._context(null) as published \gset
 set local role flowstate_owner;
 select alike(pg_temp.plan_of('{}'), '%Index Scan Backward using flows_updated_at_idx%', 'an admin''s first page walks the all-flows index backwards');
 select unalike(pg_temp.plan_of('{}'), '%Sort%', 'in list order: nothing is sorted');
+select alike(pg_temp.plan_of('{"quarantined": true}'), '%Limit%Index Scan Backward using flows_updated_at_idx%',
+             'an admin''s quarantined flows along the all-flows index, up to the page');
 select alike(pg_temp.plan_of('{"parent_flow_id": "00000000-0000-4000-d000-000000000001"}'), '%Index Scan Backward using flows_parent_idx%',
              'forks of a flow across tenants come from their own index');
 select alike(pg_temp.plan_of(jsonb_build_object('client_account_id', flowstate_tests.ctx(2) ->> 'client_account_id',
