@@ -68,9 +68,9 @@ select md5('flow' || i)::uuid, case when i / 100 % 50 = 25 then 'crewai' else 'd
             else now() - i * interval '1 second' end
   from generate_series($1::bigint + 1, $2::bigint) i
 """, """
-insert into flowstate.audit_log (flow_id, operation, old_version, new_version, old_phase, new_phase,
+insert into flowstate.audit_log (flow_id, generation, operation, old_version, new_version, old_phase, new_phase,
                                  actor_user_id, actor_role, snapshot, changes)
-select md5('flow' || i)::uuid, op, nullif(v - 1, 0), v, 'data_import', 'data_import',
+select md5('flow' || i)::uuid, 0, op, nullif(v - 1, 0), v, 'data_import', 'data_import',
        '8c3f5e7a-2b4d-4f6c-ae3a-5d7f9b1c3e4a', 'bench',
        case when v = 1 then jsonb_build_object('flow_id', md5('flow' || i)::uuid, 'flow_type', 'discovery',
          'current_phase', 'data_import', 'phases_completed', '[]'::jsonb, 'status', 'running',
