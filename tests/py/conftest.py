@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -23,7 +25,7 @@ import pytest_asyncio
 from flowdocs import new_context
 from psycopg import sql
 
-from pgflowstate import FlowStateStore, create_pool, schema
+from pgflowstate import FlowStateStore, create_pool, schema, server
 from pgflowstate.connection import url
 from pgflowstate.server.cluster import LocalCluster, find_pg_bin, random_name
 
@@ -169,3 +171,17 @@ async def app_pool(app_dsn):
 def store(app_pool) -> FlowStateStore:
     """A store for a fresh tenant."""
     return FlowStateStore(app_pool, new_context())
+
+
+@pytest.fixture
+def local_home(monkeypatch):
+    """PGFLOWSTATE_HOME in a new directory, no DATABASE_URL: the CLI's and the backend's local
+    server, stopped and removed afterwards. Not pytest's tmp_path: as root the server runs as
+    another user, who must be able to enter every parent directory (pytest's are private)."""
+    base = Path(tempfile.mkdtemp(prefix="pgflowstate-home-"))
+    base.chmod(0o755)
+    monkeypatch.setenv("PGFLOWSTATE_HOME", str(base / "home"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    yield base / "home"
+    server.down()
+    shutil.rmtree(base, ignore_errors=True)

