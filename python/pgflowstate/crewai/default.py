@@ -55,12 +55,12 @@ def _switch_defaults(flow_class: type, backend: PostgresFlowPersistence) -> None
         if config is not None and _is_crewai_default(config.persistence):
             config.persistence = backend
             switched = True
-    if switched and "_flow_definition" in vars(flow_class):
-        delattr(flow_class, "_flow_definition")
-    if switched:  # subclasses inherit the stamp and may have cached a definition of their own
-        for sub in _flow_classes(flow_class):
-            if "_flow_definition" in vars(sub):
-                delattr(sub, "_flow_definition")
+    if not switched:
+        return
+    # Subclasses inherit the stamp and may have cached a definition of their own.
+    for cls in (flow_class, *_flow_classes(flow_class)):
+        if "_flow_definition" in vars(cls):
+            delattr(cls, "_flow_definition")
 
 
 def _is_crewai_default(persistence: Any) -> bool:
