@@ -170,10 +170,6 @@ class _Exact:
         raise TypeError("Dict key must be str")
 
 
-# JSON text to put inside a larger value as it is (orjson writes it unchanged).
-json_fragment = orjson.Fragment
-
-
 def _plain(value: Any) -> str:
     """JSON text of JSON-typed data (no NaN): orjson, json for integers past 64 bits."""
     try:

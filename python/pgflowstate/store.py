@@ -20,7 +20,7 @@ import asyncpg
 from . import arguments
 from .arguments import INTEGER
 from .coalesce import Coalescer, Write, coalesce_parallel, items_json
-from .codec import decode_json, document_json, encode_json, json_fragment, restore
+from .codec import decode_json, document_json, encode_json, restore
 from .errors import StateValidationError, encoding_error, error_from, sqlstate_errors
 from .metrics import observed
 from .models import (
@@ -410,7 +410,7 @@ class FlowStateStore:
         ``(flow_id, state, version)``; at most max_batch_items of them (flowstate.settings).
         """
         atomic = arguments.boolean(atomic, "atomic")
-        docs, payload = [], []
+        writes = []
         for n, item in enumerate(arguments.sequence(items, "items")):
             item = arguments.sequence(item, f"items[{n}]")
             if len(item) not in (2, 3):
@@ -418,15 +418,14 @@ class FlowStateStore:
             flow_id, state, version = (*item, None)[:3]
             version = arguments.integer(version, f"items[{n}] version")
             text, doc = _outgoing(state)
-            # A document goes as the text _outgoing made of it (its exact values kept).
-            sent = json_fragment(text) if doc is not None else decode_json(text)
-            docs.append(doc if doc is not None else sent)
-            payload.append({"flow_id": str(_flow_id(flow_id, f"items[{n}] flow_id")), "state": sent,
-                            "expected_version": version, "request_id": str(uuid4())})
-        answers = _incoming(await self._write(_SAVE_MANY, encode_json(payload), self._context, atomic, json_param=1))
+            if doc is None:  # text: decoded, so one malformed item cannot break the batch's JSON
+                doc = decode_json(text)
+                text = encode_json(doc)
+            writes.append(Write(_flow_id(flow_id, f"items[{n}] flow_id"), text, doc, version, uuid4()))
+        answers = _incoming(await self._write(_SAVE_MANY, items_json(writes), self._context, atomic, json_param=1))
         return [
-            self._with_state_data(answer["document"], "", doc) if answer["ok"] else error_from(answer)
-            for answer, doc in zip(answers, docs)
+            self._with_state_data(answer["document"], "", w.doc) if answer["ok"] else error_from(answer)
+            for answer, w in zip(answers, writes)
         ]
 
     @observed
