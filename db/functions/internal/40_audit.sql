@@ -201,7 +201,8 @@ begin
   end if;
   if v_operation is not null then
     v_user := nullif(current_setting('flowstate.user_id', true), '')::uuid;
-    v_label := nullif(current_setting('flowstate.label', true), '');
+    -- A function inserting many flows at once (a legacy import batch) leaves the label to each row.
+    v_label := coalesce(nullif(current_setting('flowstate.label', true), ''), case when tg_op = 'INSERT' then new.last_label end);
   end if;
   if tg_op = 'INSERT' and not v_direct and current_setting('flowstate.all_tenants', true) is distinct from 'on'
      and (new.client_account_id, new.engagement_id)

@@ -138,14 +138,18 @@ create or replace function flowstate._legacy_content_hash(
   p_pending_line text default null
 )
 returns text
-language sql
+language plpgsql
 stable
 as $$
-  select flowstate._sha256_hex(
-           coalesce(string_agg(u.id || ' ' || u.s || ' ' || octet_length(u.m) || ':' || u.m || ' '
-                               || octet_length(u.t) || ':' || u.t || E'\n', '' order by u.n), '')
-           || coalesce(p_pending_line, ''))
-    from unnest(p_legacy_ids, p_method_names, p_timestamps, p_state_sha256) with ordinality as u(id, m, t, s, n)
+begin
+  -- PL/pgSQL, not SQL: with its aggregate an SQL function is never inlined, and was parsed and
+  -- planned again on every call; here the plan is kept for the session.
+  return (select flowstate._sha256_hex(
+                   coalesce(string_agg(u.id || ' ' || u.s || ' ' || octet_length(u.m) || ':' || u.m || ' '
+                                       || octet_length(u.t) || ':' || u.t || E'\n', '' order by u.n), '')
+                   || coalesce(p_pending_line, ''))
+            from unnest(p_legacy_ids, p_method_names, p_timestamps, p_state_sha256) with ordinality as u(id, m, t, s, n));
+end;
 $$;
 
 comment on function flowstate._legacy_content_hash(bigint[], text[], text[], text[], text) is
@@ -169,6 +173,33 @@ $$;
 
 comment on function flowstate._legacy_pending_line(bigint, text, text, text) is
 'Internal. The line a legacy pending_feedback row adds to a flow''s content hash.';
+
+-- flowstate._legacy_document
+-- The document an imported legacy flow starts as: its phases, its latest state and, in
+-- metadata.legacy_import, where it came from (external id, source fingerprint, the rows' ids
+-- and timestamps, how the state was mapped, if it was).
+create or replace function flowstate._legacy_document(
+  p_flow_id uuid, p_external_id text, p_fingerprint text, p_current_phase text, p_phases_completed text[],
+  p_state jsonb, p_legacy_ids bigint[], p_timestamps text[], p_notes text[]
+)
+returns jsonb
+language sql
+stable
+as $$
+  select jsonb_build_object(
+    'flow_id', p_flow_id, 'flow_type', 'crewai',
+    'current_phase', p_current_phase, 'phases_completed', to_jsonb(p_phases_completed),
+    'state_data', p_state,
+    'metadata', jsonb_build_object('legacy_import', jsonb_strip_nulls(jsonb_build_object(
+      'external_id', p_external_id, 'source_fingerprint', p_fingerprint,
+      'rows', cardinality(p_legacy_ids), 'first_legacy_id', p_legacy_ids[1],
+      'last_legacy_id', p_legacy_ids[cardinality(p_legacy_ids)],
+      'first_timestamp', p_timestamps[1], 'last_timestamp', p_timestamps[cardinality(p_timestamps)],
+      'mapped', nullif(to_jsonb(p_notes), '[]'::jsonb)))))
+$$;
+
+comment on function flowstate._legacy_document(uuid, text, text, text, text[], jsonb, bigint[], text[], text[]) is
+'Internal. The document of an imported legacy flow: phases, latest state, and metadata.legacy_import (external id, source fingerprint, row ids and timestamps, mapping notes).';
 
 -- flowstate._legacy_json_error
 -- Why a legacy text cannot be imported as JSON (even with the mapping), or NULL when it can.
@@ -391,15 +422,8 @@ begin
   if p_exact ? 'state' then
     v_state.state := v_state.state || jsonb_build_object('__pgflowstate_exact__', p_exact -> 'state');
   end if;
-  v_document := jsonb_build_object(
-    'flow_id', v_flow_id, 'flow_type', 'crewai',
-    'current_phase', v_phases.current_phase, 'phases_completed', to_jsonb(v_phases.phases_completed),
-    'state_data', v_state.state,
-    'metadata', jsonb_build_object('legacy_import', jsonb_strip_nulls(jsonb_build_object(
-      'external_id', p_external_id, 'source_fingerprint', p_source ->> 'fingerprint',
-      'rows', cardinality(v_ids), 'first_legacy_id', v_ids[1], 'last_legacy_id', v_ids[cardinality(v_ids)],
-      'first_timestamp', v_timestamps[1], 'last_timestamp', v_timestamps[cardinality(v_timestamps)],
-      'mapped', nullif(to_jsonb(v_state.notes), '[]'::jsonb)))));
+  v_document := flowstate._legacy_document(v_flow_id, p_external_id, p_source ->> 'fingerprint', v_phases.current_phase,
+                                            v_phases.phases_completed, v_state.state, v_ids, v_timestamps, v_state.notes);
   -- The document is built here, so only limits and empty method names can make it invalid:
   -- the full validation (which says why) runs only then.
   if not flowstate._within_limits(v_document) or '' = any (v_methods) then
@@ -463,3 +487,102 @@ $$;
 
 comment on function flowstate._import_legacy(text, bigint[], text[], text[], text[], jsonb, jsonb, jsonb, boolean, text[], jsonb) is
 'Internal. flowstate.flow_import_legacy for one flow; in a batch (p_state_shas given) the batch has checked sizes, context and JSON and stores the rows itself.';
+
+-- flowstate._import_legacy_new_flows
+-- The common case of flowstate.flow_import_legacy_batch, set-based: the flows of the batch that
+-- are new (no ledger entry, no legacy rows, no flow and no erasure at their id), have no pending
+-- feedback and no exact values, well-formed rows, and a latest state that is a JSON object
+-- within the limits, are imported by one statement: one INSERT of their flows (so the flows'
+-- statement triggers fire once per batch, not once per flow), one of their ledger entries.
+-- Each gets what flowstate._import_legacy returns for it; every other flow gets NULL and is
+-- left to _import_legacy, which explains a refusal. The batch checked the context, the sizes
+-- and that every row is JSON (p_state_shas: the rows' sha256), and stores the rows of both.
+-- Raises what jsonb raises for a latest state it cannot hold (a \u0000): the batch then takes
+-- the one-flow-at-a-time path for all its flows.
+create or replace function flowstate._import_legacy_new_flows(
+  p_external_ids text[], p_row_counts integer[], p_legacy_ids bigint[], p_method_names text[], p_timestamps text[],
+  p_states text[], p_state_shas text[], p_pendings jsonb[], p_exacts jsonb[], p_source jsonb, p_context jsonb
+)
+returns jsonb[]
+language plpgsql
+as $$
+declare
+  v_published text;  -- set_config() results, unused
+  v_results jsonb[] := array_fill(null::jsonb, array[cardinality(p_external_ids)]);
+  v_flow_ids uuid[];
+  v_imported record;
+begin
+  if current_setting('flowstate.all_tenants') = 'on' or jsonb_typeof(p_source -> 'fingerprint') is distinct from 'string' then
+    return v_results;
+  end if;
+  v_flow_ids := array(select case when p_pendings[u.i] is null and p_exacts[u.i] is null and u.e <> ''
+                                  then flowstate.flow_id_for(u.e, p_context) end
+                        from unnest(p_external_ids) with ordinality as u(e, i) order by u.i);
+  -- Two imports of one flow take turns (as in _import_legacy), locked in one order.
+  perform count(pg_advisory_xact_lock(1886745449, l.h))
+     from (select distinct hashtext(id::text) as h from unnest(v_flow_ids) id where id is not null order by 1) l;
+
+  v_published := set_config('flowstate.operation', 'import', true)
+              || set_config('flowstate.label', '', true);  -- an insert's audit label is its last_label: the last method
+  for v_imported in
+    with candidates as (
+      select c.i, c.flow_id, p_external_ids[c.i] as external_id,
+             p_legacy_ids[c.first:c.last] as ids, p_method_names[c.first:c.last] as methods,
+             p_timestamps[c.first:c.last] as timestamps, p_state_shas[c.first:c.last] as shas, p_states[c.last] as latest
+        from (select u.i, u.flow_id, sum(u.c) over (order by u.i) - u.c + 1 as first, sum(u.c) over (order by u.i) as last
+                from unnest(v_flow_ids, p_row_counts) with ordinality as u(flow_id, c, i)) c
+       where c.flow_id is not null
+         and c.flow_id::text is distinct from current_setting('flowstate.import_staging', true)
+         and not exists (select from flowstate.migration_ledger l where l.flow_id = c.flow_id)
+         and not exists (select from flowstate.legacy_rows r where r.flow_id = c.flow_id)
+         and not exists (select from flowstate.erasures e where e.flow_id = c.flow_id and e.action = 'delete')),
+    -- Materialized: each state is parsed, and each document built, once (an inlined
+    -- expression is evaluated again at each reference).
+    parsed as materialized (
+      select c.*, p.current_phase, p.phases_completed, p.failed_phase, c.latest::jsonb as state
+        from candidates c
+        cross join lateral flowstate._legacy_phases(c.methods) p
+       where array_position(c.ids, null) is null and array_position(c.methods, null) is null
+         and array_position(c.timestamps, null) is null and '' <> all (c.methods)
+         and not exists (select from unnest(c.ids[1:cardinality(c.ids) - 1], c.ids[2:]) as u(a, b) where b <= a)),
+    documents as materialized (
+      select d.*, flowstate._legacy_document(d.flow_id, d.external_id, p_source ->> 'fingerprint', d.current_phase,
+                                             d.phases_completed, d.state, d.ids, d.timestamps, '{}') as document
+        from parsed d
+       where jsonb_typeof(d.state) = 'object'),
+    valid as (
+      select d.* from documents d where flowstate._within_limits(d.document)),
+    inserted as (
+      insert into flowstate.flows as f (flow_id, flow_type, client_account_id, engagement_id, user_id,
+                                        flow_version, current_phase, phases_completed, status, failed_phase,
+                                        state_data, metadata, last_label, external_id)
+      select v.flow_id, 'crewai', (p_context ->> 'client_account_id')::uuid, (p_context ->> 'engagement_id')::uuid,
+             (p_context ->> 'user_id')::uuid, 1, v.current_phase, v.phases_completed,
+             flowstate._status(v.current_phase, null, 'running'), v.failed_phase, v.state, v.document -> 'metadata',
+             v.methods[cardinality(v.methods)], v.external_id
+        from valid v
+      on conflict (flow_id) do nothing
+      returning f.flow_id, f.generation, f.client_account_id, f.engagement_id, f.user_id, f.flow_version),
+    ledger as (
+      insert into flowstate.migration_ledger (flow_id, generation, client_account_id, engagement_id, external_id,
+                                              source_fingerprint, source, row_count, last_legacy_id, content_hash,
+                                              has_pending, flow_version, mapped, migrated_by)
+      select n.flow_id, n.generation, n.client_account_id, n.engagement_id, v.external_id, p_source ->> 'fingerprint',
+             p_source - 'fingerprint', cardinality(v.ids), v.ids[cardinality(v.ids)],
+             flowstate._legacy_content_hash(v.ids, v.methods, v.timestamps, v.shas), false, n.flow_version, '{}', n.user_id
+        from inserted n join valid v on v.flow_id = n.flow_id
+      returning flow_id, external_id, row_count, content_hash, flow_version)
+    select v.i, jsonb_build_object('flow_id', l.flow_id, 'external_id', l.external_id, 'status', 'migrated',
+                                   'rows', l.row_count, 'content_hash', l.content_hash, 'flow_version', l.flow_version,
+                                   'mapped', '[]'::jsonb) as result
+      from ledger l join valid v on v.flow_id = l.flow_id
+  loop
+    v_results[v_imported.i] := v_imported.result;
+  end loop;
+  v_published := set_config('flowstate.operation', '', true);
+  return v_results;
+end;
+$$;
+
+comment on function flowstate._import_legacy_new_flows(text[], integer[], bigint[], text[], text[], text[], text[], jsonb[], jsonb[], jsonb, jsonb) is
+'Internal. flow_import_legacy_batch''s common case, set-based: imports the batch''s new, plain flows (one INSERT of flows, one of ledger entries) and returns _import_legacy''s result for each, NULL for every flow left to _import_legacy.';
