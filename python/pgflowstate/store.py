@@ -151,10 +151,14 @@ def _incoming(value: Any) -> Any:
 
 
 def _assembled(parts: Mapping[str, Any]) -> FlowState:
-    """The document flow_load_state returns, from flow_load_state_parts' two columns."""
-    doc = _incoming(parts["document"])
-    doc["state_data"] = _incoming(parts["state_data"])
-    return FlowState.model_validate(doc)
+    """The document flow_load_state returns, from flow_load_state_parts' two columns.
+
+    state_data is put in after validation, with its exact values back (as FlowState's
+    validator would): stored, it is a JSON object (the column's domain), so there is nothing
+    to check, and validating it would copy it (its top level: 70 us for 850 keys)."""
+    document = FlowState.model_validate(_incoming(parts["document"]))
+    document.state_data = restore(_incoming(parts["state_data"]))
+    return document
 
 
 def _json_or_none(text: str | None) -> Any:

@@ -113,6 +113,7 @@ async def test_loads_return_flow_load_states_document_exactly(app_dsn, store):
                 expected = FlowState.model_validate(decode_json(whole))
                 loaded = await reader.load_state(flow_id)
                 assert loaded == expected and loaded.model_dump() == expected.model_dump()
+                assert loaded.model_fields_set == expected.model_fields_set
                 assert (await reader.load_states([flow_id]))[flow_id] == expected
                 assert expected.checkpoints if flow_id == plain_id else expected.forked_from and expected.failed_phase
             exact = (await reader.load_state(plain_id)).state_data["exact"]
