@@ -150,8 +150,9 @@ def _incoming(value: Any) -> Any:
     return decode_json(value) if isinstance(value, str) else value
 
 
-def _assembled(parts: Mapping[str, Any]) -> FlowState:
-    """The document flow_load_state returns, from flow_load_state_parts' two columns.
+def document_from_parts(parts: Mapping[str, Any]) -> FlowState:
+    """The document flow_load_state returns, from flow_load_state_parts' two columns (decoded,
+    or JSON text).
 
     state_data is put in after validation, with its exact values back (as FlowState's
     validator would): stored, it is a JSON object (the column's domain), so there is nothing
@@ -272,7 +273,7 @@ class FlowStateStore:
         Read through flow_load_state_parts, which returns the same document in two parts."""
         key = _flow_id(flow_id)
         parts = await self._read("fetchrow", _LOAD, key, self._context, flow_id=key)
-        return None if parts is None else _assembled(parts)
+        return None if parts is None else document_from_parts(parts)
 
     @observed
     async def flow_id_for(self, external_id: str) -> UUID:
@@ -451,7 +452,7 @@ class FlowStateStore:
         Read through flow_load_states_parts (each document in two parts)."""
         ids = [_flow_id(f, f"flow_ids[{n}]") for n, f in enumerate(arguments.sequence(flow_ids, "flow_ids"))]
         rows = await self._read("fetch", _LOAD_MANY, ids, self._context)
-        return {row["flow_id"]: _assembled(row) for row in rows}
+        return {row["flow_id"]: document_from_parts(row) for row in rows}
 
     @observed
     async def list_checkpoints(
