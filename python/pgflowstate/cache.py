@@ -1,12 +1,12 @@
 """A read cache that can never serve a stale version.
 
 Every load still asks the database, in one round trip, but with the version it holds
-(flowstate.flow_load_state_if_changed): when nothing changed the answer is a few bytes and
-the cached document is returned; otherwise the new document comes back and replaces it. So a
-read never returns a version older than the database's at the time of the read, whoever
-wrote it, and the saving is the transfer of large states and the server's work to send them.
-That is also why it is off by default: for small states a plain load costs the same as the
-probe.
+(flowstate.flow_load_state_parts' p_known_version, the probe of flow_load_state_if_changed):
+when nothing changed the answer is a few bytes and the cached document is returned; otherwise
+the new document comes back and replaces it. So a read never returns a version older than
+the database's at the time of the read, whoever wrote it, and the saving is the transfer of
+large states and the server's work to send them. That is also why it is off by default: for
+small states a plain load costs the same as the probe.
 
 Documents are kept as JSON text (the document and its state_data, the two parts
 flow_load_state_parts answers with) and decoded on every hit: decoding is the cheapest copy a
