@@ -1,9 +1,9 @@
 -- flow_load_states_parts gives the rows of flow_load_states (this tenant's flows among the
 -- ids, in the order given) with each document in flow_load_state_parts' two parts; the same
--- batch limit and context check.
+-- batch limit and context check (an admin's NULL context sees every tenant).
 begin;
 \ir ../_helpers.sql
-select plan(5);
+select plan(6);
 
 update flowstate.settings set value = 3 where name = 'max_batch_items';
 select flowstate_tests.make_flow(p_versions => 1) as a \gset
@@ -28,6 +28,9 @@ select is((select jsonb_build_array(o ->> 'sqlstate', o -> 'detail' ->> 'argumen
           '["FS001", "p_flow_ids", "max_batch_items"]'::jsonb, 'more ids than max_batch_items is FS001 naming the argument and the setting');
 select is(flowstate_tests.context_refusals(format($$ select * from flowstate.flow_load_states_parts(array[%L]::uuid[], %%s) $$, :'a')),
           '{FS001,FS001,FS001}', 'a malformed context, one that is not an object and NULL are FS001');
+reset role;
+select is((select count(*) from flowstate.flow_load_states_parts(array[:'a', :'theirs']::uuid[], null)), 2::bigint,
+          'an admin''s NULL context loads every tenant''s flows');
 
 select * from finish();
 rollback;
