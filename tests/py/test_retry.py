@@ -199,7 +199,7 @@ async def test_a_load_is_read_again_after_a_lost_connection(app_pool, proxy, pro
     context = new_context()
     flow_id = uuid.uuid4()
     saved = await FlowStateStore(app_pool, context).save_state(flow_id, new_doc(flow_id, n=1))
-    proxy.cut_after("flow_load_state(")
+    proxy.cut_after("flow_load_state_parts(")
     loaded = await FlowStateStore(proxied_pool, context, retry_backoff=0).load_state(flow_id)
     assert proxy.cuts == 1 and loaded == saved
 

@@ -9,6 +9,7 @@ import asyncpg
 
 from flowdocs import new_context, new_doc
 from pgflowstate import FlowState, FlowStateStore, FlowStateValidator
+from pgflowstate.codec import decode_json
 
 
 async def test_create_then_load_returns_the_same_document(store):
@@ -91,6 +92,35 @@ async def test_transition_moves_the_phase_and_keeps_the_state(store):
     assert (await store.load_state(flow_id)).state_data == {"rows": 3}
     # Without a version the move is still checked, atomically, against the stored state.
     assert (await store.transition_phase(flow_id, "data_cleansing")).flow_version == 3
+
+
+async def test_loads_return_flow_load_states_document_exactly(app_dsn, store):
+    # load_state and load_states read each document in two parts (flow_load_state_parts) and put
+    # state_data back in here: the result is what flow_load_state's whole document gives, for
+    # every shape of document, exact values included, through create_pool's codecs and a plain
+    # pool's JSON text alike.
+    plain_id, fork_id = uuid.uuid4(), uuid.uuid4()
+    await store.save_state(plain_id, new_doc(plain_id, exact={"exponent": 1e16, "negative_zero": -0.0},
+                                             big=2**70, nested={"a": [1, 2.5, None]}))
+    await store.create_checkpoint(plain_id, label="before the fork")
+    await store.fork(plain_id, new_flow_id=fork_id)
+    await store.transition_phase(fork_id, "failed")
+    pool = await asyncpg.create_pool(app_dsn, min_size=1, max_size=1)
+    try:
+        for reader in (store, FlowStateStore(pool, store.context)):
+            for flow_id in (plain_id, fork_id):
+                whole = await pool.fetchval("select flowstate.flow_load_state($1, $2)::text", flow_id, store._context)
+                expected = FlowState.model_validate(decode_json(whole))
+                loaded = await reader.load_state(flow_id)
+                assert loaded == expected and loaded.model_dump() == expected.model_dump()
+                assert loaded.model_fields_set == expected.model_fields_set
+                assert (await reader.load_states([flow_id]))[flow_id] == expected
+                assert expected.checkpoints if flow_id == plain_id else expected.forked_from and expected.failed_phase
+            exact = (await reader.load_state(plain_id)).state_data["exact"]
+            assert repr(exact) == "{'exponent': 1e+16, 'negative_zero': -0.0}"
+            assert await reader.load_state(uuid.uuid4()) is None
+    finally:
+        await pool.close()
 
 
 async def test_load_of_a_missing_flow_is_none(store):

@@ -84,9 +84,11 @@ _RECORD_STEP = (
 # internal saves (_ask_checkpoint).
 FINISHED_LABEL = "_flow_finished"
 _FINISHED = encode_json({"crewai_finished": True})
+# In parts: state_data as stored, not built into the document and taken out of it again (two
+# walks of the whole state).
 _LOAD = (
-    "select d -> 'state_data', (d ->> 'flow_version')::bigint"
-    " from (select flowstate.flow_load_state(flowstate.flow_id_for($1, $2), $2) as d) s"
+    "select p.state_data, (p.document ->> 'flow_version')::bigint"
+    " from flowstate.flow_load_state_parts(flowstate.flow_id_for($1, $2), $2) p"
 )
 _LOAD_PENDING = (
     "select p -> 'state' -> 'state_data', p -> 'feedback',"
