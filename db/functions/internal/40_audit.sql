@@ -291,11 +291,11 @@ comment on function flowstate._audit_flow_change_as_owner() is
 'Internal. Trigger: flowstate._audit_flow_change for writes made as flowstate_owner (the flow_* functions); same body, not SECURITY DEFINER.';
 
 -- flowstate._write_flow
--- The write functions' update of a flow and its audit row, in one statement: p_new (the row
--- to store; version, updated_at and the history counters are set here) replaces p_old,
--- provided the stored version is still p_old's. The audit row says p_operation, p_user and
--- p_label from the caller's arguments, never from session settings. With p_request_id, the
--- same statement remembers the written document (without state_data) under it for
+-- The write functions' update of a flow, its audit row and its activity count, in one
+-- statement: p_new (the row to store; version, updated_at and the history counters are set
+-- here) replaces p_old, provided the stored version is still p_old's. The audit row says
+-- p_operation, p_user and p_label from the caller's arguments, never from session settings.
+-- With p_request_id, the same statement remembers the written document (without state_data) under it for
 -- p_request_function (flowstate.request_ids), for a caller that did not claim the id first
 -- (flowstate._write_state's fast path); an entry of an earlier generation is taken over.
 -- Returns the stored row, or an empty row when the flow changed since p_old was read
@@ -346,7 +346,18 @@ begin
     on conflict (flow_id, request_id) do update
       set operation = excluded.operation, generation = excluded.generation, result = excluded.result, created_at = now()
       where r.generation is distinct from excluded.generation
-    returning 1)
+    returning 1),
+  -- The write's count in its tenant's activity, as flowstate._tally_update would add it;
+  -- that trigger counts the updates that move the flow between tallies (a phase or status
+  -- change) instead. Tenant and type are not written here, and p_old's phase and status are
+  -- the stored ones: no write that changes them keeps the version.
+  counted as (
+    insert into flowstate.activity_tallies as t (client_account_id, engagement_id, hour, slot, writes)
+    select w.client_account_id, w.engagement_id, date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00'),
+           pg_backend_pid() % 16, 1
+      from written w
+     where (p_new.current_phase, p_new.status) is not distinct from (p_old.current_phase, p_old.status)
+    on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + 1)
   select w::flowstate.flows as flow, p_request_id is null or exists (select from remembered) as remembered
     into v_written
     from written w;
@@ -361,7 +372,7 @@ end;
 $$;
 
 comment on function flowstate._write_flow(flowstate.flows, flowstate.flows, text, uuid, text, uuid, text) is
-'Internal. Update a flow from p_old to p_new and write its audit row (p_operation by p_user, label p_label) in one statement, remembering the result under p_request_id if given; returns the stored row, or an empty row when the stored version is no longer p_old''s. Errors: FS001 (the request id was used by another call).';
+'Internal. Update a flow from p_old to p_new and write its audit row (p_operation by p_user, label p_label) and activity count in one statement, remembering the result under p_request_id if given; returns the stored row, or an empty row when the stored version is no longer p_old''s. Errors: FS001 (the request id was used by another call).';
 
 -- Which trigger fires says who writes: only flowstate_owner (the flow_* functions, which
 -- run as it; no login is a member) may speak through the settings. Its updates that raise

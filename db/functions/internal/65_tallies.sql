@@ -40,8 +40,9 @@ comment on function flowstate._tally_sweep(uuid, uuid, text, text, text) is
 -- status to flowstate.flow_tallies, and its number of written rows per tenant to the current
 -- hour of flowstate.activity_tallies, each in the backend's slot. Rows are locked in key order,
 -- tallies before activity, so two statements never wait on each other in a cycle.
--- Updates are counted row by row (flowstate._tally_update): a save updates one row, for which
--- a statement trigger would fill a transition table and plan its queries again on every call.
+-- Updates are counted row by row (flowstate._tally_update), or by the statement that makes them
+-- (flowstate._write_flow): a save updates one row, for which a statement trigger would fill a
+-- transition table and plan its queries again on every call.
 create or replace function flowstate._tally_flows()
 returns trigger
 language plpgsql
@@ -95,10 +96,13 @@ alter table flowstate.flows enable always trigger flows_tally_insert;
 alter table flowstate.flows enable always trigger flows_tally_delete;
 
 -- flowstate._tally_update
--- Trigger (after update of each flow, ALWAYS): one write more in the current hour of its
--- tenant's activity, and, when its tenant, type, phase or status changed, one flow less in its
+-- Trigger (before update of each flow, ALWAYS): one write more in the current hour of its
+-- tenant's activity, and, when its tenant, type, phase or status changes, one flow less in its
 -- old tally and one more in its new (the lower key first, tallies before activity), in the
 -- backend's slot. Plain statements on a record: their plans are cached for the session.
+-- It skips, by its WHEN clause, the updates that count themselves: flowstate._write_flow's,
+-- the only ones of flowstate_owner that raise the version in the statement, which write the
+-- activity row in that statement when no tally moves (the fast path's save).
 create or replace function flowstate._tally_update()
 returns trigger
 language plpgsql
@@ -124,17 +128,27 @@ begin
   insert into flowstate.activity_tallies as t
   values (new.client_account_id, new.engagement_id, date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00'), v_slot, 1)
   on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + 1;
-  return null;
+  return new;
 end;
 $$;
 
 comment on function flowstate._tally_update() is
-'Internal. Trigger: counts an update of a flow in flowstate.activity_tallies and moves the flow between flowstate.flow_tallies rows when its tenant, type, phase or status changed.';
+'Internal. Trigger: counts an update of a flow in flowstate.activity_tallies and moves the flow between flowstate.flow_tallies rows when its tenant, type, phase or status changed; flowstate._write_flow counts its own updates that move no tally.';
 
-create or replace trigger flows_tally_update
-  after update on flowstate.flows
-  for each row execute function flowstate._tally_update();
-alter table flowstate.flows enable always trigger flows_tally_update;
+-- Every update but the ones flowstate._write_flow counts itself: anyone else's (current_user
+-- cannot be forged by a setting), the owner's that leave the version to the audit trigger, and
+-- _write_flow's that move the flow between tallies. BEFORE, and named to sort before
+-- flows_audit_update_as_owner (triggers of a kind fire in name order): the WHEN clause must see
+-- the version as the statement set it, not as the audit trigger raises it.
+drop trigger if exists flows_tally_update on flowstate.flows;
+create or replace trigger flows_activity_tally
+  before update on flowstate.flows
+  for each row
+  when (current_user <> 'flowstate_owner' or new.flow_version = old.flow_version
+        or (old.client_account_id, old.engagement_id, old.flow_type, old.current_phase, old.status)
+           is distinct from (new.client_account_id, new.engagement_id, new.flow_type, new.current_phase, new.status))
+  execute function flowstate._tally_update();
+alter table flowstate.flows enable always trigger flows_activity_tally;
 
 -- flowstate._tally_truncate
 -- Trigger (after truncate on flows): the counts go with the flows (activity stays: it happened).
