@@ -291,12 +291,13 @@ comment on function flowstate._audit_flow_change_as_owner() is
 'Internal. Trigger: flowstate._audit_flow_change for writes made as flowstate_owner (the flow_* functions); same body, not SECURITY DEFINER.';
 
 -- flowstate._write_flow
--- The write functions' update of a flow, its audit row and its activity count, in one
--- statement: p_new (the row to store; version, updated_at and the history counters are set
--- here) replaces p_old, provided the stored version is still p_old's. The audit row says
--- p_operation, p_user and p_label from the caller's arguments, never from session settings.
--- With p_request_id, the same statement remembers the written document (without state_data) under it for
--- p_request_function (flowstate.request_ids), for a caller that did not claim the id first
+-- The write functions' update of a flow, its audit row and its activity count, in one statement
+-- (then its move between flow tallies, if its phase or status changed): p_new (the row to
+-- store; version, updated_at and the history counters are set here) replaces p_old, provided
+-- the stored version is still p_old's. The audit row says p_operation, p_user and p_label from
+-- the caller's arguments, never from session settings. With p_request_id, the same statement
+-- remembers the written document (without state_data) under it for p_request_function
+-- (flowstate.request_ids), for a caller that did not claim the id first
 -- (flowstate._write_state's fast path); an entry of an earlier generation is taken over.
 -- Returns the stored row, or an empty row when the flow changed since p_old was read
 -- (nothing was written).
@@ -347,16 +348,13 @@ begin
       set operation = excluded.operation, generation = excluded.generation, result = excluded.result, created_at = now()
       where r.generation is distinct from excluded.generation
     returning 1),
-  -- The write's count in its tenant's activity, as flowstate._tally_update would add it;
-  -- that trigger counts the updates that move the flow between tallies (a phase or status
-  -- change) instead. Tenant and type are not written here, and p_old's phase and status are
-  -- the stored ones: no write that changes them keeps the version.
+  -- The write's count in its tenant's activity, as flowstate._tally_update adds it for
+  -- every other update (its trigger skips this one).
   counted as (
     insert into flowstate.activity_tallies as t (client_account_id, engagement_id, hour, slot, writes)
     select w.client_account_id, w.engagement_id, date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00'),
            pg_backend_pid() % 16, 1
       from written w
-     where (p_new.current_phase, p_new.status) is not distinct from (p_old.current_phase, p_old.status)
     on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + 1)
   select w::flowstate.flows as flow, p_request_id is null or exists (select from remembered) as remembered
     into v_written
@@ -366,6 +364,12 @@ begin
       using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_old.flow_id, 'request_id', p_request_id,
         'errors', jsonb_build_array(format('Request id %s was already used by another call for this flow; a request id names one call.',
                                            p_request_id)))::text;
+  end if;
+  -- Tenant and type are not written here, and p_old's phase and status are the stored ones
+  -- (every write that changes them raises the version).
+  if (v_written.flow).flow_id is not null
+     and (p_new.current_phase, p_new.status) is distinct from (p_old.current_phase, p_old.status) then
+    perform flowstate._tally_move(p_old, v_written.flow);
   end if;
   return v_written.flow;
 end;
