@@ -109,14 +109,11 @@ $$;
 
 comment on function flowstate._audit_content(flowstate.flows) is 'Internal. A flow''s document as the audit trail stores it.';
 
--- flowstate._audit_changes
--- The change record of an update from p_old to p_new: the state_data diff and the changed
--- header fields. NULL when a full snapshot is due instead: below audit_diff_min_bytes a copy
--- is cheaper to write than a diff is to compute, and once the records since the last
--- snapshot add up to the state's size (or to audit_snapshot_every records) a snapshot bounds
--- the rebuild. One function for the trigger and the write functions' own audit rows, so
--- both write the same records.
-create or replace function flowstate._audit_changes(p_old flowstate.flows, p_new flowstate.flows)
+-- flowstate._audit_diff
+-- flowstate._audit_changes for a state of at least audit_diff_min_bytes: the state_data diff
+-- and the changed header fields, or NULL once the records since the last snapshot add up to
+-- the state's size (or to audit_snapshot_every records): a snapshot then bounds the rebuild.
+create or replace function flowstate._audit_diff(p_old flowstate.flows, p_new flowstate.flows)
 returns jsonb
 language plpgsql
 stable
@@ -125,9 +122,6 @@ declare
   v_size constant bigint := pg_column_size(p_new.state_data);
   v_changes jsonb;
 begin
-  if v_size < (flowstate._settings() ->> 'audit_diff_min_bytes')::bigint then
-    return null;
-  end if;
   v_changes := flowstate._jsonb_diff(p_old.state_data, p_new.state_data, '{state_data}');
   if p_old.current_phase is distinct from p_new.current_phase then
     v_changes := v_changes || jsonb_build_array(jsonb_build_array('{current_phase}'::text[], p_new.current_phase));
@@ -156,6 +150,24 @@ begin
 end;
 $$;
 
+comment on function flowstate._audit_diff(flowstate.flows, flowstate.flows) is
+'Internal. flowstate._audit_changes for a state of at least audit_diff_min_bytes: the change record of an update from p_old to p_new, or NULL when a full snapshot is due.';
+
+-- flowstate._audit_changes
+-- The change record of an update from p_old to p_new (flowstate._audit_diff), or NULL when a
+-- full snapshot is due instead: below audit_diff_min_bytes a copy is cheaper to write than a
+-- diff is to compute. One function for the trigger and the write functions' own audit rows,
+-- so both write the same records. SQL, inlined into its callers: a small state (the common
+-- 1 KB save) pays for no PL/pgSQL call with two rows to unpack.
+create or replace function flowstate._audit_changes(p_old flowstate.flows, p_new flowstate.flows)
+returns jsonb
+language sql
+stable
+as $$
+  select case when pg_column_size(p_new.state_data) < (flowstate._settings() ->> 'audit_diff_min_bytes')::bigint then null
+              else flowstate._audit_diff(p_old, p_new) end
+$$;
+
 comment on function flowstate._audit_changes(flowstate.flows, flowstate.flows) is
 'Internal. The audit change record of an update from p_old to p_new (state_data diff and changed header fields), or NULL when a full snapshot is due.';
 
@@ -182,6 +194,9 @@ begin
   -- A flow's life is the database's: an update keeps it (an insert gets a new one, below).
   if tg_op = 'UPDATE' then
     new.generation := old.generation;
+    -- This trigger sees every update but flowstate._write_flow's, which count themselves:
+    -- the tallies count the others here, checkpoints included.
+    perform flowstate._tally_write(old, new);
   end if;
   if v_operation = 'checkpoint' then
     -- flow_create_checkpoint appending to the checkpoints list: not a new version, and only
@@ -348,8 +363,8 @@ begin
       set operation = excluded.operation, generation = excluded.generation, result = excluded.result, created_at = now()
       where r.generation is distinct from excluded.generation
     returning 1),
-  -- The write's count in its tenant's activity, as flowstate._tally_update adds it for
-  -- every other update (its trigger skips this one).
+  -- The write's count in its tenant's activity, as flowstate._tally_write adds it for
+  -- every other update (no trigger does for this one).
   counted as (
     insert into flowstate.activity_tallies as t (client_account_id, engagement_id, hour, slot, writes)
     select w.client_account_id, w.engagement_id, date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00'),

@@ -41,7 +41,7 @@ comment on function flowstate._tally_sweep(uuid, uuid, text, text, text) is
 -- hour of flowstate.activity_tallies, each in the backend's slot. Rows are locked in key order,
 -- activity before tallies (as every writer of them does), so two statements never wait on each
 -- other in a cycle.
--- Updates are counted row by row (flowstate._tally_update), or by the statement that makes them
+-- Updates are counted row by row (flowstate._tally_write), or by the statement that makes them
 -- (flowstate._write_flow): a save updates one row, for which a statement trigger would fill a
 -- transition table and plan its queries again on every call.
 create or replace function flowstate._tally_flows()
@@ -124,43 +124,61 @@ $$;
 comment on function flowstate._tally_move(flowstate.flows, flowstate.flows) is
 'Internal. Moves a flow updated from p_old to p_new between flowstate.flow_tallies rows when its tenant, type, phase or status changed.';
 
+-- flowstate._tally_write
+-- Count an update of a flow from p_old to p_new: one write more in the current hour of its
+-- tenant's activity, then its move between tallies (flowstate._tally_move), in the backend's
+-- slot. Plain statements on records: their plans are cached for the session. Called for
+-- every update but flowstate._write_flow's, which count themselves in their statement: by the
+-- audit triggers (flowstate._audit_flow_change), which see exactly those, and, when
+-- session_replication_role = replica turns the audit triggers off, by flowstate._tally_update.
+-- Sets all_tenants: the tallies' row-level security (the flow's row passed its own), whatever
+-- the session holds.
+create or replace function flowstate._tally_write(p_old flowstate.flows, p_new flowstate.flows)
+returns void
+language plpgsql
+set flowstate.all_tenants = 'on'
+as $$
+begin
+  insert into flowstate.activity_tallies as t
+  values (p_new.client_account_id, p_new.engagement_id, date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00'),
+          pg_backend_pid() % 16, 1)
+  on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + 1;
+  perform flowstate._tally_move(p_old, p_new);
+end;
+$$;
+
+comment on function flowstate._tally_write(flowstate.flows, flowstate.flows) is
+'Internal. Counts an update of a flow in flowstate.activity_tallies and moves the flow between flowstate.flow_tallies rows when its tenant, type, phase or status changed.';
+
 -- flowstate._tally_update
--- Trigger (before update of each flow, ALWAYS): one write more in the current hour of its
--- tenant's activity, then the flow's move between tallies (flowstate._tally_move), in the
--- backend's slot. Plain statements on a record: their plans are cached for the session.
--- flowstate._write_flow counts its own updates in its statement, and moves them itself.
+-- Trigger (before update of each flow, only with session_replication_role = replica, when the
+-- audit triggers that count the other updates are off): flowstate._tally_write, for every
+-- update but flowstate._write_flow's. A trigger with a WHEN clause costs every statement that
+-- updates flows a parse and plan of the clause (1.7% of a 1 KB save): so the audit triggers,
+-- which fire for these updates anyway, count them the rest of the time.
 create or replace function flowstate._tally_update()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
-set flowstate.all_tenants = 'on'
 as $$
 begin
-  insert into flowstate.activity_tallies as t
-  values (new.client_account_id, new.engagement_id, date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00'),
-          pg_backend_pid() % 16, 1)
-  on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + 1;
-  perform flowstate._tally_move(old, new);
+  perform flowstate._tally_write(old, new);
   return new;
 end;
 $$;
 
 comment on function flowstate._tally_update() is
-'Internal. Trigger: counts an update of a flow in flowstate.activity_tallies and moves the flow between flowstate.flow_tallies rows when its tenant, type, phase or status changed; flowstate._write_flow counts and moves its own updates.';
+'Internal. Trigger (session_replication_role = replica only): flowstate._tally_write for an update of a flow that flowstate._write_flow did not count itself.';
 
--- Every update but flowstate._write_flow's, which count themselves: anyone else's (current_user
--- cannot be forged by a setting) and the owner's that leave the version to the audit trigger
--- (_write_flow's are the only ones of the owner that raise it in the statement). BEFORE, and
--- named to sort before flows_audit_update_as_owner (triggers of a kind fire in name order):
--- the WHEN clause must see the version as the statement set it, not as that trigger raises
--- it. The clause is parsed and planned again for every statement that updates flows: kept short.
-drop trigger if exists flows_tally_update on flowstate.flows;
-create or replace trigger flows_activity_tally
+-- Every update but flowstate._write_flow's: anyone else's (current_user cannot be forged by a
+-- setting) and the owner's that leave the version to the audit trigger (_write_flow's are the
+-- only ones of the owner that raise it in the statement).
+create or replace trigger flows_tally_update
   before update on flowstate.flows
   for each row when (current_user <> 'flowstate_owner' or new.flow_version = old.flow_version)
   execute function flowstate._tally_update();
-alter table flowstate.flows enable always trigger flows_activity_tally;
+alter table flowstate.flows enable replica trigger flows_tally_update;
 
 -- flowstate._tally_truncate
 -- Trigger (after truncate on flows): the counts go with the flows (activity stays: it happened).

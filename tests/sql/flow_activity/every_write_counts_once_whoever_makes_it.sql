@@ -1,11 +1,13 @@
 -- Every write to a flow counts exactly once in its tenant's activity, whoever makes it and
--- however: a fast-path save counts itself in its write statement, every other change (a
--- phase or status change, a transition, a checkpoint, a recovery, a DBA's direct update) is
--- counted by the trigger, never both and never neither, forged settings or not. A refused
--- call counts nothing. The flow tallies follow each phase and status change.
+-- however: a save, a put or a transition counts itself in its write statement (and moves the
+-- flow between tallies when its phase or status changes); every other change (a checkpoint, a
+-- recovery, a DBA's direct update) is counted by the audit trigger, or by the tally trigger
+-- when session_replication_role = replica turns the audit triggers off. Never both, never
+-- neither, forged settings or not. A refused call counts nothing. The flow tallies follow
+-- each phase and status change.
 begin;
 \ir ../_helpers.sql
-select plan(18);
+select plan(20);
 
 create temporary view counted as
   select flow_type, current_phase::text, status::text, count(*) as flows
@@ -87,10 +89,19 @@ select flowstate.flow_save_state(:'flow_id', flowstate_tests.doc(:'flow_id', 'da
 reset role;
 select is(flowstate_tests.new_writes(), 1::bigint, 'a save under forged settings counts once');
 
+-- With session_replication_role = replica (bulk fixes; the audit triggers are off), a direct
+-- update is still counted, once.
+set local session_replication_role = replica;
+update flowstate.flows set status = 'running' where flow_id = :'flow_id';
+set local session_replication_role = origin;
+select is(flowstate_tests.new_writes(), 1::bigint, 'a direct update with session_replication_role = replica counts once');
+select results_eq($$ select * from flowstate.flow_counts(null) $$, $$ select * from counted $$,
+                  'and moves the flow to its new status');
+
 select is((select coalesce(sum(t.writes), 0)::bigint from flowstate.activity_tallies t
             where t.client_account_id = (flowstate_tests.ctx(83) ->> 'client_account_id')::uuid),
-          (select count(*) from flowstate.audit_log a where a.flow_id = :'flow_id'),
-          'the tenant''s activity equals its flow''s audited writes');
+          (select count(*) + 1 from flowstate.audit_log a where a.flow_id = :'flow_id'),
+          'the tenant''s activity equals its flow''s audited writes, and the unaudited replica-mode update');
 select is((flowstate.flow_load_state(:'flow_id', flowstate_tests.ctx(83)) ->> 'flow_version')::bigint, 11::bigint,
           'eleven versions: every write above made one (the checkpoint none)');
 select results_eq($$ select * from flowstate.flow_counts(null) $$, $$ select * from counted $$,
