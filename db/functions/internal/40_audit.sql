@@ -314,16 +314,26 @@ comment on function flowstate._audit_flow_change_as_owner() is
 -- remembers the written document (without state_data) under it for p_request_function
 -- (flowstate.request_ids), for a caller that did not claim the id first
 -- (flowstate._write_state's fast path); an entry of an earlier generation is taken over.
--- Returns the stored row, or an empty row when the flow changed since p_old was read
--- (nothing was written).
+-- Returns the stored document without state_data (built once, in the statement), or NULL
+-- when the flow changed since p_old was read (nothing was written).
 -- Raises FS001 when this generation's entry for the request id appeared meanwhile (a call
 -- with the same id that did not change the flow: the id names another call).
 drop function if exists flowstate._write_flow(flowstate.flows, flowstate.flows, text, uuid, text);
+do $$
+begin
+  -- It returned the stored row until its callers needed only its document.
+  if (select p.prorettype from pg_catalog.pg_proc p
+       where p.oid = to_regprocedure('flowstate._write_flow(flowstate.flows, flowstate.flows, text, uuid, text, uuid, text)'))
+     <> 'jsonb'::regtype then
+    drop function flowstate._write_flow(flowstate.flows, flowstate.flows, text, uuid, text, uuid, text);
+  end if;
+end;
+$$;
 create or replace function flowstate._write_flow(
   p_old flowstate.flows, p_new flowstate.flows, p_operation text, p_user uuid, p_label text,
   p_request_id uuid default null, p_request_function text default null
 )
-returns flowstate.flows
+returns jsonb
 language plpgsql
 as $$
 declare
@@ -354,10 +364,14 @@ begin
            p_user, flowstate._caller_role(), nullif(p_label, ''), v_changes,
            case when v_changes is null then flowstate._audit_content(p_new) end
       from written w),
+  -- The document is built once, for the caller and for the request id.
+  documented as (
+    select w.flow_id, w.generation, flowstate._document(w::flowstate.flows, false) as document
+      from written w),
   remembered as (
     insert into flowstate.request_ids as r (flow_id, request_id, operation, generation, result)
-    select w.flow_id, p_request_id, p_request_function, w.generation, flowstate._document(w::flowstate.flows, false)
-      from written w
+    select d.flow_id, p_request_id, p_request_function, d.generation, d.document
+      from documented d
      where p_request_id is not null
     on conflict (flow_id, request_id) do update
       set operation = excluded.operation, generation = excluded.generation, result = excluded.result, created_at = now()
@@ -371,10 +385,10 @@ begin
            pg_backend_pid() % 16, 1
       from written w
     on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + 1)
-  select w::flowstate.flows as flow, p_request_id is null or exists (select from remembered) as remembered
+  select d.document, p_request_id is null or exists (select from remembered) as remembered
     into v_written
-    from written w;
-  if (v_written.flow).flow_id is not null and not v_written.remembered then
+    from documented d;
+  if v_written.document is not null and not v_written.remembered then
     raise exception 'request id % was already used for flow %', p_request_id, p_old.flow_id
       using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_old.flow_id, 'request_id', p_request_id,
         'errors', jsonb_build_array(format('Request id %s was already used by another call for this flow; a request id names one call.',
@@ -382,16 +396,16 @@ begin
   end if;
   -- Tenant and type are not written here, and p_old's phase and status are the stored ones
   -- (every write that changes them raises the version).
-  if (v_written.flow).flow_id is not null
+  if v_written.document is not null
      and (p_new.current_phase, p_new.status) is distinct from (p_old.current_phase, p_old.status) then
-    perform flowstate._tally_move(p_old, v_written.flow);
+    perform flowstate._tally_move(p_old, p_new);
   end if;
-  return v_written.flow;
+  return v_written.document;
 end;
 $$;
 
 comment on function flowstate._write_flow(flowstate.flows, flowstate.flows, text, uuid, text, uuid, text) is
-'Internal. Update a flow from p_old to p_new and write its audit row (p_operation by p_user, label p_label) and activity count in one statement, remembering the result under p_request_id if given; returns the stored row, or an empty row when the stored version is no longer p_old''s. Errors: FS001 (the request id was used by another call).';
+'Internal. Update a flow from p_old to p_new and write its audit row (p_operation by p_user, label p_label) and activity count in one statement, remembering the result under p_request_id if given; returns the stored document without state_data, or NULL when the stored version is no longer p_old''s. Errors: FS001 (the request id was used by another call).';
 
 -- Which trigger fires says who writes: only flowstate_owner (the flow_* functions, which
 -- run as it; no login is a member) may speak through the settings. Its updates that raise
