@@ -43,8 +43,7 @@ begin
   v_new.phases_completed := v_change.phases_completed;
   v_new.failed_phase := v_change.failed_phase;
   v_new.status := flowstate._status(p_new_phase, 'running', v_flow.status);
-  v_flow := flowstate._write_flow(v_flow, v_new, 'transition', (p_context ->> 'user_id')::uuid, null);
-  v_document := flowstate._document(v_flow, false);
+  v_document := flowstate._write_flow(v_flow, v_new, 'transition', (p_context ->> 'user_id')::uuid, null);
   return flowstate._request_remember(p_flow_id, p_request_id, 'flow_transition_phase', v_document);
 end;
 $$;

@@ -37,7 +37,7 @@ begin
     return array[format('The state document is %s bytes; the limit is %s bytes (flowstate.settings max_document_bytes).',
                         flowstate._jsonb_bytes(p_state), v_max_bytes)];
   end if;
-  if jsonb_path_exists(p_state, format('strict $.**{%s} ? (@.type() == "object" || @.type() == "array")', v_max_depth)::jsonpath) then
+  if jsonb_path_exists(p_state, flowstate._nesting_path()) then
     return array[format('The state document is nested deeper than %s levels (flowstate.settings max_nesting_depth).', v_max_depth)];
   end if;
 
@@ -206,8 +206,7 @@ language sql
 stable
 as $$
   select flowstate._jsonb_bytes(p_state) <= (flowstate._settings() ->> 'max_document_bytes')::bigint
-     and not jsonb_path_exists(p_state, ('strict $.**{' || (flowstate._settings() ->> 'max_nesting_depth')
-                                         || '} ? (@.type() == "object" || @.type() == "array")')::jsonpath)
+     and not jsonb_path_exists(p_state, flowstate._nesting_path())
 $$;
 
 comment on function flowstate._within_limits(jsonb) is

@@ -62,10 +62,10 @@ begin
         v_new.last_label := p_label;
         v_new.external_id := coalesce(v_old.external_id, p_external_id);
         -- Compare-and-set on the version read: a write in between sends this one down the slow path.
-        v_new := flowstate._write_flow(v_old, v_new, p_operation, (p_context ->> 'user_id')::uuid, p_label,
-                                       p_request_id, p_request_function);
-        if v_new.flow_id is not null then
-          return flowstate._document(v_new, false);
+        v_document := flowstate._write_flow(v_old, v_new, p_operation, (p_context ->> 'user_id')::uuid, p_label,
+                                            p_request_id, p_request_function);
+        if v_document is not null then
+          return v_document;
         end if;
         v_old := null;
       end if;
@@ -165,12 +165,14 @@ begin
     v_new.metadata := v_metadata;
     v_new.last_label := p_label;
     v_new.external_id := coalesce(v_old.external_id, p_external_id);
-    v_new := flowstate._write_flow(v_old, v_new, p_operation, (p_context ->> 'user_id')::uuid, p_label);  -- v_old is locked
+    v_document := flowstate._write_flow(v_old, v_new, p_operation, (p_context ->> 'user_id')::uuid, p_label);  -- v_old is locked
   end if;
 
   v_published := set_config('flowstate.operation', '', true);
   -- A variable, not the expression: a costly argument would keep _request_remember from being inlined.
-  v_document := flowstate._document(v_new, false);
+  if v_document is null then  -- created
+    v_document := flowstate._document(v_new, false);
+  end if;
   return flowstate._request_remember(p_flow_id, p_request_id, p_request_function, v_document);
 end;
 $$;

@@ -109,14 +109,11 @@ $$;
 
 comment on function flowstate._audit_content(flowstate.flows) is 'Internal. A flow''s document as the audit trail stores it.';
 
--- flowstate._audit_changes
--- The change record of an update from p_old to p_new: the state_data diff and the changed
--- header fields. NULL when a full snapshot is due instead: below audit_diff_min_bytes a copy
--- is cheaper to write than a diff is to compute, and once the records since the last
--- snapshot add up to the state's size (or to audit_snapshot_every records) a snapshot bounds
--- the rebuild. One function for the trigger and the write functions' own audit rows, so
--- both write the same records.
-create or replace function flowstate._audit_changes(p_old flowstate.flows, p_new flowstate.flows)
+-- flowstate._audit_diff
+-- flowstate._audit_changes for a state of at least audit_diff_min_bytes: the state_data diff
+-- and the changed header fields, or NULL once the records since the last snapshot add up to
+-- the state's size (or to audit_snapshot_every records): a snapshot then bounds the rebuild.
+create or replace function flowstate._audit_diff(p_old flowstate.flows, p_new flowstate.flows)
 returns jsonb
 language plpgsql
 stable
@@ -125,9 +122,6 @@ declare
   v_size constant bigint := pg_column_size(p_new.state_data);
   v_changes jsonb;
 begin
-  if v_size < (flowstate._settings() ->> 'audit_diff_min_bytes')::bigint then
-    return null;
-  end if;
   v_changes := flowstate._jsonb_diff(p_old.state_data, p_new.state_data, '{state_data}');
   if p_old.current_phase is distinct from p_new.current_phase then
     v_changes := v_changes || jsonb_build_array(jsonb_build_array('{current_phase}'::text[], p_new.current_phase));
@@ -156,6 +150,24 @@ begin
 end;
 $$;
 
+comment on function flowstate._audit_diff(flowstate.flows, flowstate.flows) is
+'Internal. flowstate._audit_changes for a state of at least audit_diff_min_bytes: the change record of an update from p_old to p_new, or NULL when a full snapshot is due.';
+
+-- flowstate._audit_changes
+-- The change record of an update from p_old to p_new (flowstate._audit_diff), or NULL when a
+-- full snapshot is due instead: below audit_diff_min_bytes a copy is cheaper to write than a
+-- diff is to compute. One function for the trigger and the write functions' own audit rows,
+-- so both write the same records. SQL, inlined into its callers: a small state (the common
+-- 1 KB save) pays for no PL/pgSQL call with two rows to unpack.
+create or replace function flowstate._audit_changes(p_old flowstate.flows, p_new flowstate.flows)
+returns jsonb
+language sql
+stable
+as $$
+  select case when pg_column_size(p_new.state_data) < (flowstate._settings() ->> 'audit_diff_min_bytes')::bigint then null
+              else flowstate._audit_diff(p_old, p_new) end
+$$;
+
 comment on function flowstate._audit_changes(flowstate.flows, flowstate.flows) is
 'Internal. The audit change record of an update from p_old to p_new (state_data diff and changed header fields), or NULL when a full snapshot is due.';
 
@@ -182,6 +194,9 @@ begin
   -- A flow's life is the database's: an update keeps it (an insert gets a new one, below).
   if tg_op = 'UPDATE' then
     new.generation := old.generation;
+    -- This trigger sees every update but flowstate._write_flow's, which count themselves:
+    -- the tallies count the others here, checkpoints included.
+    perform flowstate._tally_write(old, new);
   end if;
   if v_operation = 'checkpoint' then
     -- flow_create_checkpoint appending to the checkpoints list: not a new version, and only
@@ -292,23 +307,34 @@ comment on function flowstate._audit_flow_change_as_owner() is
 'Internal. Trigger: flowstate._audit_flow_change for writes made as flowstate_owner (the flow_* functions); same body, not SECURITY DEFINER.';
 
 -- flowstate._write_flow
--- The write functions' update of a flow and its audit row, in one statement: p_new (the row
--- to store; version, updated_at and the history counters are set here) replaces p_old,
--- provided the stored version is still p_old's. The audit row says p_operation, p_user and
--- p_label from the caller's arguments, never from session settings. With p_request_id, the
--- same statement remembers the written document (without state_data) under it for
--- p_request_function (flowstate.request_ids), for a caller that did not claim the id first
+-- The write functions' update of a flow, its audit row and its activity count, in one statement
+-- (then its move between flow tallies, if its phase or status changed): p_new (the row to
+-- store; version, updated_at and the history counters are set here) replaces p_old, provided
+-- the stored version is still p_old's. The audit row says p_operation, p_user and p_label from
+-- the caller's arguments, never from session settings. With p_request_id, the same statement
+-- remembers the written document (without state_data) under it for p_request_function
+-- (flowstate.request_ids), for a caller that did not claim the id first
 -- (flowstate._write_state's fast path); an entry of an earlier generation is taken over.
--- Returns the stored row, or an empty row when the flow changed since p_old was read
--- (nothing was written).
+-- Returns the stored document without state_data (built once, in the statement), or NULL
+-- when the flow changed since p_old was read (nothing was written).
 -- Raises FS001 when this generation's entry for the request id appeared meanwhile (a call
 -- with the same id that did not change the flow: the id names another call).
 drop function if exists flowstate._write_flow(flowstate.flows, flowstate.flows, text, uuid, text);
+do $$
+begin
+  -- It returned the stored row until its callers needed only its document.
+  if (select p.prorettype from pg_catalog.pg_proc p
+       where p.oid = to_regprocedure('flowstate._write_flow(flowstate.flows, flowstate.flows, text, uuid, text, uuid, text)'))
+     <> 'jsonb'::regtype then
+    drop function flowstate._write_flow(flowstate.flows, flowstate.flows, text, uuid, text, uuid, text);
+  end if;
+end;
+$$;
 create or replace function flowstate._write_flow(
   p_old flowstate.flows, p_new flowstate.flows, p_operation text, p_user uuid, p_label text,
   p_request_id uuid default null, p_request_function text default null
 )
-returns flowstate.flows
+returns jsonb
 language plpgsql
 as $$
 declare
@@ -339,30 +365,48 @@ begin
            p_user, flowstate._caller_role(), nullif(p_label, ''), v_changes,
            case when v_changes is null then flowstate._audit_content(p_new) end
       from written w),
+  -- The document is built once, for the caller and for the request id.
+  documented as (
+    select w.flow_id, w.generation, flowstate._document(w::flowstate.flows, false) as document
+      from written w),
   remembered as (
     insert into flowstate.request_ids as r (flow_id, request_id, operation, generation, result)
-    select w.flow_id, p_request_id, p_request_function, w.generation, flowstate._document(w::flowstate.flows, false)
-      from written w
+    select d.flow_id, p_request_id, p_request_function, d.generation, d.document
+      from documented d
      where p_request_id is not null
     on conflict (flow_id, request_id) do update
       set operation = excluded.operation, generation = excluded.generation, result = excluded.result, created_at = now()
       where r.generation is distinct from excluded.generation
-    returning 1)
-  select w::flowstate.flows as flow, p_request_id is null or exists (select from remembered) as remembered
+    returning 1),
+  -- The write's count in its tenant's activity, as flowstate._tally_write adds it for
+  -- every other update (no trigger does for this one).
+  counted as (
+    insert into flowstate.activity_tallies as t (client_account_id, engagement_id, hour, slot, writes)
+    select w.client_account_id, w.engagement_id, date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00'),
+           pg_backend_pid() % 16, 1
+      from written w
+    on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + 1)
+  select d.document, p_request_id is null or exists (select from remembered) as remembered
     into v_written
-    from written w;
-  if (v_written.flow).flow_id is not null and not v_written.remembered then
+    from documented d;
+  if v_written.document is not null and not v_written.remembered then
     raise exception 'request id % was already used for flow %', p_request_id, p_old.flow_id
       using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_old.flow_id, 'request_id', p_request_id,
         'errors', jsonb_build_array(format('Request id %s was already used by another call for this flow; a request id names one call.',
                                            p_request_id)))::text;
   end if;
-  return v_written.flow;
+  -- Tenant and type are not written here, and p_old's phase and status are the stored ones
+  -- (every write that changes them raises the version).
+  if v_written.document is not null
+     and (p_new.current_phase, p_new.status) is distinct from (p_old.current_phase, p_old.status) then
+    perform flowstate._tally_move(p_old, p_new);
+  end if;
+  return v_written.document;
 end;
 $$;
 
 comment on function flowstate._write_flow(flowstate.flows, flowstate.flows, text, uuid, text, uuid, text) is
-'Internal. Update a flow from p_old to p_new and write its audit row (p_operation by p_user, label p_label) in one statement, remembering the result under p_request_id if given; returns the stored row, or an empty row when the stored version is no longer p_old''s. Errors: FS001 (the request id was used by another call).';
+'Internal. Update a flow from p_old to p_new and write its audit row (p_operation by p_user, label p_label) and activity count in one statement, remembering the result under p_request_id if given; returns the stored document without state_data, or NULL when the stored version is no longer p_old''s. Errors: FS001 (the request id was used by another call).';
 
 -- Which trigger fires says who writes: only flowstate_owner (the flow_* functions, which
 -- run as it; no login is a member) may speak through the settings. Its updates that raise

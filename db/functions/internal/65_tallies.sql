@@ -39,9 +39,11 @@ comment on function flowstate._tally_sweep(uuid, uuid, text, text, text) is
 -- session_replication_role = replica are counted too): adds the statement's net change in flows per tenant, type, phase and
 -- status to flowstate.flow_tallies, and its number of written rows per tenant to the current
 -- hour of flowstate.activity_tallies, each in the backend's slot. Rows are locked in key order,
--- tallies before activity, so two statements never wait on each other in a cycle.
--- Updates are counted row by row (flowstate._tally_update): a save updates one row, for which
--- a statement trigger would fill a transition table and plan its queries again on every call.
+-- activity before tallies (as every writer of them does), so two statements never wait on each
+-- other in a cycle.
+-- Updates are counted row by row (flowstate._tally_write), or by the statement that makes them
+-- (flowstate._write_flow): a save updates one row, for which a statement trigger would fill a
+-- transition table and plan its queries again on every call.
 create or replace function flowstate._tally_flows()
 returns trigger
 language plpgsql
@@ -54,16 +56,20 @@ declare
   v_hour constant timestamptz := date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00');
 begin
   if tg_op = 'INSERT' then
+    insert into flowstate.activity_tallies as t
+    select n.client_account_id, n.engagement_id, v_hour, v_slot, count(*)
+      from new_rows n group by 1, 2 order by 1, 2
+    on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + excluded.writes;
     insert into flowstate.flow_tallies as t
     select n.client_account_id, n.engagement_id, n.flow_type, n.current_phase, n.status, v_slot, count(*)
       from new_rows n group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
     on conflict (client_account_id, engagement_id, flow_type, current_phase, status, slot)
       do update set flows = t.flows + excluded.flows;
-    insert into flowstate.activity_tallies as t
-    select n.client_account_id, n.engagement_id, v_hour, v_slot, count(*)
-      from new_rows n group by 1, 2 order by 1, 2
-    on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + excluded.writes;
   else
+    insert into flowstate.activity_tallies as t
+    select o.client_account_id, o.engagement_id, v_hour, v_slot, count(*)
+      from old_rows o group by 1, 2 order by 1, 2
+    on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + excluded.writes;
     insert into flowstate.flow_tallies as t
     select o.client_account_id, o.engagement_id, o.flow_type, o.current_phase, o.status, v_slot, -count(*)
       from old_rows o group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
@@ -72,10 +78,6 @@ begin
     perform flowstate._tally_sweep(g.client_account_id, g.engagement_id, g.flow_type, g.current_phase, g.status)
        from (select distinct o.client_account_id, o.engagement_id, o.flow_type, o.current_phase::text, o.status::text
                from old_rows o order by 1, 2, 3, 4, 5) g;
-    insert into flowstate.activity_tallies as t
-    select o.client_account_id, o.engagement_id, v_hour, v_slot, count(*)
-      from old_rows o group by 1, 2 order by 1, 2
-    on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + excluded.writes;
   end if;
   return null;
 end;
@@ -94,47 +96,89 @@ create or replace trigger flows_tally_delete
 alter table flowstate.flows enable always trigger flows_tally_insert;
 alter table flowstate.flows enable always trigger flows_tally_delete;
 
+-- flowstate._tally_move
+-- Move a flow updated from p_old to p_new between flowstate.flow_tallies rows when its tenant,
+-- type, phase or status changed: one flow less in its old tally and one more in its new (the
+-- lower key first), in the backend's slot; then remove the old tally if it is now empty.
+-- Callers count the write in flowstate.activity_tallies first: activity before tallies.
+create or replace function flowstate._tally_move(p_old flowstate.flows, p_new flowstate.flows)
+returns void
+language plpgsql
+as $$
+begin
+  if (p_old.client_account_id, p_old.engagement_id, p_old.flow_type, p_old.current_phase, p_old.status)
+     is distinct from (p_new.client_account_id, p_new.engagement_id, p_new.flow_type, p_new.current_phase, p_new.status) then
+    insert into flowstate.flow_tallies as t
+    select m.client_account_id, m.engagement_id, m.flow_type, m.current_phase, m.status, pg_backend_pid() % 16, m.flows
+      from (values (p_old.client_account_id, p_old.engagement_id, p_old.flow_type, p_old.current_phase::text, p_old.status::text, -1),
+                   (p_new.client_account_id, p_new.engagement_id, p_new.flow_type, p_new.current_phase::text, p_new.status::text, 1))
+           m(client_account_id, engagement_id, flow_type, current_phase, status, flows)
+     order by 1, 2, 3, 4, 5
+    on conflict (client_account_id, engagement_id, flow_type, current_phase, status, slot)
+      do update set flows = t.flows + excluded.flows;
+    perform flowstate._tally_sweep(p_old.client_account_id, p_old.engagement_id, p_old.flow_type, p_old.current_phase, p_old.status);
+  end if;
+end;
+$$;
+
+comment on function flowstate._tally_move(flowstate.flows, flowstate.flows) is
+'Internal. Moves a flow updated from p_old to p_new between flowstate.flow_tallies rows when its tenant, type, phase or status changed.';
+
+-- flowstate._tally_write
+-- Count an update of a flow from p_old to p_new: one write more in the current hour of its
+-- tenant's activity, then its move between tallies (flowstate._tally_move), in the backend's
+-- slot. Plain statements on records: their plans are cached for the session. Called for
+-- every update but flowstate._write_flow's, which count themselves in their statement: by the
+-- audit triggers (flowstate._audit_flow_change), which see exactly those, and, when
+-- session_replication_role = replica turns the audit triggers off, by flowstate._tally_update.
+-- Sets all_tenants: the tallies' row-level security (the flow's row passed its own), whatever
+-- the session holds.
+create or replace function flowstate._tally_write(p_old flowstate.flows, p_new flowstate.flows)
+returns void
+language plpgsql
+set flowstate.all_tenants = 'on'
+as $$
+begin
+  insert into flowstate.activity_tallies as t
+  values (p_new.client_account_id, p_new.engagement_id, date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00'),
+          pg_backend_pid() % 16, 1)
+  on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + 1;
+  perform flowstate._tally_move(p_old, p_new);
+end;
+$$;
+
+comment on function flowstate._tally_write(flowstate.flows, flowstate.flows) is
+'Internal. Counts an update of a flow in flowstate.activity_tallies and moves the flow between flowstate.flow_tallies rows when its tenant, type, phase or status changed.';
+
 -- flowstate._tally_update
--- Trigger (after update of each flow, ALWAYS): one write more in the current hour of its
--- tenant's activity, and, when its tenant, type, phase or status changed, one flow less in its
--- old tally and one more in its new (the lower key first, tallies before activity), in the
--- backend's slot. Plain statements on a record: their plans are cached for the session.
+-- Trigger (before update of each flow, only with session_replication_role = replica, when the
+-- audit triggers that count the other updates are off): flowstate._tally_write, for every
+-- update but flowstate._write_flow's. A trigger with a WHEN clause costs every statement that
+-- updates flows a parse and plan of the clause (1.7% of a 1 KB save): so the audit triggers,
+-- which fire for these updates anyway, count them the rest of the time.
 create or replace function flowstate._tally_update()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
-set flowstate.all_tenants = 'on'
 as $$
-declare
-  v_slot constant smallint := pg_backend_pid() % 16;
 begin
-  if (old.client_account_id, old.engagement_id, old.flow_type, old.current_phase, old.status)
-     is distinct from (new.client_account_id, new.engagement_id, new.flow_type, new.current_phase, new.status) then
-    insert into flowstate.flow_tallies as t
-    select m.client_account_id, m.engagement_id, m.flow_type, m.current_phase, m.status, v_slot, m.flows
-      from (values (old.client_account_id, old.engagement_id, old.flow_type, old.current_phase::text, old.status::text, -1),
-                   (new.client_account_id, new.engagement_id, new.flow_type, new.current_phase::text, new.status::text, 1))
-           m(client_account_id, engagement_id, flow_type, current_phase, status, flows)
-     order by 1, 2, 3, 4, 5
-    on conflict (client_account_id, engagement_id, flow_type, current_phase, status, slot)
-      do update set flows = t.flows + excluded.flows;
-    perform flowstate._tally_sweep(old.client_account_id, old.engagement_id, old.flow_type, old.current_phase, old.status);
-  end if;
-  insert into flowstate.activity_tallies as t
-  values (new.client_account_id, new.engagement_id, date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00'), v_slot, 1)
-  on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + 1;
-  return null;
+  perform flowstate._tally_write(old, new);
+  return new;
 end;
 $$;
 
 comment on function flowstate._tally_update() is
-'Internal. Trigger: counts an update of a flow in flowstate.activity_tallies and moves the flow between flowstate.flow_tallies rows when its tenant, type, phase or status changed.';
+'Internal. Trigger (session_replication_role = replica only): flowstate._tally_write for an update of a flow that flowstate._write_flow did not count itself.';
 
+-- Every update but flowstate._write_flow's: anyone else's (current_user cannot be forged by a
+-- setting) and the owner's that leave the version to the audit trigger (_write_flow's are the
+-- only ones of the owner that raise it in the statement).
 create or replace trigger flows_tally_update
-  after update on flowstate.flows
-  for each row execute function flowstate._tally_update();
-alter table flowstate.flows enable always trigger flows_tally_update;
+  before update on flowstate.flows
+  for each row when (current_user <> 'flowstate_owner' or new.flow_version = old.flow_version)
+  execute function flowstate._tally_update();
+alter table flowstate.flows enable replica trigger flows_tally_update;
 
 -- flowstate._tally_truncate
 -- Trigger (after truncate on flows): the counts go with the flows (activity stays: it happened).

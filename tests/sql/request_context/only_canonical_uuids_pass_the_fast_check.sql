@@ -1,7 +1,6 @@
--- flowstate._context's fast check (flowstate._canonical_uuids) takes three canonical UUIDs in
--- any case and nothing else: a hyphen where a digit goes, a character that is not a hex
--- digit (a multibyte one included), braces, no hyphens or a missing key all go to the slow
--- path, which refuses them with FS001.
+-- flowstate._context's fast check takes three canonical UUIDs in any case and nothing else: a
+-- hyphen where a digit goes, a character that is not a hex digit (a multibyte one included),
+-- braces, no hyphens or a missing key all go to the slow path, which refuses them with FS001.
 begin;
 \ir ../_helpers.sql
 select plan(10);
@@ -23,7 +22,9 @@ select is(flowstate_tests.outcome_of(format($$ select flowstate._context(%L) $$,
   ) as c(id, why);
 select is(flowstate_tests.outcome_of($$ select flowstate._context(flowstate_tests.ctx() - 'user_id') $$) ->> 'sqlstate', 'FS001',
           'a missing key is refused');
-select is(flowstate._canonical_uuids(repeat('-', 108)), false, 'hyphens alone are not UUIDs');
+select is(flowstate_tests.outcome_of(format($$ select flowstate._context(%L) $$, jsonb_build_object(
+            'client_account_id', repeat('-', 36), 'engagement_id', repeat('-', 36), 'user_id', repeat('-', 36)))) ->> 'sqlstate',
+          'FS001', 'hyphens alone are not UUIDs');
 
 select * from finish();
 rollback;
