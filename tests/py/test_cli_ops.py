@@ -296,7 +296,7 @@ async def test_stats_lists_the_slowest_functions_when_they_are_tracked(fresh_dat
     stats = json.loads(cli("stats", "--dsn", dsn, "--json").stdout)["functions"]
     assert stats["track_functions"] == "pl" and stats["note"] is None
     calls = {f["function"]: f["calls"] for f in stats["slowest"]}
-    assert calls["flow_save_state"] == 3 and calls["flow_load_state"] == 1
+    assert calls["flow_save_state"] == 3 and calls["flow_load_state_parts"] == 1
     human = cli("stats", "--dsn", dsn).stdout
     assert "flow_save_state" in human.split("slowest flowstate functions")[1]
 

@@ -210,6 +210,10 @@ class Answers:
         self.last = await self.conn.fetchval(query, *args)
         return self.last
 
+    async def fetchrow(self, query: str, *args: Any) -> Any:
+        self.last = await self.conn.fetchrow(query, *args)
+        return self.last
+
     def __getattr__(self, name: str) -> Any:  # fetch, fetchrow, ...: the connection's own
         return getattr(self.conn, name)
 

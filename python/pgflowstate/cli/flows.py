@@ -37,8 +37,10 @@ def show(flow: UUID | CrewAIId, dsn: str | None, as_json: bool, **tenant: UUID |
 
     async def load(conn: asyncpg.Connection, flow_id: UUID) -> Any:
         answers = Answers(conn)
-        found = await FlowStateStore(answers, context).load_state(flow_id)
-        return None if found is None else answers.last
+        if await FlowStateStore(answers, context).load_state(flow_id) is None:
+            return None
+        # load_state reads flow_load_state_parts: the document without state_data, and state_data as stored.
+        return {**answers.last["document"], "state_data": answers.last["state_data"]}
 
     flow_id, doc = run_on_flow(dsn, flow, context, load)
     if doc is None:
