@@ -138,18 +138,14 @@ create or replace function flowstate._legacy_content_hash(
   p_pending_line text default null
 )
 returns text
-language plpgsql
+language sql
 stable
 as $$
-begin
-  -- PL/pgSQL, not SQL: with its aggregate an SQL function is never inlined, and was parsed and
-  -- planned again on every call; here the plan is kept for the session.
-  return (select flowstate._sha256_hex(
-                   coalesce(string_agg(u.id || ' ' || u.s || ' ' || octet_length(u.m) || ':' || u.m || ' '
-                                       || octet_length(u.t) || ':' || u.t || E'\n', '' order by u.n), '')
-                   || coalesce(p_pending_line, ''))
-            from unnest(p_legacy_ids, p_method_names, p_timestamps, p_state_sha256) with ordinality as u(id, m, t, s, n));
-end;
+  select flowstate._sha256_hex(
+           coalesce(string_agg(u.id || ' ' || u.s || ' ' || octet_length(u.m) || ':' || u.m || ' '
+                               || octet_length(u.t) || ':' || u.t || E'\n', '' order by u.n), '')
+           || coalesce(p_pending_line, ''))
+    from unnest(p_legacy_ids, p_method_names, p_timestamps, p_state_sha256) with ordinality as u(id, m, t, s, n)
 $$;
 
 comment on function flowstate._legacy_content_hash(bigint[], text[], text[], text[], text) is
