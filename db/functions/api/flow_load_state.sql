@@ -9,9 +9,9 @@ security definer
 set search_path = ''
 as $$
 begin
-  if flowstate._context(p_context) then
-    return (select flowstate._document(f, true) from flowstate.flows f where f.flow_id = p_flow_id);
-  end if;
+  -- flow_load_state_parts reads the flow (context, tenant); the document is its two parts joined.
+  return (select p.document || jsonb_build_object('state_data', p.state_data)
+            from flowstate.flow_load_state_parts(p_flow_id, p_context) p);
 end;
 $$;
 

@@ -9,18 +9,11 @@ stable
 security definer
 set search_path = ''
 as $$
-declare
-  v_version bigint;
 begin
-  if flowstate._context(p_context) then
-    select f.flow_version into v_version from flowstate.flows f where f.flow_id = p_flow_id;
-    if v_version is null then
-      return null;
-    elsif v_version = p_known_version then
-      return jsonb_build_object('flow_version', v_version, 'unchanged', true);
-    end if;
-    return (select flowstate._document(f, true) from flowstate.flows f where f.flow_id = p_flow_id);
-  end if;
+  -- flow_load_state_parts holds the probe; a changed flow's document is its two parts joined.
+  return (select case when p.state_data is null then p.document
+                      else p.document || jsonb_build_object('state_data', p.state_data) end
+            from flowstate.flow_load_state_parts(p_flow_id, p_context, p_known_version) p);
 end;
 $$;
 

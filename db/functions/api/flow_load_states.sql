@@ -9,16 +9,11 @@ stable
 security definer
 set search_path = ''
 as $$
-declare
-  v_checked boolean := flowstate._check_size('p_flow_ids', cardinality(p_flow_ids), 'max_batch_items');
 begin
-  if flowstate._context(p_context) then
-    return query
-      select f.flow_id, flowstate._document(f, true)
-        from unnest(p_flow_ids) with ordinality as i(id, n)
-        join flowstate.flows f on f.flow_id = i.id
-       order by i.n;
-  end if;
+  -- flow_load_states_parts reads the flows (context, tenant, batch limit), in order.
+  return query
+    select p.flow_id, p.document || jsonb_build_object('state_data', p.state_data)
+      from flowstate.flow_load_states_parts(p_flow_ids, p_context) p;
 end;
 $$;
 
