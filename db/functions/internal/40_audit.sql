@@ -382,8 +382,7 @@ begin
   -- every other update (no trigger does for this one).
   counted as (
     insert into flowstate.activity_tallies as t (client_account_id, engagement_id, hour, slot, writes)
-    select w.client_account_id, w.engagement_id, date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00'),
-           pg_backend_pid() % 16, 1
+    select w.client_account_id, w.engagement_id, flowstate._tally_hour(), flowstate._tally_slot(), 1
       from written w
     on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + 1)
   select d.document, p_request_id is null or exists (select from remembered) as remembered

@@ -1,3 +1,27 @@
+-- flowstate._tally_hour, flowstate._tally_slot
+-- Where every writer counts a write: the current hour (buckets aligned on whole UTC hours) and
+-- the backend's slot (one of 16 rows per key, so concurrent writers seldom wait on one row).
+-- SQL, inlined into the statements that count.
+create or replace function flowstate._tally_hour()
+returns timestamptz
+language sql
+stable
+as $$
+  select date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00')
+$$;
+
+comment on function flowstate._tally_hour() is 'Internal. The hour a write made now is counted in (flowstate.activity_tallies).';
+
+create or replace function flowstate._tally_slot()
+returns smallint
+language sql
+stable
+as $$
+  select (pg_backend_pid() % 16)::smallint
+$$;
+
+comment on function flowstate._tally_slot() is 'Internal. The tally slot of this backend (one of 16).';
+
 -- flowstate._tally_sweep
 -- Remove a tally whose slots sum to zero (its last flow was deleted or moved on), so no phase
 -- name outlives the flows that had it (an erased flow leaves nothing). Only the slots this
@@ -52,8 +76,8 @@ set search_path = ''
 set flowstate.all_tenants = 'on'  -- the tallies' row-level security: the flows' rows passed their own
 as $$
 declare
-  v_slot constant smallint := pg_backend_pid() % 16;
-  v_hour constant timestamptz := date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00');
+  v_slot constant smallint := flowstate._tally_slot();
+  v_hour constant timestamptz := flowstate._tally_hour();
 begin
   if tg_op = 'INSERT' then
     insert into flowstate.activity_tallies as t
@@ -109,7 +133,7 @@ begin
   if (p_old.client_account_id, p_old.engagement_id, p_old.flow_type, p_old.current_phase, p_old.status)
      is distinct from (p_new.client_account_id, p_new.engagement_id, p_new.flow_type, p_new.current_phase, p_new.status) then
     insert into flowstate.flow_tallies as t
-    select m.client_account_id, m.engagement_id, m.flow_type, m.current_phase, m.status, pg_backend_pid() % 16, m.flows
+    select m.client_account_id, m.engagement_id, m.flow_type, m.current_phase, m.status, flowstate._tally_slot(), m.flows
       from (values (p_old.client_account_id, p_old.engagement_id, p_old.flow_type, p_old.current_phase::text, p_old.status::text, -1),
                    (p_new.client_account_id, p_new.engagement_id, p_new.flow_type, p_new.current_phase::text, p_new.status::text, 1))
            m(client_account_id, engagement_id, flow_type, current_phase, status, flows)
@@ -140,8 +164,7 @@ set flowstate.all_tenants = 'on'
 as $$
 begin
   insert into flowstate.activity_tallies as t
-  values (p_new.client_account_id, p_new.engagement_id, date_bin('1 hour', now(), timestamptz '2000-01-01 00:00+00'),
-          pg_backend_pid() % 16, 1)
+  values (p_new.client_account_id, p_new.engagement_id, flowstate._tally_hour(), flowstate._tally_slot(), 1)
   on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + 1;
   perform flowstate._tally_move(p_old, p_new);
 end;
