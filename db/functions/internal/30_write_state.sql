@@ -55,12 +55,7 @@ begin
               or not exists (select from flowstate.request_ids r
                               where r.flow_id = f.flow_id and r.request_id = p_request_id and r.generation = f.generation));
       if v_old.flow_id is not null then
-        v_new := v_old;
-        v_new.status := flowstate._status(v_old.current_phase, p_state ->> 'status', v_old.status);
-        v_new.state_data := p_state -> 'state_data';
-        v_new.metadata := coalesce(p_state -> 'metadata', '{}') - '{client_account_id,engagement_id,user_id}'::text[];
-        v_new.last_label := p_label;
-        v_new.external_id := coalesce(v_old.external_id, p_external_id);
+        v_new := flowstate._fast_row(v_old, p_state, p_label, p_external_id);
         -- Compare-and-set on the version read: a write in between sends this one down the slow path.
         v_document := flowstate._write_flow(v_old, v_new, p_operation, (p_context ->> 'user_id')::uuid, p_label,
                                             p_request_id, p_request_function);
@@ -179,6 +174,31 @@ $$;
 
 comment on function flowstate._write_state(uuid, jsonb, bigint, boolean, text, jsonb, text, text, uuid, text) is
 'Internal. The write path of flow_save_state (p_check_version) and flow_put_state, remembering the result under p_request_id (a retry returns it). Errors: FS001-FS005.';
+
+-- flowstate._fast_row
+-- The row a fast-path save (same phases and flow type; see flowstate._write_state) makes of
+-- p_old from p_state: status, state_data, metadata, label and external id taken over; the
+-- version, updated_at and history counters are flowstate._write_flow's (or the batch's).
+-- One place for the lone save's fast path and flowstate._save_together's.
+create or replace function flowstate._fast_row(p_old flowstate.flows, p_state jsonb, p_label text, p_external_id text)
+returns flowstate.flows
+language plpgsql
+immutable
+as $$
+declare
+  v_new flowstate.flows := p_old;
+begin
+  v_new.status := flowstate._status(p_old.current_phase, p_state ->> 'status', p_old.status);
+  v_new.state_data := p_state -> 'state_data';
+  v_new.metadata := coalesce(p_state -> 'metadata', '{}') - '{client_account_id,engagement_id,user_id}'::text[];
+  v_new.last_label := p_label;
+  v_new.external_id := coalesce(p_old.external_id, p_external_id);
+  return v_new;
+end;
+$$;
+
+comment on function flowstate._fast_row(flowstate.flows, jsonb, text, text) is
+'Internal. The row a fast-path save of p_state (same phases and flow type) makes of p_old: status, state_data, metadata, label and external id.';
 
 -- flowstate._status
 -- The stored status: terminal phases decide it; otherwise the caller's, else p_default.
