@@ -37,9 +37,10 @@ comment on function flowstate._save_item(jsonb, jsonb) is
 -- Only an item that is its flow's first in the batch is taken (a later one must meet the flow
 -- as the earlier left it), and only a flow no other transaction holds (SKIP LOCKED: the batch
 -- never waits on one flow for the others; the item goes alone and waits, as a lone call does).
--- Returns the stored documents (without state_data) by item position, NULL where an item was
--- not taken (the caller saves it alone). Raises when a request id's result could not be
--- remembered (an entry appeared meanwhile): the caller then saves every item alone.
+-- Returns flow_save_states' results by item position ({flow_id, ok: true, document}, the
+-- document without state_data), NULL where an item was not taken (the caller saves it
+-- alone). Raises when a request id's result could not be remembered (an entry appeared
+-- meanwhile): the caller then saves every item alone.
 create or replace function flowstate._save_together(p_items jsonb, p_context jsonb)
 returns jsonb[]
 language plpgsql
@@ -48,7 +49,7 @@ declare
   v_user constant uuid := (p_context ->> 'user_id')::uuid;
   v_role constant text := flowstate._caller_role();
   v_max_label constant bigint := (flowstate._settings() ->> 'max_label_bytes')::bigint;
-  v_documents jsonb[];
+  v_results jsonb[];
   v_moved_from flowstate.flows[];
   v_moved_to flowstate.flows[];
   v_unremembered bigint;
@@ -124,12 +125,13 @@ begin
       from written w
      group by 1, 2 order by 1, 2
     on conflict (client_account_id, engagement_id, hour, slot) do update set writes = t.writes + excluded.writes)
-  select array(select d.document from generate_series(1, jsonb_array_length(p_items)) g(n)
-                 left join documented d on d.n = g.n order by g.n),
+  select array(select case when d.n is not null then jsonb_build_object('flow_id', i.item -> 'flow_id', 'ok', true, 'document', d.document) end
+                 from jsonb_array_elements(p_items) with ordinality as i(item, n)
+                 left join documented d on d.n = i.n order by i.n),
          array(select w.old from written w where (w.new).status is distinct from (w.old).status order by w.n),
          array(select w.new from written w where (w.new).status is distinct from (w.old).status order by w.n),
          (select count(*) from documented d where d.request_id is not null) - (select count(*) from remembered)
-    into v_documents, v_moved_from, v_moved_to, v_unremembered;
+    into v_results, v_moved_from, v_moved_to, v_unremembered;
   if v_unremembered <> 0 then
     raise exception 'a request id of the batch was used meanwhile';
   end if;
@@ -137,12 +139,12 @@ begin
   if cardinality(v_moved_from) > 0 then
     perform flowstate._tally_move(v_moved_from[g.i], v_moved_to[g.i]) from generate_subscripts(v_moved_from, 1) as g(i);
   end if;
-  return v_documents;
+  return v_results;
 end;
 $$;
 
 comment on function flowstate._save_together(jsonb, jsonb) is
-'Internal. Write the items of flow_save_states that a lone call would save on its fast path together (one statement), exactly as one call each; returns their stored documents by item position, NULL for items left to be saved alone.';
+'Internal. Write the items of flow_save_states that a lone call would save on its fast path together (one statement), exactly as one call each; returns their results ({flow_id, ok, document}) by item position, NULL for items left to be saved alone.';
 
 -- flowstate.flow_save_states
 -- Save many flows in one call: p_items is a JSON array of {"flow_id", "state",
@@ -171,8 +173,7 @@ declare
   v_item jsonb;
   -- Collected in an array and turned into JSON once: appending to a jsonb array copies it
   -- whole each time, which made a batch quadratic (4,000 items: 22 s, 75% in jsonb_concat).
-  v_results jsonb[] := '{}';
-  v_together jsonb[];
+  v_results jsonb[];
   v_n bigint;
   v_document jsonb;
   v_state text;
@@ -187,38 +188,40 @@ begin
   end if;
   v_checked := flowstate._check_size('p_items', jsonb_array_length(p_items), 'max_batch_items');
   -- Every item's shape, every problem at once, before anything is saved.
-  select coalesce(array_agg(p.problem order by i.n, p.k), '{}') into v_errors
-    from jsonb_array_elements(p_items) with ordinality as i(item, n),
-         lateral (values
-           (1, case when jsonb_typeof(i.item) <> 'object' then
-                 format('p_items[%s] must be an object {"flow_id", "state", "expected_version"}, not %s.', i.n - 1, jsonb_typeof(i.item)) end),
-           (2, case when jsonb_typeof(i.item) = 'object' and i.item - '{flow_id,state,expected_version,request_id,put,label}'::text[] <> '{}' then
+  -- One array of problems per item, unnested only where there are some: a valid item makes
+  -- no rows.
+  select coalesce(array_agg(p.problem order by c.n, p.k), '{}') into v_errors
+    from (select i.n, array_remove(array[
+           case when jsonb_typeof(i.item) <> 'object' then
+                 format('p_items[%s] must be an object {"flow_id", "state", "expected_version"}, not %s.', i.n - 1, jsonb_typeof(i.item)) end,
+           case when jsonb_typeof(i.item) = 'object' and i.item - '{flow_id,state,expected_version,request_id,put,label}'::text[] <> '{}' then
                  format('p_items[%s] has unknown keys (%s); the keys are flow_id, state, expected_version, request_id, put and label.', i.n - 1,
                         (select string_agg(left(k, 40), ', ' order by k)
-                           from jsonb_object_keys(i.item - '{flow_id,state,expected_version,request_id,put,label}'::text[]) k)) end),
-           (3, case when jsonb_typeof(i.item) = 'object' and not coalesce(jsonb_typeof(i.item -> 'flow_id') = 'string' and i.item ->> 'flow_id' ~ v_uuid, false) then
-                 format('p_items[%s].flow_id must be a UUID string.', i.n - 1) end),
-           -- (CASE, not AND: only a number may be cast)
-           (4, case when jsonb_typeof(i.item) = 'object' and not case coalesce(jsonb_typeof(i.item -> 'expected_version'), 'null')
+                           from jsonb_object_keys(i.item - '{flow_id,state,expected_version,request_id,put,label}'::text[]) k)) end,
+           case when jsonb_typeof(i.item) = 'object' and not coalesce(jsonb_typeof(i.item -> 'flow_id') = 'string' and i.item ->> 'flow_id' ~ v_uuid, false) then
+                 format('p_items[%s].flow_id must be a UUID string.', i.n - 1) end,
+           case when jsonb_typeof(i.item) = 'object' and not case coalesce(jsonb_typeof(i.item -> 'expected_version'), 'null')
                            when 'null' then true
                            when 'number' then (i.item ->> 'expected_version')::numeric between 1 and 9223372036854775807
                                               and (i.item ->> 'expected_version')::numeric % 1 = 0
                            else false end then
                  format('p_items[%s].expected_version must be an integer of at least 1, or null to create, not %s.', i.n - 1,
-                        left((i.item -> 'expected_version')::text, 40)) end),
-           (5, case when jsonb_typeof(i.item) = 'object' and coalesce(jsonb_typeof(i.item -> 'request_id'), 'null') <> 'null'
+                        left((i.item -> 'expected_version')::text, 40)) end,
+           case when jsonb_typeof(i.item) = 'object' and coalesce(jsonb_typeof(i.item -> 'request_id'), 'null') <> 'null'
                      and not coalesce(jsonb_typeof(i.item -> 'request_id') = 'string' and i.item ->> 'request_id' ~ v_uuid, false) then
-                 format('p_items[%s].request_id must be a UUID string, or null for none.', i.n - 1) end),
-           (6, case when jsonb_typeof(i.item) = 'object' and coalesce(jsonb_typeof(i.item -> 'put'), 'null') not in ('null', 'boolean') then
-                 format('p_items[%s].put must be true, false or null, not %s.', i.n - 1, jsonb_typeof(i.item -> 'put')) end),
-           (7, case when jsonb_typeof(i.item) = 'object' and coalesce(jsonb_typeof(i.item -> 'label'), 'null') not in ('null', 'string') then
-                 format('p_items[%s].label must be a string or null, not %s.', i.n - 1, jsonb_typeof(i.item -> 'label')) end),
-           (8, case when jsonb_typeof(i.item) = 'object' and (i.item -> 'put') = 'true' and coalesce(jsonb_typeof(i.item -> 'expected_version'), 'null') <> 'null' then
+                 format('p_items[%s].request_id must be a UUID string, or null for none.', i.n - 1) end,
+           case when jsonb_typeof(i.item) = 'object' and coalesce(jsonb_typeof(i.item -> 'put'), 'null') not in ('null', 'boolean') then
+                 format('p_items[%s].put must be true, false or null, not %s.', i.n - 1, jsonb_typeof(i.item -> 'put')) end,
+           case when jsonb_typeof(i.item) = 'object' and coalesce(jsonb_typeof(i.item -> 'label'), 'null') not in ('null', 'string') then
+                 format('p_items[%s].label must be a string or null, not %s.', i.n - 1, jsonb_typeof(i.item -> 'label')) end,
+           case when jsonb_typeof(i.item) = 'object' and (i.item -> 'put') = 'true' and coalesce(jsonb_typeof(i.item -> 'expected_version'), 'null') <> 'null' then
                  format('p_items[%s] is a put (no version check), so it takes no expected_version.', i.n - 1)
                 when jsonb_typeof(i.item) = 'object' and (i.item -> 'put') is distinct from 'true' and coalesce(jsonb_typeof(i.item -> 'label'), 'null') <> 'null' then
-                 format('p_items[%s] has a label, which only a put ("put": true) records.', i.n - 1) end)
-         ) as p(k, problem)
-   where p.problem is not null;
+                 format('p_items[%s] has a label, which only a put ("put": true) records.', i.n - 1) end
+         ], null) as problems
+            from jsonb_array_elements(p_items) with ordinality as i(item, n)) c,
+         lateral unnest(c.problems) with ordinality as p(problem, k)
+   where cardinality(c.problems) > 0;
   if cardinality(v_errors) > 0 then
     raise exception 'p_items is invalid: %', v_errors[1]
       using errcode = 'FS001', detail = jsonb_build_object('errors', v_errors)::text;
@@ -226,28 +229,24 @@ begin
 
   -- The common items go together; every other one alone, in order, below.
   begin
-    v_together := flowstate._save_together(p_items, p_context);
+    v_results := flowstate._save_together(p_items, p_context);
   exception when others then
-    v_together := '{}';
+    v_results := array_fill(null::jsonb, array[jsonb_array_length(p_items)]);
   end;
-  for v_item, v_n in select e, n from jsonb_array_elements(p_items) with ordinality as i(e, n) loop
-    if v_together[v_n] is not null then
-      v_results := array_append(v_results, jsonb_build_object('flow_id', v_item -> 'flow_id', 'ok', true, 'document', v_together[v_n]));
-      continue;
-    end if;
+  for v_item, v_n in select e, n from jsonb_array_elements(p_items) with ordinality as i(e, n) where v_results[n] is null loop
     if p_atomic then
       v_document := flowstate._save_item(v_item, p_context);
-      v_results := array_append(v_results, jsonb_build_object('flow_id', v_item -> 'flow_id', 'ok', true, 'document', v_document));
+      v_results[v_n] := jsonb_build_object('flow_id', v_item -> 'flow_id', 'ok', true, 'document', v_document);
       continue;
     end if;
     begin
       v_document := flowstate._save_item(v_item, p_context);
-      v_results := array_append(v_results, jsonb_build_object('flow_id', v_item -> 'flow_id', 'ok', true, 'document', v_document));
+      v_results[v_n] := jsonb_build_object('flow_id', v_item -> 'flow_id', 'ok', true, 'document', v_document);
     exception when others then
       get stacked diagnostics v_state = returned_sqlstate, v_message = message_text, v_detail = pg_exception_detail;
-      v_results := array_append(v_results, jsonb_build_object(
+      v_results[v_n] := jsonb_build_object(
         'flow_id', v_item -> 'flow_id', 'ok', false, 'sqlstate', v_state, 'message', v_message,
-        'detail', case when v_state like 'FS%' then nullif(v_detail, '')::jsonb else to_jsonb(nullif(v_detail, '')) end));
+        'detail', case when v_state like 'FS%' then nullif(v_detail, '')::jsonb else to_jsonb(nullif(v_detail, '')) end);
     end;
   end loop;
   return to_jsonb(v_results);
