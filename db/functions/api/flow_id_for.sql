@@ -16,7 +16,7 @@ as $$
 declare
   v_checked boolean := flowstate._check_size('p_external_id', octet_length(p_external_id), 'max_label_bytes');
 begin
-  if p_external_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+  if flowstate._is_uuid(p_external_id) and p_external_id = lower(p_external_id) then
     return p_external_id::uuid;
   end if;
   if jsonb_typeof(p_context -> 'client_account_id') is distinct from 'string'

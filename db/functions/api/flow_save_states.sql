@@ -167,7 +167,6 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_uuid constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
   v_checked boolean;
   v_errors text[];
   v_item jsonb;
@@ -198,7 +197,7 @@ begin
                  format('p_items[%s] has unknown keys (%s); the keys are flow_id, state, expected_version, request_id, put and label.', i.n - 1,
                         (select string_agg(left(k, 40), ', ' order by k)
                            from jsonb_object_keys(i.item - '{flow_id,state,expected_version,request_id,put,label}'::text[]) k)) end,
-           case when jsonb_typeof(i.item) = 'object' and not coalesce(jsonb_typeof(i.item -> 'flow_id') = 'string' and i.item ->> 'flow_id' ~ v_uuid, false) then
+           case when jsonb_typeof(i.item) = 'object' and not coalesce(jsonb_typeof(i.item -> 'flow_id') = 'string' and flowstate._is_uuid(i.item ->> 'flow_id'), false) then
                  format('p_items[%s].flow_id must be a UUID string.', i.n - 1) end,
            case when jsonb_typeof(i.item) = 'object' and not case coalesce(jsonb_typeof(i.item -> 'expected_version'), 'null')
                            when 'null' then true
@@ -208,7 +207,7 @@ begin
                  format('p_items[%s].expected_version must be an integer of at least 1, or null to create, not %s.', i.n - 1,
                         left((i.item -> 'expected_version')::text, 40)) end,
            case when jsonb_typeof(i.item) = 'object' and coalesce(jsonb_typeof(i.item -> 'request_id'), 'null') <> 'null'
-                     and not coalesce(jsonb_typeof(i.item -> 'request_id') = 'string' and i.item ->> 'request_id' ~ v_uuid, false) then
+                     and not coalesce(jsonb_typeof(i.item -> 'request_id') = 'string' and flowstate._is_uuid(i.item ->> 'request_id'), false) then
                  format('p_items[%s].request_id must be a UUID string, or null for none.', i.n - 1) end,
            case when jsonb_typeof(i.item) = 'object' and coalesce(jsonb_typeof(i.item -> 'put'), 'null') not in ('null', 'boolean') then
                  format('p_items[%s].put must be true, false or null, not %s.', i.n - 1, jsonb_typeof(i.item -> 'put')) end,

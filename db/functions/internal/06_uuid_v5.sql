@@ -1,3 +1,21 @@
+-- flowstate._is_uuid
+-- Whether p_text is a UUID in its canonical form (any case): 36 characters, hyphens in the
+-- four places LIKE pins, nothing but hex digits and hyphens, and no other hyphen. SQL, so it is
+-- inlined; the regular expression '^[0-9a-fA-F]{8}-...{12}$' cost about 7 us a match, since
+-- PostgreSQL builds the automaton states of each bounded repetition anew on every match,
+-- while a one-state class is built once (1.8 us for this, measured over 5,000 ids).
+create or replace function flowstate._is_uuid(p_text text)
+returns boolean
+language sql
+immutable
+as $$
+  select p_text like '________-____-____-____-____________'
+     and p_text !~ '[^0-9a-fA-F-]'
+     and length(replace(p_text, '-', '')) = 32
+$$;
+
+comment on function flowstate._is_uuid(text) is 'Internal. Whether p_text is a canonical UUID (any case).';
+
 -- flowstate._sha1, flowstate._uuid_v5
 -- RFC 4122 name-based UUIDs (version 5) without an extension: uuid-ossp and pgcrypto are not
 -- everywhere (pip-installed servers ship without contrib), and only non-canonical external ids

@@ -85,7 +85,7 @@ begin
   v_type := coalesce(p_state ->> 'flow_type', v_old.flow_type, 'discovery');
   v_errors := flowstate._validation_errors(p_state, v_type, p_walk => v_old.flow_id is null);
   -- A well-formed flow_id (validation reports a malformed one) must name this flow.
-  if p_state ->> 'flow_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+  if flowstate._is_uuid(p_state ->> 'flow_id')
      and lower(p_state ->> 'flow_id') <> p_flow_id::text then
     v_errors := v_errors || format('flow_id in the document (%s) differs from p_flow_id (%s).', p_state ->> 'flow_id', p_flow_id);
   end if;

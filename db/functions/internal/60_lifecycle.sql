@@ -352,7 +352,6 @@ language plpgsql
 stable
 as $$
 declare
-  v_uuid constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
   v_errors text[] := '{}';
   v_where text := '';
   v_key text;
@@ -391,7 +390,7 @@ begin
         -- The tenant ids and user in a document's metadata are columns.
         foreach v_id_key in array array['client_account_id', 'engagement_id', 'user_id'] loop
           continue when not v_value ? v_id_key;
-          if jsonb_typeof(v_value -> v_id_key) <> 'string' or v_value ->> v_id_key !~ v_uuid then
+          if jsonb_typeof(v_value -> v_id_key) <> 'string' or not flowstate._is_uuid(v_value ->> v_id_key) then
             v_errors := v_errors || format('Filter metadata.%s must be a UUID string.', v_id_key);
           else
             v_where := v_where || format(' and f.%I = %L::uuid', v_id_key, v_value ->> v_id_key);
@@ -430,7 +429,7 @@ begin
                                      v_value #>> '{}');
       end if;
     when v_key in ('parent_flow_id', 'client_account_id', 'engagement_id') then
-      if jsonb_typeof(v_value) <> 'string' or v_value #>> '{}' !~ v_uuid then
+      if jsonb_typeof(v_value) <> 'string' or not flowstate._is_uuid(v_value #>> '{}') then
         v_errors := v_errors || format('Filter %s must be a UUID string.', v_key);
       else
         v_where := v_where || format(' and f.%I = %L::uuid', v_key, v_value #>> '{}');
