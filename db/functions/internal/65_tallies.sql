@@ -38,9 +38,13 @@ declare
   v_slots smallint[];
   v_sum bigint;
 begin
-  select count(*) into v_rows from flowstate.flow_tallies t
+  -- Most moves leave other flows behind: then one read, and no locks.
+  select count(*), coalesce(sum(t.flows), 0) into v_rows, v_sum from flowstate.flow_tallies t
    where (t.client_account_id, t.engagement_id, t.flow_type, t.current_phase, t.status)
        = (p_client_account_id, p_engagement_id, p_flow_type, p_current_phase, p_status);
+  if v_sum <> 0 then
+    return;
+  end if;
   select array_agg(l.slot), sum(l.flows) into v_slots, v_sum
     from (select t.slot, t.flows from flowstate.flow_tallies t
            where (t.client_account_id, t.engagement_id, t.flow_type, t.current_phase, t.status)
