@@ -220,12 +220,16 @@ async def test_a_plain_asyncpg_pool_is_retried_safely_too(admin_dsn, app_dsn, ap
     assert (await footprint(admin_dsn, flow_id))["audit_rows"] == 2
 
 
-@pytest.mark.parametrize("call", [
-    "flowstate.flow_save_state($1, $2::jsonb, 1, $3::jsonb, $4)",
+@pytest.mark.parametrize("call, phase", [
+    ("flowstate.flow_save_state($1, $2::jsonb, 1, $3::jsonb, $4)", "data_import"),
     # No version check: the retry's fast path still compares and sets on the version it read.
-    "flowstate.flow_put_state($1, $2::jsonb, null, $3::jsonb, p_request_id => $4)",
+    ("flowstate.flow_put_state($1, $2::jsonb, null, $3::jsonb, p_request_id => $4)", "data_import"),
+    # The slow path (a phase change) looks the request id up only once it holds the row lock.
+    ("flowstate.flow_save_state($1, $2::jsonb, 1, $3::jsonb, $4)", "field_mapping"),
+    ("flowstate.flow_record_step($1, $2::jsonb ->> 'current_phase', $2::jsonb -> 'state_data', 'step', $3::jsonb,"
+     " p_request_id => $4)", "field_mapping"),
 ])
-async def test_a_retry_racing_the_first_call_waits_for_it(admin_dsn, app_dsn, call):
+async def test_a_retry_racing_the_first_call_waits_for_it(admin_dsn, app_dsn, call, phase):
     """The server may still be running the first call when the retry arrives: the retry waits
     for it and returns its result; had the first rolled back, the retry writes."""
     context = new_context()
@@ -238,7 +242,9 @@ async def test_a_retry_racing_the_first_call_waits_for_it(admin_dsn, app_dsn, ca
             flow_id, request_id = uuid.uuid4(), uuid.uuid4()
             await created(store, flow_id)
             save = (f"select {call}::text",
-                    flow_id, json.dumps(new_doc(flow_id, n=1)), json.dumps(context.jsonb()), request_id)
+                    flow_id, json.dumps(new_doc(flow_id, n=1, phase=phase,
+                                                completed=("data_import",) if phase != "data_import" else ())),
+                    json.dumps(context.jsonb()), request_id)
             transaction = first.transaction()
             await transaction.start()
             answer = await first.fetchval(*save)

@@ -61,7 +61,8 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_replayed jsonb := flowstate._request_replay(p_flow_id, p_request_id, 'flow_record_step', p_context);
+  v_replayed jsonb;
+  v_claimed boolean := false;  -- the request id was claimed first (a flow to create)
   v_checked boolean := flowstate._check_size('p_phase', octet_length(p_phase), 'max_name_bytes', p_flow_id)
                    and flowstate._check_size('p_flow_type', octet_length(p_flow_type), 'max_name_bytes', p_flow_id)
                    and flowstate._check_size('p_label', octet_length(p_label), 'max_label_bytes', p_flow_id)
@@ -72,7 +73,6 @@ declare
   v_status text := case when p_feedback is null then 'running' else 'paused' end;
   v_document jsonb;
 begin
-  if v_replayed is not null then return v_replayed; end if;
   v_published := flowstate._context(p_context);
   if p_feedback is not null and jsonb_typeof(p_feedback) is distinct from 'object' then
     raise exception 'flow % feedback context is invalid', p_flow_id
@@ -91,6 +91,17 @@ begin
   end if;
 
   select * into v_old from flowstate.flows f where f.flow_id = p_flow_id for update;
+  -- An existing flow's request id is looked up under its row lock and remembered by the write's
+  -- statement; a flow to create claims it first (see flowstate._request_result).
+  if v_old.flow_id is not null then
+    v_replayed := flowstate._request_result(p_flow_id, p_request_id, 'flow_record_step', v_old.generation);
+  else
+    v_replayed := flowstate._request_replay(p_flow_id, p_request_id, 'flow_record_step', p_context);
+    v_claimed := p_request_id is not null;
+  end if;
+  if v_replayed is not null then
+    return v_replayed;
+  end if;
   if v_old.flow_id is null and coalesce(p_expected_version, 0) = 0 then
     begin
       v_document := flowstate._write_state(p_flow_id,
@@ -113,11 +124,15 @@ begin
     end if;
     v_document := flowstate._write_state(p_flow_id,
       flowstate._step_document(p_flow_id, v_old, p_phase, p_state_data, p_flow_type, v_status, p_metadata),
-      p_expected_version, p_expected_version is not null, p_label, p_context, 'put', p_external_id);
+      p_expected_version, p_expected_version is not null, p_label, p_context, 'put', p_external_id,
+      p_request_id => case when not v_claimed then p_request_id end, p_request_function => 'flow_record_step');
   end if;
 
   if p_feedback is not null then
     perform flowstate._record_pause(p_flow_id, p_feedback);
+  end if;
+  if not v_claimed then
+    return v_document;
   end if;
   return flowstate._request_remember(p_flow_id, p_request_id, 'flow_record_step', v_document);
 end;

@@ -15,6 +15,43 @@
 -- claims nothing first and remembers the result in the statement that writes the flow
 -- (flowstate._write_flow), which a racing retry cannot slip past (see 30_write_state.sql).
 
+-- flowstate._request_result
+-- The result a call with p_request_id remembered for this flow in its generation p_generation,
+-- or NULL (none, or none yet). Raises FS001 when a call of another operation used the id: a
+-- request id names one call. A write to an existing flow asks this once it holds the flow's
+-- row lock, and claims nothing: a first call with the same id that is still running holds that
+-- lock too (every write of an existing flow locks its row before it remembers its result), so
+-- the lock makes the retry wait for it; the write then remembers its own result in the
+-- statement that writes the flow (flowstate._write_flow).
+create or replace function flowstate._request_result(
+  p_flow_id uuid, p_request_id uuid, p_operation text, p_generation bigint
+)
+returns jsonb
+language plpgsql
+stable
+as $$
+declare
+  v_request flowstate.request_ids;
+begin
+  if p_request_id is null then
+    return null;
+  end if;
+  select r.* into v_request
+    from flowstate.request_ids r
+   where r.flow_id = p_flow_id and r.request_id = p_request_id and r.generation = p_generation;
+  if v_request.flow_id is not null and v_request.operation <> p_operation then
+    raise exception 'request id % was already used by % for flow %', p_request_id, v_request.operation, p_flow_id
+      using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'request_id', p_request_id,
+        'errors', jsonb_build_array(format('Request id %s was already used by %s for this flow; a request id names one call.',
+                                           p_request_id, v_request.operation)))::text;
+  end if;
+  return v_request.result;
+end;
+$$;
+
+comment on function flowstate._request_result(uuid, uuid, text, bigint) is
+'Internal. The result remembered under a request id for the flow''s generation p_generation, or NULL; for a write that holds the flow''s row lock. Errors: FS001 (the id was used by another operation).';
+
 -- flowstate._request_lookup
 -- Claim p_request_id for p_flow_id and return NULL (go on and write), or return the result a
 -- call with this id remembered. Publishes the context first: a result counts only while
@@ -31,7 +68,7 @@ language plpgsql
 as $$
 declare
   v_published boolean := flowstate._context(p_context);
-  v_request flowstate.request_ids;
+  v_result jsonb;
 begin
   -- A retry can arrive while the first call is still running (the server had not noticed the
   -- lost connection yet): the unique key makes it wait here until the first call commits
@@ -43,23 +80,14 @@ begin
   if found then
     return null;
   end if;
-  select r.* into v_request
-    from flowstate.request_ids r
-   where r.flow_id = p_flow_id and r.request_id = p_request_id
-     and r.generation = flowstate._generation(p_flow_id);
-  if v_request.flow_id is null then
+  v_result := flowstate._request_result(p_flow_id, p_request_id, p_operation, flowstate._generation(p_flow_id));
+  if v_result is null then
+    -- An earlier flow's entry: taken over.
     update flowstate.request_ids r
        set operation = p_operation, generation = null, result = null, created_at = now()
      where r.flow_id = p_flow_id and r.request_id = p_request_id;
-    return null;
   end if;
-  if v_request.operation <> p_operation then
-    raise exception 'request id % was already used by % for flow %', p_request_id, v_request.operation, p_flow_id
-      using errcode = 'FS001', detail = jsonb_build_object('flow_id', p_flow_id, 'request_id', p_request_id,
-        'errors', jsonb_build_array(format('Request id %s was already used by %s for this flow; a request id names one call.',
-                                           p_request_id, v_request.operation)))::text;
-  end if;
-  return v_request.result;
+  return v_result;
 end;
 $$;
 

@@ -15,7 +15,8 @@
 -- claimed first: a retry racing this call reads the version before this call's commit, so
 -- its compare-and-set waits for that commit and fails, and its slow path replays. Anything
 -- else (creation, a phase change, a refusal, a known request id) takes the slow path, which
--- claims the request id, locks the row, validates in full and explains itself.
+-- locks the row, looks the request id up under that lock (a flow to create claims it first),
+-- validates in full and explains itself.
 drop function if exists flowstate._write_state(uuid, jsonb, bigint, boolean, text, jsonb, text);
 drop function if exists flowstate._write_state(uuid, jsonb, bigint, boolean, text, jsonb, text, text);
 create or replace function flowstate._write_state(
@@ -37,6 +38,7 @@ declare
   v_metadata jsonb;
   v_left text;
   v_replayed jsonb;
+  v_claimed boolean := false;  -- the request id was claimed first (flowstate._request_replay)
   v_document jsonb;
 begin
   v_published := flowstate._context(p_context)::text;
@@ -68,12 +70,6 @@ begin
   end if;
 
   -- Slow path. A creation is audited by the trigger, told what this is by these settings.
-  v_replayed := flowstate._request_replay(p_flow_id, p_request_id, p_request_function, p_context);
-  if v_replayed is not null then
-    return v_replayed;
-  end if;
-  v_published := set_config('flowstate.operation', p_operation, true)
-              || set_config('flowstate.label', coalesce(p_label, ''), true);
   if p_flow_id is null then
     raise exception 'p_flow_id is required'
       using errcode = 'FS001', detail = jsonb_build_object('errors', jsonb_build_array('p_flow_id is required.'))::text;
@@ -82,6 +78,19 @@ begin
     -- Lock first, so the stored flow type governs validation.
     select * into v_old from flowstate.flows where flow_id = p_flow_id for update;
   end if;
+  -- An existing flow's request id is looked up under its row lock and remembered by the write's
+  -- statement (flowstate._request_result); a flow to create claims it first.
+  if v_old.flow_id is not null then
+    v_replayed := flowstate._request_result(p_flow_id, p_request_id, p_request_function, v_old.generation);
+  else
+    v_replayed := flowstate._request_replay(p_flow_id, p_request_id, p_request_function, p_context);
+    v_claimed := p_request_id is not null;
+  end if;
+  if v_replayed is not null then
+    return v_replayed;
+  end if;
+  v_published := set_config('flowstate.operation', p_operation, true)
+              || set_config('flowstate.label', coalesce(p_label, ''), true);
   v_type := coalesce(p_state ->> 'flow_type', v_old.flow_type, 'discovery');
   v_errors := flowstate._validation_errors(p_state, v_type, p_walk => v_old.flow_id is null);
   -- A well-formed flow_id (validation reports a malformed one) must name this flow.
@@ -160,13 +169,17 @@ begin
     v_new.metadata := v_metadata;
     v_new.last_label := p_label;
     v_new.external_id := coalesce(v_old.external_id, p_external_id);
-    v_document := flowstate._write_flow(v_old, v_new, p_operation, (p_context ->> 'user_id')::uuid, p_label);  -- v_old is locked
+    v_document := flowstate._write_flow(v_old, v_new, p_operation, (p_context ->> 'user_id')::uuid, p_label,  -- v_old is locked
+                                        case when not v_claimed then p_request_id end, p_request_function);
   end if;
 
   v_published := set_config('flowstate.operation', '', true);
   -- A variable, not the expression: a costly argument would keep _request_remember from being inlined.
   if v_document is null then  -- created
     v_document := flowstate._document(v_new, false);
+  end if;
+  if not v_claimed then
+    return v_document;
   end if;
   return flowstate._request_remember(p_flow_id, p_request_id, p_request_function, v_document);
 end;
