@@ -10,7 +10,7 @@ the same pool without the wrapper around it (what the wrapper adds on the client
 /tmp/base`), loads from a second database built from it join the same interleaved rounds: a
 before/after comparison of the SQL side in one run.
 
-    PYTHONPATH=python python benchmarks/bench_load_path.py [--dsn DSN] [--rounds 20] [--calls 50] [--baseline DIR]
+    PYTHONPATH=python python benchmarks/bench_load_path.py [--dsn DSN] [--rounds 20] [--calls 50] [--baseline DIR] [--aputs 200]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def cpu_seconds(pid: int) -> float:
         return int(f.read().split()[0]) / 1e9
 
 
-async def measure(dsn: str, baseline_dsn: str | None, size: int, rounds: int, calls: int) -> dict:
+async def measure(dsn: str, baseline_dsn: str | None, size: int, rounds: int, calls: int, aputs: int) -> dict:
     data = step(state_data(size), 1)
     closers = []
     ops, pids = {}, {}
@@ -73,7 +73,7 @@ async def measure(dsn: str, baseline_dsn: str | None, size: int, rounds: int, ca
         await loader("load", dsn)
         if baseline_dsn:
             await loader("load_baseline", baseline_dsn)
-        await langgraph(dsn, data, ops, pids, closers)
+        await langgraph(dsn, data, aputs, ops, pids, closers)
 
         samples: dict[str, list[float]] = {name: [] for name in ops}
         cpu: dict[str, float] = {name: 0.0 for name in ops}
@@ -105,7 +105,7 @@ async def measure(dsn: str, baseline_dsn: str | None, size: int, rounds: int, ca
             await close()
 
 
-async def langgraph(dsn: str, data: dict, ops: dict, pids: dict, closers: list) -> None:
+async def langgraph(dsn: str, data: dict, aputs: int, ops: dict, pids: dict, closers: list) -> None:
     try:  # as `pgflowstate bench`: skipped when langgraph-checkpoint-postgres is not installed
         from langgraph.checkpoint.base import empty_checkpoint
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
@@ -116,16 +116,20 @@ async def langgraph(dsn: str, data: dict, ops: dict, pids: dict, closers: list) 
     closers.append(lambda: context.__aexit__(None, None, None))
     await saver.setup()
     config = {"configurable": {"thread_id": str(uuid.uuid4()), "checkpoint_ns": ""}}
-    checkpoint = empty_checkpoint()
-    checkpoint["channel_values"] = {"state": data}
-    checkpoint["channel_versions"] = {"state": 2}
-    await saver.aput(config, checkpoint, {"source": "loop", "step": 1}, {"state": 2})
+    # A thread of `aputs` checkpoints: aget_tuple slows as its thread grows (at 1 KB, 0.85 ms after
+    # one aput, 3 ms after 400), and `pgflowstate bench` times it while its thread grows to 400
+    # (one aput per iteration), so its p50 is about that of a thread of 200.
+    for i in range(1, aputs + 1):
+        checkpoint = empty_checkpoint()
+        checkpoint["channel_values"] = {"state": data}
+        checkpoint["channel_versions"] = {"state": i + 1}
+        await saver.aput(config, checkpoint, {"source": "loop", "step": i}, {"state": i + 1})
     pids["aget_tuple"] = saver.conn.info.backend_pid
     ops["aget_tuple"] = lambda: saver.aget_tuple(config)
 
 
-async def main(dsn: str, baseline_dsn: str | None, rounds: int, calls: int) -> dict:
-    return {label: await measure(dsn, baseline_dsn, size, rounds, calls) for label, size in SIZES.items()}
+async def main(dsn: str, baseline_dsn: str | None, rounds: int, calls: int, aputs: int) -> dict:
+    return {label: await measure(dsn, baseline_dsn, size, rounds, calls, aputs) for label, size in SIZES.items()}
 
 
 if __name__ == "__main__":
@@ -134,6 +138,8 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--calls", type=int, default=50)
     parser.add_argument("--baseline", help="a db/ folder of another revision, measured alongside")
+    parser.add_argument("--aputs", type=int, default=200,
+                        help="checkpoints in LangGraph's thread when aget_tuple is timed (200: the middle of `pgflowstate bench`'s run)")
     args = parser.parse_args()
     with bench_database(args.dsn) as database:
         baseline = None
@@ -144,7 +150,7 @@ if __name__ == "__main__":
             baseline = url(database, dbname=baseline_name)
             schema.upgrade(baseline, db_dir=Path(args.baseline))
         try:
-            print(json.dumps(asyncio.run(main(database, baseline, args.rounds, args.calls)), indent=1))
+            print(json.dumps(asyncio.run(main(database, baseline, args.rounds, args.calls, args.aputs)), indent=1))
         finally:
             if baseline:
                 asyncio.run(_admin(database, f'drop database if exists "{baseline_name}" with (force)'))
