@@ -1,0 +1,156 @@
+"""A load through the wrapper next to the floor (a bare prepared select of the jsonb row through
+a pool with the wrapper's codecs) and LangGraph's AsyncPostgresSaver.aget_tuple, interleaved in
+one process, at 1 KB and 100 KB (the `pgflowstate bench` state: a mapping of small objects).
+Reports p50, the backend's CPU per call (from /proc, so the server must run on this machine) and
+this process's (the client's: asyncpg, the wrapper, psycopg for LangGraph),
+ours to the floor and aget_tuple to ours (above 1: we are faster): what issue 17's load targets
+are measured by, without the rest of the bench. `parts` is flow_load_state_parts' statement on
+the same pool without the wrapper around it (what the wrapper adds on the client). With
+--baseline DIR (a db/ folder of another revision, e.g. from `git archive main db | tar -x -C
+/tmp/base`), loads from a second database built from it join the same interleaved rounds: a
+before/after comparison of the SQL side in one run.
+
+    PYTHONPATH=python python benchmarks/bench_load_path.py [--dsn DSN] [--rounds 20] [--calls 50] [--baseline DIR] [--aputs 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+import uuid
+from pathlib import Path
+
+from common import _admin, bench_database
+
+from pgflowstate import schema
+from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_LOAD, FLOOR_SAVE, SIZES, state_data, step
+from pgflowstate.codec import encode_json
+from pgflowstate.connection import url
+from pgflowstate.models import RequestContext
+from pgflowstate.pool import create_pool
+from pgflowstate.server.cluster import random_name
+from pgflowstate.store import _LOAD, FlowStateStore
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process so far (a backend of a one-connection pool), in nanoseconds from
+    /proc/PID/schedstat: /proc/PID/stat counts 10 ms ticks, too coarse for 100 us calls."""
+    with open(f"/proc/{pid}/schedstat") as f:
+        return int(f.read().split()[0]) / 1e9
+
+
+async def measure(dsn: str, baseline_dsn: str | None, size: int, rounds: int, calls: int, aputs: int) -> dict:
+    data = step(state_data(size), 1)
+    closers = []
+    ops, pids = {}, {}
+    try:
+        floor_pool = await create_pool(dsn, min_size=1, max_size=1)
+        closers.append(floor_pool.close)
+        await floor_pool.execute(FLOOR_DDL)
+        floor_id = uuid.uuid4()
+        await floor_pool.execute(FLOOR_SAVE, floor_id, {"flow_id": str(floor_id), "state_data": data})
+        pids["floor"] = await floor_pool.fetchval("select pg_backend_pid()")
+        ops["floor"] = lambda: floor_pool.fetchval(FLOOR_LOAD, floor_id)
+
+        async def loader(name: str, database: str) -> None:
+            pool = await create_pool(database, min_size=1, max_size=1)
+            closers.append(pool.close)
+            pids[name] = await pool.fetchval("select pg_backend_pid()")
+            store = FlowStateStore(pool, RequestContext(client_account_id=uuid.uuid4(), engagement_id=uuid.uuid4(),
+                                                        user_id=uuid.uuid4()))
+            flow_id = uuid.uuid4()
+            await store.save_state(flow_id, {"flow_id": str(flow_id), "current_phase": "field_mapping",
+                                             "phases_completed": ["data_import"], "state_data": data})
+            ops[name] = lambda: store.load_state(flow_id)
+            if name == "load":
+                context = encode_json(store.context.jsonb())
+                ops["parts"] = lambda: pool.fetchrow(_LOAD, flow_id, context)
+                pids["parts"] = pids[name]
+
+        await loader("load", dsn)
+        if baseline_dsn:
+            await loader("load_baseline", baseline_dsn)
+        await langgraph(dsn, data, aputs, ops, pids, closers)
+
+        samples: dict[str, list[float]] = {name: [] for name in ops}
+        cpu: dict[str, float] = {name: 0.0 for name in ops}
+        client_cpu: dict[str, float] = {name: 0.0 for name in ops}
+        for r in range(rounds + 1):  # round 0 warms up
+            for name, op in (ops.items() if r % 2 else reversed(ops.items())):
+                cpu_start, client_start = cpu_seconds(pids[name]), time.process_time()
+                for _ in range(calls):
+                    start = time.perf_counter()
+                    await op()
+                    if r:
+                        samples[name].append(time.perf_counter() - start)
+                if r:
+                    client_cpu[name] += time.process_time() - client_start
+                    cpu[name] += cpu_seconds(pids[name]) - cpu_start
+        n = rounds * calls
+        result = {name: {"p50_ms": round(statistics.median(s) * 1000, 3), "cpu_us": round(cpu[name] / n * 1e6),
+                         "client_cpu_us": round(client_cpu[name] / n * 1e6)}
+                  for name, s in samples.items()}
+        floor = result["floor"]
+        for name in ops:
+            if name not in ("floor", "aget_tuple"):
+                result[name]["p50_to_floor"] = round(result[name]["p50_ms"] / floor["p50_ms"], 2)
+                if "aget_tuple" in result:
+                    result[name]["aget_tuple_to_this"] = round(result["aget_tuple"]["p50_ms"] / result[name]["p50_ms"], 2)
+        return result
+    finally:
+        for close in reversed(closers):
+            await close()
+
+
+async def langgraph(dsn: str, data: dict, aputs: int, ops: dict, pids: dict, closers: list) -> None:
+    try:  # as `pgflowstate bench`: skipped when langgraph-checkpoint-postgres is not installed
+        from langgraph.checkpoint.base import empty_checkpoint
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    except ImportError:
+        return
+    context = AsyncPostgresSaver.from_conn_string(dsn)
+    saver = await context.__aenter__()
+    closers.append(lambda: context.__aexit__(None, None, None))
+    await saver.setup()
+    config = {"configurable": {"thread_id": str(uuid.uuid4()), "checkpoint_ns": ""}}
+    # A thread of `aputs` checkpoints: aget_tuple slows as its thread grows (at 1 KB, 0.85 ms after
+    # one aput, 3 ms after 400), and `pgflowstate bench` times it while its thread grows to 400
+    # (one aput per iteration), so its p50 is about that of a thread of 200.
+    for i in range(1, aputs + 1):
+        checkpoint = empty_checkpoint()
+        checkpoint["channel_values"] = {"state": data}
+        checkpoint["channel_versions"] = {"state": i + 1}
+        await saver.aput(config, checkpoint, {"source": "loop", "step": i}, {"state": i + 1})
+    pids["aget_tuple"] = saver.conn.info.backend_pid
+    ops["aget_tuple"] = lambda: saver.aget_tuple(config)
+
+
+async def main(dsn: str, baseline_dsn: str | None, rounds: int, calls: int, aputs: int) -> dict:
+    return {label: await measure(dsn, baseline_dsn, size, rounds, calls, aputs) for label, size in SIZES.items()}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dsn", help="a server to run on (default: a throwaway local cluster)")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--calls", type=int, default=50)
+    parser.add_argument("--baseline", help="a db/ folder of another revision, measured alongside")
+    parser.add_argument("--aputs", type=int, default=200,
+                        help="checkpoints in LangGraph's thread when aget_tuple is timed (200: the middle of `pgflowstate bench`'s run)")
+    args = parser.parse_args()
+    with bench_database(args.dsn) as database:
+        baseline = None
+        if args.baseline:
+            # A second database on the same server, built from the other revision's db/ folder.
+            baseline_name = random_name("pgflowstate_bench_baseline_")
+            asyncio.run(_admin(database, f'create database "{baseline_name}"'))
+            baseline = url(database, dbname=baseline_name)
+            schema.upgrade(baseline, db_dir=Path(args.baseline))
+        try:
+            print(json.dumps(asyncio.run(main(database, baseline, args.rounds, args.calls, args.aputs)), indent=1))
+        finally:
+            if baseline:
+                asyncio.run(_admin(database, f'drop database if exists "{baseline_name}" with (force)'))
