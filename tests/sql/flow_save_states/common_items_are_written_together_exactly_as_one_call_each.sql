@@ -6,32 +6,9 @@
 -- makes the same calls one by one.
 begin;
 \ir ../_helpers.sql
+\ir _twins.sql
 select plan(9);
 
--- The same flows for both tenants, each tenant its own ids.
-create table flowstate_tests.named (tenant int, name text, flow_id uuid);
-grant select on flowstate_tests.named to public;
-create function flowstate_tests.id(p_tenant int, p_name text) returns uuid language sql stable as $$
-  select flow_id from flowstate_tests.named where tenant = p_tenant and name = p_name
-$$;
--- One call as flow_save_states' item would make it, its refusal caught as the batch reports it.
-create function flowstate_tests.one_call(p_item jsonb, p_context jsonb) returns jsonb language plpgsql as $$
-declare
-  v_state text;
-begin
-  if (p_item -> 'put') = 'true' then
-    return jsonb_build_object('ok', true, 'document', flowstate.flow_put_state(
-      (p_item ->> 'flow_id')::uuid, p_item -> 'state', p_item ->> 'label', p_context,
-      p_request_id => (p_item ->> 'request_id')::uuid));
-  end if;
-  return jsonb_build_object('ok', true, 'document', flowstate.flow_save_state(
-    (p_item ->> 'flow_id')::uuid, p_item -> 'state', (p_item ->> 'expected_version')::bigint, p_context,
-    (p_item ->> 'request_id')::uuid));
-exception when others then
-  get stacked diagnostics v_state = returned_sqlstate;
-  return jsonb_build_object('ok', false, 'sqlstate', v_state);
-end;
-$$;
 -- The batch's items for tenant p_tenant.
 create function flowstate_tests.items(p_tenant int) returns jsonb language sql stable as $$
   select jsonb_agg(jsonb_build_object('flow_id', flowstate_tests.id(p_tenant, i.name),
@@ -71,33 +48,10 @@ select jsonb_agg(flowstate_tests.one_call(i, flowstate_tests.ctx(2)) order by n)
   from jsonb_array_elements(flowstate_tests.items(2)) with ordinality as e(i, n) \gset
 reset role;
 
--- What tenant p_tenant's flows look like, by name, without what names the tenant, the flow
--- or the moment.
-create function pg_temp.unnamed(p_doc jsonb) returns jsonb language sql immutable as $$
-  select p_doc - '{flow_id,created_at,updated_at}'::text[]
-           #- '{metadata,client_account_id}' #- '{metadata,engagement_id}' #- '{metadata,user_id}'
-$$;
-create function pg_temp.flows_of(p_tenant int) returns table (name text, document jsonb) language sql as $$
-  select n.name, pg_temp.unnamed(flowstate._document(f, true))
-    from flowstate_tests.named n join flowstate.flows f using (flow_id) where n.tenant = p_tenant
-$$;
-create function pg_temp.audit_of(p_tenant int) returns table (name text, new_version bigint, audit_row text) language sql as $$
-  select n.name, a.new_version,
-         row(a.operation, a.old_version, a.old_phase, a.new_phase, a.actor_user_id, a.actor_role, a.label, a.changes,
-             pg_temp.unnamed(a.snapshot))::text
-    from flowstate_tests.named n join flowstate.audit_log a using (flow_id) where n.tenant = p_tenant
-$$;
-create function pg_temp.requests_of(p_tenant int) returns table (name text, request_id uuid, operation text, result jsonb) language sql as $$
-  select n.name, r.request_id, r.operation, pg_temp.unnamed(r.result)
-    from flowstate_tests.named n join flowstate.request_ids r using (flow_id) where n.tenant = p_tenant
-$$;
-
 select is(array(select coalesce(r -> 'document' ->> 'flow_version', r ->> 'sqlstate') from jsonb_array_elements(:'batch'::jsonb) r),
           array['1', '2', '2', 'FS002', '2', '2', '3', '2', '2'], 'the batch saved, refused and replayed what it should');
-select is(array(select pg_temp.unnamed(r - 'flow_id' - 'message' - 'detail' || jsonb_build_object('document', pg_temp.unnamed(r -> 'document')))
-                  from jsonb_array_elements(:'batch'::jsonb) r),
-          array(select pg_temp.unnamed(r || jsonb_build_object('document', pg_temp.unnamed(r -> 'document')))
-                  from jsonb_array_elements(:'singles'::jsonb) r),
+select is(array(select pg_temp.outcome(r) from jsonb_array_elements(:'batch'::jsonb) r),
+          array(select pg_temp.outcome(r) from jsonb_array_elements(:'singles'::jsonb) r),
           'each item''s result is what its own call returns');
 select results_eq('select * from pg_temp.flows_of(1) order by 1', 'select * from pg_temp.flows_of(2) order by 1',
                   'the flows are stored as one call each stores them');
@@ -105,16 +59,8 @@ select results_eq('select * from pg_temp.audit_of(1) order by 1, 2', 'select * f
                   'with the same audit rows: operation, versions, phases, actor, label, change record or snapshot');
 select results_eq('select * from pg_temp.requests_of(1) order by 1, 2', 'select * from pg_temp.requests_of(2) order by 1, 2',
                   'and the same results remembered under the request ids');
-select is((select array_agg(row(t.flow_type, t.current_phase, t.status, t.flows)::text order by t.current_phase, t.status)
-             from (select flow_type, current_phase, status, sum(flows) as flows from flowstate.flow_tallies
-                    where client_account_id = (flowstate_tests.ctx(1) ->> 'client_account_id')::uuid group by 1, 2, 3) t),
-          (select array_agg(row(t.flow_type, t.current_phase, t.status, t.flows)::text order by t.current_phase, t.status)
-             from (select flow_type, current_phase, status, sum(flows) as flows from flowstate.flow_tallies
-                    where client_account_id = (flowstate_tests.ctx(2) ->> 'client_account_id')::uuid group by 1, 2, 3) t),
-          'the flows are counted by phase and status alike (the paused one moved)');
-select is((select sum(writes) from flowstate.activity_tallies where client_account_id = (flowstate_tests.ctx(1) ->> 'client_account_id')::uuid),
-          (select sum(writes) from flowstate.activity_tallies where client_account_id = (flowstate_tests.ctx(2) ->> 'client_account_id')::uuid),
-          'and every write is counted once');
+select is(pg_temp.tallies_of(1), pg_temp.tallies_of(2), 'the flows are counted by phase and status alike (the paused one moved)');
+select is(pg_temp.writes_of(1), pg_temp.writes_of(2), 'and every write is counted once');
 select is((select count(distinct a.cmin::text) from flowstate_tests.named n join flowstate.audit_log a using (flow_id)
             where n.tenant = 1 and n.name in ('a', 'b', 'big', 'c') and a.old_version = 1),
           1::bigint, 'the batch''s common items are written by one statement');
