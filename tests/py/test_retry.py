@@ -228,6 +228,7 @@ async def test_a_plain_asyncpg_pool_is_retried_safely_too(admin_dsn, app_dsn, ap
     ("flowstate.flow_save_state($1, $2::jsonb, 1, $3::jsonb, $4)", "field_mapping"),
     ("flowstate.flow_record_step($1, $2::jsonb ->> 'current_phase', $2::jsonb -> 'state_data', 'step', $3::jsonb,"
      " p_request_id => $4)", "field_mapping"),
+    ("flowstate.flow_transition_phase($1, $2::jsonb ->> 'current_phase', 1, $3::jsonb, $4)", "field_mapping"),
 ])
 async def test_a_retry_racing_the_first_call_waits_for_it(admin_dsn, app_dsn, call, phase):
     """The server may still be running the first call when the retry arrives: the retry waits

@@ -17,17 +17,25 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_replayed jsonb := flowstate._request_replay(p_flow_id, p_request_id, 'flow_transition_phase', p_context);
+  v_replayed jsonb;
   v_checked boolean := flowstate._check_size('p_new_phase', octet_length(p_new_phase), 'max_name_bytes', p_flow_id);
   v_published text;  -- set_config() results, unused
   v_flow flowstate.flows;
   v_new flowstate.flows;
   v_change record;
   v_error text;
-  v_document jsonb;
 begin
-  if v_replayed is not null then return v_replayed; end if;
   v_published := flowstate._context(p_context)::text;
+  if p_request_id is not null then
+    -- Looked up under the row lock, before the version check (a retry of a call that moved the
+    -- flow on returns its result), and remembered by the write's statement; see
+    -- flowstate._request_result.
+    v_flow := flowstate._locked_flow(p_flow_id, null);
+    v_replayed := flowstate._request_result(p_flow_id, p_request_id, 'flow_transition_phase', v_flow.generation);
+    if v_replayed is not null then
+      return v_replayed;
+    end if;
+  end if;
   v_flow := flowstate._locked_flow(p_flow_id, p_expected_version);
   v_error := flowstate._transition_error(v_flow.flow_type, v_flow.current_phase, v_flow.phases_completed, p_new_phase);
   if v_error is not null then
@@ -43,8 +51,8 @@ begin
   v_new.phases_completed := v_change.phases_completed;
   v_new.failed_phase := v_change.failed_phase;
   v_new.status := flowstate._status(p_new_phase, 'running', v_flow.status);
-  v_document := flowstate._write_flow(v_flow, v_new, 'transition', (p_context ->> 'user_id')::uuid, null);
-  return flowstate._request_remember(p_flow_id, p_request_id, 'flow_transition_phase', v_document);
+  return flowstate._write_flow(v_flow, v_new, 'transition', (p_context ->> 'user_id')::uuid, null,
+                               p_request_id, 'flow_transition_phase');
 end;
 $$;
 

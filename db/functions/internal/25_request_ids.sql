@@ -11,11 +11,12 @@
 -- NULL test, so a call without one is as cheap as before. A result is a jsonb value (a
 -- checkpoint id as a JSON string, a boolean as JSON true or false).
 --
--- Saves, puts and recorded steps (flowstate._write_state, flow_record_step) bracket only a
--- creation so: a write to an existing flow claims nothing first, looks the id up once it holds
--- the flow's row lock (flowstate._request_result) or in its fast path's read, and remembers the
--- result in the statement that writes the flow (flowstate._write_flow), which a racing retry
--- cannot slip past (see 30_write_state.sql).
+-- Saves, puts, recorded steps and transitions (flowstate._write_state, flow_record_step,
+-- flow_transition_phase) bracket only a creation so: a write to an existing flow claims
+-- nothing first, looks the id up once it holds the flow's row lock
+-- (flowstate._request_result) or in its fast path's read, and remembers the result in the
+-- statement that writes the flow (flowstate._write_flow), which a racing retry cannot slip
+-- past (see 30_write_state.sql).
 
 -- flowstate._request_result
 -- The result a call with p_request_id remembered for this flow in its generation p_generation,
