@@ -21,17 +21,13 @@ import json
 import statistics
 import time
 import uuid
-from pathlib import Path
 
-from common import _admin, bench_database
+from common import baseline_database, bench_database
 
-from pgflowstate import schema
 from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_LOAD, FLOOR_SAVE, SIZES, state_data, step
 from pgflowstate.codec import encode_json
-from pgflowstate.connection import url
 from pgflowstate.models import RequestContext
 from pgflowstate.pool import create_pool
-from pgflowstate.server.cluster import random_name
 from pgflowstate.store import _LOAD, FlowStateStore
 
 
@@ -141,16 +137,5 @@ if __name__ == "__main__":
     parser.add_argument("--aputs", type=int, default=200,
                         help="checkpoints in LangGraph's thread when aget_tuple is timed (200: the middle of `pgflowstate bench`'s run)")
     args = parser.parse_args()
-    with bench_database(args.dsn) as database:
-        baseline = None
-        if args.baseline:
-            # A second database on the same server, built from the other revision's db/ folder.
-            baseline_name = random_name("pgflowstate_bench_baseline_")
-            asyncio.run(_admin(database, f'create database "{baseline_name}"'))
-            baseline = url(database, dbname=baseline_name)
-            schema.upgrade(baseline, db_dir=Path(args.baseline))
-        try:
-            print(json.dumps(asyncio.run(main(database, baseline, args.rounds, args.calls, args.aputs)), indent=1))
-        finally:
-            if baseline:
-                asyncio.run(_admin(database, f'drop database if exists "{baseline_name}" with (force)'))
+    with bench_database(args.dsn) as database, baseline_database(database, args.baseline) as baseline:
+        print(json.dumps(asyncio.run(main(database, baseline, args.rounds, args.calls, args.aputs)), indent=1))

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import statistics
 import time
+from pathlib import Path
 
 import asyncpg
 import orjson
@@ -38,6 +39,24 @@ def bench_database(server_dsn: str | None):
         asyncio.run(_admin(server_dsn, f'drop database if exists "{name}" with (force)'))
         if cluster:
             cluster.stop()
+
+
+@contextlib.contextmanager
+def baseline_database(database: str, db_dir: str | None):
+    """With db_dir (a db/ folder of another revision): a second database on the same server as
+    ``database``, built from it, to measure alongside; dropped afterwards. Yields its DSN, or
+    None without db_dir."""
+    if not db_dir:
+        yield None
+        return
+    name = random_name("pgflowstate_bench_baseline_")
+    asyncio.run(_admin(database, f'create database "{name}"'))
+    try:
+        baseline = url(database, dbname=name)
+        schema.upgrade(baseline, db_dir=Path(db_dir))
+        yield baseline
+    finally:
+        asyncio.run(_admin(database, f'drop database if exists "{name}" with (force)'))
 
 
 async def _admin(dsn: str, sql: str) -> None:
