@@ -197,10 +197,12 @@ async def test_a_batch_is_cut_at_max_bytes_of_states(app_pool):
 
 
 async def test_a_locked_flow_in_a_batch_is_busy_for_its_caller_alone(admin_dsn, app_pool):
+    """A batch locks its flows without waiting; one held elsewhere sends it item by item, in
+    order, each waiting as a lone call does: only that flow's caller hears FS007."""
     context = new_context()
     store = FlowStateStore(app_pool, context, lock_timeout=0.2, coalesce=1)
-    first, locked, other = (uuid.uuid4() for _ in range(3))
-    for f in (first, locked, other):
+    first, locked, other, another = (uuid.uuid4() for _ in range(4))
+    for f in (first, locked, other, another):
         await store.save_state(f, new_doc(f))
     conn = await asyncpg.connect(admin_dsn)
     try:
@@ -211,10 +213,13 @@ async def test_a_locked_flow_in_a_batch_is_busy_for_its_caller_alone(admin_dsn, 
                     locked, new_doc(locked, step=1), version=1)
             batches = count_batches(store)
             results = await asyncio.gather(*(store.save_state(f, new_doc(f, step=1), version=1)
-                                             for f in (first, locked, other)), return_exceptions=True)
+                                             for f in (first, locked, other, another)), return_exceptions=True)
+        statements = await conn.fetchval("select count(distinct cmin::text) from flowstate.audit_log"
+                                          " where flow_id = any($1) and new_version = 2", [other, another])
     finally:
         await conn.close()
-    assert batches == [2], "the locked flow's save went in a batch"
+    assert batches == [3], "the locked flow's save went in a batch"
     assert (type(results[1]), results[1].detail, str(results[1])) == (type(alone.value), alone.value.detail, str(alone.value))
     assert results[1].sqlstate == "FS007" and results[1].detail["flow_id"] == str(locked)
-    assert (results[0].flow_version, results[2].flow_version) == (2, 2), "the others were saved"
+    assert [results[n].flow_version for n in (0, 2, 3)] == [2, 2, 2], "the others were saved"
+    assert statements == 2, "item by item, not by the batch statement"

@@ -35,11 +35,14 @@ comment on function flowstate._save_item(jsonb, jsonb) is
 -- id), written together: one UPDATE of their flows, one INSERT of their audit rows, of their
 -- request ids' results and of their activity count, exactly as one call each would write them.
 -- Only an item that is its flow's first in the batch is taken (a later one must meet the flow
--- as the earlier left it), and only a flow no other transaction holds (SKIP LOCKED: the batch
--- never waits on one flow for the others; the item goes alone and waits, as a lone call does).
+-- as the earlier left it). First every flow of the batch is locked, without waiting (NOWAIT):
+-- the batch then waits on no flow it already holds, whatever order it writes them in, so
+-- writing the common items before the others adds no lock order that two batches could
+-- deadlock on. When another transaction holds one of them, this raises and the caller saves
+-- every item alone, in order, waiting as lone calls do.
 -- Returns flow_save_states' results by item position ({flow_id, ok: true, document}, the
 -- document without state_data), NULL where an item was not taken (the caller saves it
--- alone). Raises when a request id's result could not be remembered (an entry appeared
+-- alone). Raises also when a request id's result could not be remembered (an entry appeared
 -- meanwhile): the caller then saves every item alone.
 create or replace function flowstate._save_together(p_items jsonb, p_context jsonb)
 returns jsonb[]
@@ -54,6 +57,10 @@ declare
   v_moved_to flowstate.flows[];
   v_unremembered bigint;
 begin
+  perform from flowstate.flows f
+   where f.flow_id in (select (e ->> 'flow_id')::uuid from jsonb_array_elements(p_items) e)
+   order by f.flow_id
+     for update nowait;
   with items as (
     select i.n, (i.item ->> 'flow_id')::uuid as flow_id, i.item -> 'state' as state,
            (i.item ->> 'expected_version')::bigint as expected_version,
@@ -78,8 +85,7 @@ begin
        and f.flow_type = coalesce(i.state ->> 'flow_type', f.flow_type)
        and (i.request_id is null
             or not exists (select from flowstate.request_ids r
-                            where r.flow_id = f.flow_id and r.request_id = i.request_id and r.generation = f.generation))
-       for update of f skip locked),
+                            where r.flow_id = f.flow_id and r.request_id = i.request_id and r.generation = f.generation))),
   changed as materialized (
     select t.*, flowstate._audit_changes(t.old, t.new) as changes from taken t),
   written as (
