@@ -26,17 +26,19 @@ declare
   v_error text;
 begin
   v_published := flowstate._context(p_context)::text;
+  v_flow := flowstate._locked_flow(p_flow_id, p_expected_version, p_check_stale => p_request_id is null);
   if p_request_id is not null then
     -- Looked up under the row lock, before the version check (a retry of a call that moved the
     -- flow on returns its result), and remembered by the write's statement; see
     -- flowstate._request_result.
-    v_flow := flowstate._locked_flow(p_flow_id, null);
     v_replayed := flowstate._request_result(p_flow_id, p_request_id, 'flow_transition_phase', v_flow.generation);
     if v_replayed is not null then
       return v_replayed;
     end if;
+    if p_expected_version is not null and v_flow.flow_version <> p_expected_version then
+      perform flowstate._raise_stale(p_flow_id, p_expected_version, v_flow.flow_version);
+    end if;
   end if;
-  v_flow := flowstate._locked_flow(p_flow_id, p_expected_version);
   v_error := flowstate._transition_error(v_flow.flow_type, v_flow.current_phase, v_flow.phases_completed, p_new_phase);
   if v_error is not null then
     raise exception 'flow %: %', p_flow_id, v_error

@@ -233,7 +233,10 @@ comment on function flowstate._status(text, text, text) is
 -- flowstate._locked_flow
 -- The flow's row, locked for update; FS004 when there is none for this tenant, FS002 when
 -- p_expected_version is given and stale, FS001 when it is below 1 (no flow has such a version).
-create or replace function flowstate._locked_flow(p_flow_id uuid, p_expected_version bigint)
+-- p_check_stale false leaves the FS002 check to the caller, which first looks its request id
+-- up under the lock (a retry of a call that moved the flow on returns that call's result).
+drop function if exists flowstate._locked_flow(uuid, bigint);
+create or replace function flowstate._locked_flow(p_flow_id uuid, p_expected_version bigint, p_check_stale boolean default true)
 returns flowstate.flows
 language plpgsql
 as $$
@@ -249,15 +252,15 @@ begin
   if v_flow.flow_id is null then
     perform flowstate._raise_not_found(p_flow_id);
   end if;
-  if p_expected_version is not null and v_flow.flow_version <> p_expected_version then
+  if p_check_stale and p_expected_version is not null and v_flow.flow_version <> p_expected_version then
     perform flowstate._raise_stale(p_flow_id, p_expected_version, v_flow.flow_version);
   end if;
   return v_flow;
 end;
 $$;
 
-comment on function flowstate._locked_flow(uuid, bigint) is
-'Internal. Lock and return a flow row; FS004 if missing for this tenant, FS002 if p_expected_version is stale, FS001 if it is below 1.';
+comment on function flowstate._locked_flow(uuid, bigint, boolean) is
+'Internal. Lock and return a flow row; FS004 if missing for this tenant, FS002 if p_expected_version is stale (unless p_check_stale is false), FS001 if it is below 1.';
 
 -- flowstate._raise_not_found, flowstate._raise_stale
 -- The FS004 and FS002 errors of every write, raised in one place so their DETAIL stays one
