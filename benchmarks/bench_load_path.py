@@ -22,20 +22,13 @@ import statistics
 import time
 import uuid
 
-from common import baseline_database, bench_database
+from common import baseline_database, bench_database, cpu_seconds
 
 from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_LOAD, FLOOR_SAVE, SIZES, state_data, step
 from pgflowstate.codec import encode_json
 from pgflowstate.models import RequestContext
 from pgflowstate.pool import create_pool
 from pgflowstate.store import _LOAD, FlowStateStore
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process so far (a backend of a one-connection pool), in nanoseconds from
-    /proc/PID/schedstat: /proc/PID/stat counts 10 ms ticks, too coarse for 100 us calls."""
-    with open(f"/proc/{pid}/schedstat") as f:
-        return int(f.read().split()[0]) / 1e9
 
 
 async def measure(dsn: str, baseline_dsn: str | None, size: int, rounds: int, calls: int, aputs: int) -> dict:

@@ -14,28 +14,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import time
 import uuid
 
 
-from common import baseline_database, bench_database
+from common import baseline_database, bench_database, cpu_seconds
 
 from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_SAVE, SIZES, state_data, step
 from pgflowstate.models import RequestContext
 from pgflowstate.pool import create_pool
 from pgflowstate.store import FlowStateStore
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU of a process so far (the backend of a one-connection pool)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
 
 async def measure(dsn: str, baseline_dsn: str | None, size: int, rounds: int, calls: int) -> dict:
     data = state_data(size)
