@@ -7,8 +7,9 @@ connection anyway) queue, in call order, and go as the next batch: one flowstate
 of them. Each caller gets its own result,
 or its own exception exactly as the single call raises it, and only after the batch's statement
 has returned, that is after the commit. Each item keeps its caller's request id, so a batch sent
-again after a lost connection applies every item once. The batch function saves each item in
-its own subtransaction: a refused item changes nothing and does not stop the others.
+again after a lost connection applies every item once. The batch function writes the items a
+lone call would save on its fast path in one statement and saves each other item in its own
+subtransaction: a refused item changes nothing and does not stop the others.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from . import arguments
 from .codec import encode_json
 from .errors import StateError, sqlstate_errors
 
-# flow_save_states saves each item in a subtransaction; past 64 in one transaction PostgreSQL's
+# flow_save_states may save each item in a subtransaction; past 64 in one transaction PostgreSQL's
 # per-backend cache of subtransaction ids overflows and every session's snapshots get slower.
 # A batch this size already spreads one commit over so many saves that a larger one gains little.
 MAX_ITEMS = 50
