@@ -158,8 +158,10 @@ comment on function flowstate._save_together(jsonb, jsonb) is
 -- flow_save_state; request_id optional, as p_request_id of flow_save_state). An item with
 -- "put": true (and an optional "label", no expected_version) is saved as flow_put_state saves
 -- it: created or replaced without a version check, its label recorded.
--- p_atomic false (default): each item is its own subtransaction, so a refused item changes
--- nothing and does not stop the others; the result lists every item in order as
+-- The items a lone call would save on its fast path are written together by one statement
+-- (flowstate._save_together); every other item goes alone, in order, after them.
+-- p_atomic false (default): each item alone is its own subtransaction, so a refused item
+-- changes nothing and does not stop the others; the result lists every item in order as
 -- {"flow_id", "ok": true, "document"} or {"flow_id", "ok": false, "sqlstate", "message",
 -- "detail"}. p_atomic true: all or nothing; the first refusal is raised (FS00x) and nothing
 -- is saved. Documents are returned without state_data, as flow_save_state returns them.
