@@ -264,3 +264,31 @@ $$;
 
 comment on function flowstate._looks_valid(jsonb) is
 'Internal. A fast sufficient check of the document schema (not of flow type or phases); false means "ask flowstate._validation_errors".';
+
+-- flowstate._phases_fit
+-- What flowstate._looks_valid leaves out, as a fast sufficient test: the flow type p_flow_type
+-- (the document's, else the stored one) is known and its name within max_name_bytes; the
+-- phase names are within it too, none is completed twice, and the type's phase rules hold
+-- (flowstate._phase_path_errors, p_walk as there). With _looks_valid and _within_limits true,
+-- flowstate._validation_errors finds nothing: a phase change (every CrewAI step) then skips
+-- the full validation, which costs ten times as much. A test proves the two agree.
+create or replace function flowstate._phases_fit(p_state jsonb, p_flow_type text, p_walk boolean)
+returns boolean
+language plpgsql
+stable
+as $$
+declare
+  v_max_name constant bigint := (flowstate._settings() ->> 'max_name_bytes')::bigint;
+  v_completed constant text[] := array(select jsonb_array_elements_text(p_state -> 'phases_completed'));
+begin
+  return octet_length(p_flow_type) <= v_max_name
+     and octet_length(p_state ->> 'current_phase') <= v_max_name
+     and (select coalesce(bool_and(octet_length(p) <= v_max_name), true) and count(*) = count(distinct p)
+            from unnest(v_completed) p)
+     and coalesce((select cardinality(flowstate._phase_path_errors(t, p_state ->> 'current_phase', v_completed, p_walk)) = 0
+                     from flowstate.flow_types t where t.flow_type = p_flow_type), false);
+end;
+$$;
+
+comment on function flowstate._phases_fit(jsonb, text, boolean) is
+'Internal. A fast sufficient check of a document''s flow type and phases (names within max_name_bytes, none completed twice, the type''s phase rules); with flowstate._looks_valid and flowstate._within_limits true, flowstate._validation_errors finds nothing.';

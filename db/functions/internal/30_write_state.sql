@@ -92,7 +92,14 @@ begin
   v_published := set_config('flowstate.operation', p_operation, true)
               || set_config('flowstate.label', coalesce(p_label, ''), true);
   v_type := coalesce(p_state ->> 'flow_type', v_old.flow_type, 'discovery');
-  v_errors := flowstate._validation_errors(p_state, v_type, p_walk => v_old.flow_id is null);
+  -- Quick tests first: a valid document (a phase change, every CrewAI step) skips the full
+  -- validation, which names every problem of the others.
+  if flowstate._looks_valid(p_state) and flowstate._within_limits(p_state)
+     and flowstate._phases_fit(p_state, v_type, p_walk => v_old.flow_id is null) then
+    v_errors := '{}';
+  else
+    v_errors := flowstate._validation_errors(p_state, v_type, p_walk => v_old.flow_id is null);
+  end if;
   -- A well-formed flow_id (validation reports a malformed one) must name this flow.
   if flowstate._is_uuid(p_state ->> 'flow_id')
      and lower(p_state ->> 'flow_id') <> p_flow_id::text then
