@@ -1,0 +1,106 @@
+"""A CrewAI step as the backend sends it (flowstate.flow_record_step: a new phase, the method's
+name, and a ~2 KB state), next to the floor (bare upsert plus history row), interleaved in one
+process. Reports p50 and the backend's CPU per call (from /proc, so the server must run on this
+machine): the server's share of a persisted CrewAI step, which is what 20 concurrent flows on
+2 cores wait for (issue 14). With --baseline DIR (a db/ folder of another revision, e.g. from
+`git archive main db | tar -x -C /tmp/base`), steps on a second database built from it join the
+same interleaved rounds: a before/after comparison in one run.
+
+    PYTHONPATH=python python benchmarks/bench_step_path.py [--dsn DSN] [--rounds 20] [--calls 50] [--baseline DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+import uuid
+
+from common import baseline_database, bench_database, cpu_seconds
+
+from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_SAVE
+from pgflowstate.codec import encode_json
+from pgflowstate.crewai.persistence import _RECORD_STEP
+from pgflowstate.pool import create_pool
+
+METHODS = ("plan", "research", "make_outline", "write", "review")
+
+
+def state(i: int) -> dict:
+    """The state bench_crewai_concurrency's flow holds after its write step (about 2 KB)."""
+    notes = [f"note {n} on topic {i}" for n in range(20)]
+    outline = [f"section {n}" for n in range(8)]
+    return {"id": str(uuid.uuid4()), "topic": f"topic {i}", "notes": notes, "outline": outline,
+            "draft": " ".join(outline + notes) * 4, "score": i / 1000}
+
+
+async def measure(dsn: str, baseline_dsn: str | None, rounds: int, calls: int) -> dict:
+    floor_pool = await create_pool(dsn, min_size=1, max_size=1)
+    pools = [floor_pool]
+    try:
+        await floor_pool.execute(FLOOR_DDL)
+        floor_id = uuid.uuid4()
+        pids = {"floor": await floor_pool.fetchval("select pg_backend_pid()")}
+
+        async def floor(i: int) -> None:
+            await floor_pool.execute(FLOOR_SAVE, floor_id, state(i))
+
+        async def stepper(name: str, database: str):
+            pool = await create_pool(database, min_size=1, max_size=1)
+            pools.append(pool)
+            pids[name] = await pool.fetchval("select pg_backend_pid()")
+            context = encode_json({"client_account_id": str(uuid.uuid4()), "engagement_id": str(uuid.uuid4()),
+                                   "user_id": str(uuid.uuid4())})
+            crewai_id = str(uuid.uuid4())
+            metadata = encode_json({"crewai_class": "ArticleFlow", "crewai_finished": False})
+            version = 0
+
+            async def step(i: int) -> None:
+                nonlocal version
+                method = METHODS[i % len(METHODS)]
+                version = int(await pool.fetchval(_RECORD_STEP, crewai_id, context, method, encode_json(state(i)),
+                                                  method, version, "crewai", None, uuid.uuid4(), metadata))
+            await step(0)
+            return step
+
+        ops = {"floor": floor, "step": await stepper("step", dsn)}
+        if baseline_dsn:
+            ops["step_baseline"] = await stepper("step_baseline", baseline_dsn)
+        samples: dict[str, list[float]] = {name: [] for name in ops}
+        cpu: dict[str, float] = {name: 0.0 for name in ops}
+        i = 0
+        for r in range(rounds + 1):  # round 0 warms up
+            for name, op in (ops.items() if r % 2 else reversed(ops.items())):
+                cpu_start = cpu_seconds(pids[name])
+                for _ in range(calls):
+                    i += 1
+                    start = time.perf_counter()
+                    await op(i)
+                    if r:
+                        samples[name].append(time.perf_counter() - start)
+                if r:
+                    cpu[name] += cpu_seconds(pids[name]) - cpu_start
+        n = rounds * calls
+        result = {name: {"p50_ms": round(statistics.median(s) * 1000, 3), "cpu_us": round(cpu[name] / n * 1e6)}
+                  for name, s in samples.items()}
+        result["ratio_to_floor"] = {
+            name: {"p50": round(result[name]["p50_ms"] / result["floor"]["p50_ms"], 2),
+                   "cpu": round(result[name]["cpu_us"] / max(result["floor"]["cpu_us"], 1), 2)}
+            for name in ops if name != "floor"}
+        return result
+    finally:
+        for pool in pools:
+            await pool.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dsn", help="a server to run on (default: a throwaway local cluster)")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--calls", type=int, default=50)
+    parser.add_argument("--baseline", help="a db/ folder of another revision, measured alongside")
+    args = parser.parse_args()
+    with bench_database(args.dsn) as dsn, baseline_database(dsn, args.baseline) as baseline_dsn:
+        print(json.dumps(asyncio.run(measure(dsn, baseline_dsn, args.rounds, args.calls)), indent=1))
