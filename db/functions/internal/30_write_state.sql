@@ -8,10 +8,11 @@
 -- p_request_id (optional): the caller's request id, remembered with the result for
 -- p_request_function (see 25_request_ids.sql); a retry returns the first call's result.
 --
--- Fast path, the common save: the document passes flowstate._looks_valid, keeps its phases
--- and flow type (read with the version in one query, which also finds no entry for the
--- request id), and flowstate._write_flow writes the row, its audit row and the request id's
--- result in one statement, compare-and-set on the version read. The request id is not
+-- Fast path, the common save: the document passes flowstate._looks_valid, keeps its flow
+-- type (read with the version in one query, which also finds no entry for the request id)
+-- and its phases, or changes them legally (flowstate._phases_fit, _phase_change_error), and
+-- flowstate._write_flow writes the row, its audit row and the request id's result in one
+-- statement, compare-and-set on the version read. The request id is not
 -- claimed first: a retry racing this call reads the version before this call's commit, so
 -- its compare-and-set waits for that commit and fails, and its slow path replays. Anything
 -- else (creation, a phase change, a refusal, a known request id) takes the slow path, which
@@ -50,14 +51,22 @@ begin
         from flowstate.flows f
        where f.flow_id = p_flow_id
          and (f.flow_version = p_expected_version or not p_check_version)
-         and f.current_phase = p_state ->> 'current_phase'
-         and to_jsonb(f.phases_completed) = p_state -> 'phases_completed'
          and f.flow_type = coalesce(p_state ->> 'flow_type', f.flow_type)
          and (p_request_id is null
               or not exists (select from flowstate.request_ids r
                               where r.flow_id = f.flow_id and r.request_id = p_request_id and r.generation = f.generation));
       if v_old.flow_id is not null then
         v_new := flowstate._fast_row(v_old, p_state, p_label, p_external_id);
+        -- A phase change (every CrewAI step) stays here when the quick tests vouch for the
+        -- phases and the move is legal; anything else is the slow path's to explain.
+        if (v_new.current_phase, v_new.phases_completed) is distinct from (v_old.current_phase, v_old.phases_completed)
+           and not (flowstate._phases_fit(p_state, v_old.flow_type, p_walk => false)
+                    and flowstate._phase_change_error(v_old.flow_type, v_old.current_phase, v_old.phases_completed,
+                                                      v_new.current_phase, v_new.phases_completed) is null) then
+          v_new := null;
+        end if;
+      end if;
+      if v_new.flow_id is not null then
         -- Compare-and-set on the version read: a write in between sends this one down the slow path.
         v_document := flowstate._write_flow(v_old, v_new, p_operation, (p_context ->> 'user_id')::uuid, p_label,
                                             p_request_id, p_request_function);
@@ -196,10 +205,12 @@ comment on function flowstate._write_state(uuid, jsonb, bigint, boolean, text, j
 'Internal. The write path of flow_save_state (p_check_version) and flow_put_state, remembering the result under p_request_id (a retry returns it). Errors: FS001-FS005.';
 
 -- flowstate._fast_row
--- The row a fast-path save (same phases and flow type; see flowstate._write_state) makes of
--- p_old from p_state: status, state_data, metadata, label and external id taken over; the
+-- The row a fast-path save (same flow type; see flowstate._write_state) makes of p_old from
+-- p_state: phases, status, state_data, metadata, label and external id taken over; the
 -- version, updated_at and history counters are flowstate._write_flow's (or the batch's).
--- One place for the lone save's fast path and flowstate._save_together's.
+-- The caller has checked a phase change (the fast path's document is never in a terminal
+-- phase, so failed_phase is cleared as a move out of failed clears it). One place for the
+-- lone save's fast path and flowstate._save_together's (which keeps phases).
 create or replace function flowstate._fast_row(p_old flowstate.flows, p_state jsonb, p_label text, p_external_id text)
 returns flowstate.flows
 language plpgsql
@@ -208,7 +219,14 @@ as $$
 declare
   v_new flowstate.flows := p_old;
 begin
-  v_new.status := flowstate._status(p_old.current_phase, p_state ->> 'status', p_old.status);
+  if p_old.current_phase is distinct from p_state ->> 'current_phase'
+     or to_jsonb(p_old.phases_completed) is distinct from p_state -> 'phases_completed' then
+    v_new.current_phase := p_state ->> 'current_phase';
+    v_new.phases_completed := array(select jsonb_array_elements_text(p_state -> 'phases_completed'));
+    v_new.failed_phase := (flowstate._phase_change(p_old.current_phase, p_old.phases_completed, p_old.failed_phase,
+                                                   v_new.current_phase)).failed_phase;
+  end if;
+  v_new.status := flowstate._status(v_new.current_phase, p_state ->> 'status', p_old.status);
   v_new.state_data := p_state -> 'state_data';
   v_new.metadata := coalesce(p_state -> 'metadata', '{}') - '{client_account_id,engagement_id,user_id}'::text[];
   v_new.last_label := p_label;
@@ -218,7 +236,7 @@ end;
 $$;
 
 comment on function flowstate._fast_row(flowstate.flows, jsonb, text, text) is
-'Internal. The row a fast-path save of p_state (same phases and flow type) makes of p_old: status, state_data, metadata, label and external id.';
+'Internal. The row a fast-path save of p_state (same flow type; a phase change already checked) makes of p_old: phases, status, state_data, metadata, label and external id.';
 
 -- flowstate._status
 -- The stored status: terminal phases decide it; otherwise the caller's, else p_default.
