@@ -12,17 +12,17 @@
 -- changes below this level's changed objects, in key order. Only changed objects are visited,
 -- one call each, and unchanged subtrees never pass through a recursive CTE's work tables
 -- (copying them there made a one-key change of a 100 KB state take 2.3x as long).
--- Values are first compared by their bytes (row(a)::record *= row(b)::record, a memcmp):
--- equal bytes are equal values, found without walking them (a jsonb = walks an unchanged
--- 100 KB object for ~500 us). Objects whose bytes differ are descended into without the
--- jsonb comparison (the descent finds what changed, or nothing for 1.0 against 1); other
--- values whose bytes differ are compared as jsonb, so 1.0 and 1 stay equal.
--- An object of up to 32 keys (a state's top level: few keys, large values) is walked key by
--- key in PL/pgSQL; jsonb_each would copy each large value twice through a tuplestore. A wider
--- object is one scan of both sides side by side (ROWS FROM two jsonb_each): jsonb keeps
--- keys sorted, so the same key set lines up row by row, and the scan needs no lookup per key
--- (a lookup per key made it twice as slow). Keys added or deleted break the line-up: then a
--- full join on the key, ordered by each side's position.
+-- Values are compared by their bytes first (row(a)::record *= row(b)::record, a memcmp):
+-- equal bytes are equal values, without the walk a jsonb = makes (~500 us for an unchanged
+-- 100 KB object). Objects whose bytes differ are descended into without that walk: the
+-- descent finds what changed, or nothing when only numbers are written differently (1.0 and
+-- 1); other values whose bytes differ are compared as jsonb, so 1.0 and 1 stay equal.
+-- An object of at most 32 keys (a state's top level: few keys, large values) is walked key by
+-- key: jsonb_each over a 100 KB state's top level costs 10 to 20 times its keys and lookups.
+-- A wider one is a single scan of both sides side by side (ROWS FROM two jsonb_each): jsonb
+-- keeps keys sorted, so the same key set lines up row by row with no lookup per key (half
+-- the time of a lookup per key). Keys added or deleted break the line-up; then a full join
+-- on the key, ordered by each side's key order, finds all three kinds of change at once.
 create or replace function flowstate._jsonb_diff(p_old jsonb, p_new jsonb, p_path text[])
 returns jsonb
 language plpgsql
@@ -63,12 +63,13 @@ begin
         end if;
       end if;
     end loop;
-    v_gone := p_old - v_keys;
+    v_gone := p_old - v_keys;  -- the keys p_new lacks, in key order
     if v_gone <> '{}' then
       v_changes := v_changes || (select jsonb_agg(jsonb_build_array(p_path || k.key)) from jsonb_object_keys(v_gone) k(key));
     end if;
     return v_changes || v_below;
   end if;
+  -- A row whose two keys differ means the key sets do not line up; the join below redoes it.
   select coalesce(jsonb_agg(jsonb_build_array(p_path || z.new_key, z.new)) filter (where z.same_key and not z.nested and z.new is distinct from z.old), '[]'::jsonb),
          array_agg(z.new_key) filter (where z.same_key and z.nested),
          coalesce(bool_and(z.same_key), true)
