@@ -40,10 +40,13 @@ declare
   v_gone jsonb;
 begin
   -- A stored value arrives as a TOAST pointer, and each use would fetch and decompress it
-  -- again (300 us for a 100 KB state): take both out once. #> '{}' returns its input as is,
-  -- detoasted.
+  -- again (300 us for a 100 KB state): take it out once. #> '{}' returns its input as is,
+  -- detoasted. p_new is usually a value just written, in memory, and copying it anyway cost
+  -- 10 to 20% of a one-key diff of a 100 KB state: only a compressed one is taken out.
   p_old := p_old #> '{}';
-  p_new := p_new #> '{}';
+  if pg_column_compression(p_new) is not null then
+    p_new := p_new #> '{}';
+  end if;
   if not coalesce(jsonb_typeof(p_old) = 'object' and jsonb_typeof(p_new) = 'object', false) then
     return case when p_old is not distinct from p_new then '[]'::jsonb
                 when p_new is null then jsonb_build_array(jsonb_build_array(p_path))
