@@ -2,9 +2,10 @@
 -- reference that looks every key up on the other side (the implementation before the
 -- side-by-side scan): sets in key order, then deletions, then the changes below each changed
 -- object. Random objects narrow (up to 32 keys, walked key by key) and wide (33 to 150 keys:
--- one scan of both sides when the key sets line up, a join when keys were added or deleted),
--- at the top and nested, with values replaced (object <-> scalar, arrays, nulls), edited in
--- place, numbers rewritten equal but not byte-equal (1 and 1.00), keys deleted and added.
+-- both sides scanned side by side, with lookups for the rows that keys added or deleted put
+-- out of line), at the top and nested, with values replaced (object <-> scalar, arrays,
+-- nulls), edited in place, numbers rewritten equal but not byte-equal (1 and 1.00), keys
+-- deleted and added.
 begin;
 \ir ../_helpers.sql
 select plan(8);
