@@ -42,8 +42,10 @@ declare
 begin
   -- A stored value arrives as a TOAST pointer, and each use would fetch and decompress it
   -- again (300 us for a 100 KB state): take it out once. #> '{}' returns its input as is,
-  -- detoasted. p_new is usually a value just written, in memory, and copying it anyway cost
-  -- 10 to 20% of a one-key diff of a 100 KB state: only a compressed one is taken out.
+  -- detoasted. p_new is in memory on every path that diffs (a value about to be written, a
+  -- document flow_diff rebuilt), and copying it anyway cost about a tenth of a one-key diff
+  -- of a 100 KB state: only a compressed one is taken out (an uncompressed stored one is read
+  -- at each use, as before).
   p_old := p_old #> '{}';
   if pg_column_compression(p_new) is not null then
     p_new := p_new #> '{}';
