@@ -18,11 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
-import time
 import uuid
 
-from common import baseline_database, bench_database, cpu_seconds
+from common import baseline_database, bench_database, interleaved
 
 from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_LOAD, FLOOR_SAVE, SIZES, state_data, step
 from pgflowstate.codec import encode_json
@@ -64,24 +62,7 @@ async def measure(dsn: str, baseline_dsn: str | None, size: int, rounds: int, ca
             await loader("load_baseline", baseline_dsn)
         await langgraph(dsn, data, aputs, ops, pids, closers)
 
-        samples: dict[str, list[float]] = {name: [] for name in ops}
-        cpu: dict[str, float] = {name: 0.0 for name in ops}
-        client_cpu: dict[str, float] = {name: 0.0 for name in ops}
-        for r in range(rounds + 1):  # round 0 warms up
-            for name, op in (ops.items() if r % 2 else reversed(ops.items())):
-                cpu_start, client_start = cpu_seconds(pids[name]), time.process_time()
-                for _ in range(calls):
-                    start = time.perf_counter()
-                    await op()
-                    if r:
-                        samples[name].append(time.perf_counter() - start)
-                if r:
-                    client_cpu[name] += time.process_time() - client_start
-                    cpu[name] += cpu_seconds(pids[name]) - cpu_start
-        n = rounds * calls
-        result = {name: {"p50_ms": round(statistics.median(s) * 1000, 3), "cpu_us": round(cpu[name] / n * 1e6),
-                         "client_cpu_us": round(client_cpu[name] / n * 1e6)}
-                  for name, s in samples.items()}
+        result = await interleaved({name: lambda i, op=op: op() for name, op in ops.items()}, pids, rounds, calls)
         floor = result["floor"]
         for name in ops:
             if name not in ("floor", "aget_tuple"):

@@ -14,11 +14,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
-import time
 import uuid
 
-from common import baseline_database, bench_database, cpu_seconds
+from common import baseline_database, bench_database, interleaved, ratios_to_floor
 
 from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_SAVE
 from pgflowstate.codec import encode_json
@@ -68,27 +66,8 @@ async def measure(dsn: str, baseline_dsn: str | None, rounds: int, calls: int) -
         ops = {"floor": floor, "step": await stepper("step", dsn)}
         if baseline_dsn:
             ops["step_baseline"] = await stepper("step_baseline", baseline_dsn)
-        samples: dict[str, list[float]] = {name: [] for name in ops}
-        cpu: dict[str, float] = {name: 0.0 for name in ops}
-        i = 0
-        for r in range(rounds + 1):  # round 0 warms up
-            for name, op in (ops.items() if r % 2 else reversed(ops.items())):
-                cpu_start = cpu_seconds(pids[name])
-                for _ in range(calls):
-                    i += 1
-                    start = time.perf_counter()
-                    await op(i)
-                    if r:
-                        samples[name].append(time.perf_counter() - start)
-                if r:
-                    cpu[name] += cpu_seconds(pids[name]) - cpu_start
-        n = rounds * calls
-        result = {name: {"p50_ms": round(statistics.median(s) * 1000, 3), "cpu_us": round(cpu[name] / n * 1e6)}
-                  for name, s in samples.items()}
-        result["ratio_to_floor"] = {
-            name: {"p50": round(result[name]["p50_ms"] / result["floor"]["p50_ms"], 2),
-                   "cpu": round(result[name]["cpu_us"] / max(result["floor"]["cpu_us"], 1), 2)}
-            for name in ops if name != "floor"}
+        result = await interleaved(ops, pids, rounds, calls)
+        result["ratio_to_floor"] = ratios_to_floor(result)
         return result
     finally:
         for pool in pools:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import statistics
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -64,6 +65,41 @@ def cpu_seconds(pid: int) -> float:
     /proc/PID/schedstat: /proc/PID/stat counts 10 ms ticks, too coarse for 100 us calls."""
     with open(f"/proc/{pid}/schedstat") as f:
         return int(f.read().split()[0]) / 1e9
+
+
+async def interleaved(ops: dict[str, Callable[[int], Awaitable[object]]], pids: dict[str, int], rounds: int,
+                      calls: int) -> dict[str, dict[str, float]]:
+    """Each op (called with a running iteration number) ``calls`` times a round, the ops in turn
+    and in the opposite order every other round, so noise hits them alike; round 0 warms up.
+    Per op: p50 latency, its backend's CPU per call (``pids``: each op's backend) and this
+    process's CPU per call."""
+    samples: dict[str, list[float]] = {name: [] for name in ops}
+    cpu = dict.fromkeys(ops, 0.0)
+    client_cpu = dict.fromkeys(ops, 0.0)
+    i = 0
+    for r in range(rounds + 1):
+        for name, op in (ops.items() if r % 2 else reversed(ops.items())):
+            cpu_start, client_start = cpu_seconds(pids[name]), time.process_time()
+            for _ in range(calls):
+                i += 1
+                start = time.perf_counter()
+                await op(i)
+                if r:
+                    samples[name].append(time.perf_counter() - start)
+            if r:
+                client_cpu[name] += time.process_time() - client_start
+                cpu[name] += cpu_seconds(pids[name]) - cpu_start
+    n = rounds * calls
+    return {name: {"p50_ms": round(statistics.median(s) * 1000, 3), "cpu_us": round(cpu[name] / n * 1e6),
+                   "client_cpu_us": round(client_cpu[name] / n * 1e6)}
+            for name, s in samples.items()}
+
+
+def ratios_to_floor(result: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """p50 and backend CPU of every op but the floor, as multiples of the floor's."""
+    floor = result["floor"]
+    return {name: {"p50": round(r["p50_ms"] / floor["p50_ms"], 2), "cpu": round(r["cpu_us"] / max(floor["cpu_us"], 1), 2)}
+            for name, r in result.items() if name != "floor"}
 
 
 async def _admin(dsn: str, sql: str) -> None:
