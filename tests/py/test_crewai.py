@@ -6,6 +6,8 @@ import asyncio
 import copy
 import gc
 import json
+import selectors
+import socket
 import subprocess
 import sys
 import threading
@@ -31,6 +33,7 @@ from pgflowstate import (
 )
 from pgflowstate.connection import SetupError
 from pgflowstate.crewai import PostgresFlowPersistence
+from pgflowstate.crewai import persistence as persistence_module
 
 HERE = Path(__file__).parent
 
@@ -371,3 +374,37 @@ def test_close_closes_the_connections_and_a_later_call_reconnects(crewai_dsn):
     del backend
     gc.collect()
     assert second.closed and slot.loop.is_closed()
+
+
+def test_a_slot_loop_looks_for_io_in_passing_without_a_system_call():
+    # Each look lets go of the GIL, which busy CrewAI threads may then hold for a switch
+    # interval: a look in passing (timeout 0, callbacks waiting to run) is skipped, and a
+    # run of them ends in a real one, so I/O is never starved.
+    reader, writer = socket.socketpair()
+    selector = persistence_module._LazySelector()
+    try:
+        selector.register(reader, selectors.EVENT_READ)
+        writer.send(b"x")
+        passing = [selector.select(0) for _ in range(persistence_module._LazySelector.SKIPPED_IN_A_ROW)]
+        assert passing == [[]] * persistence_module._LazySelector.SKIPPED_IN_A_ROW
+        assert [key.fileobj for key, _ in selector.select(0)] == [reader]
+        assert [key.fileobj for key, _ in selector.select(None)] == [reader]
+        assert [key.fileobj for key, _ in selector.select(0.5)] == [reader]
+    finally:
+        selector.close()
+        reader.close()
+        writer.close()
+
+
+def test_a_persisted_step_looks_for_io_at_most_twice(crewai_dsn, monkeypatch):
+    backend = new_persistence(crewai_dsn)
+    backend.save_state("looks", "a", {"id": "looks"})  # connected, statements prepared
+    looks = []
+    real = selectors.DefaultSelector.select
+    monkeypatch.setattr(selectors.DefaultSelector, "select", lambda self, timeout=None: looks.append(timeout) or real(self, timeout))
+    try:
+        for n in range(5):
+            backend.save_state("looks", f"step_{n}", {"id": "looks", "n": n})
+    finally:
+        backend.close()
+    assert len(looks) <= 2 * 5, looks

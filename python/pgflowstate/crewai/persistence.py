@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import selectors
 import sys
 import threading
 import time
@@ -109,12 +110,33 @@ _RECOVER_FAILED = (
 )
 
 
+class _LazySelector(selectors.DefaultSelector):
+    """The slots' selector: a look for I/O in passing (timeout 0: the loop has callbacks ready
+    to run) makes no system call. Each call lets go of the GIL, and with CrewAI's threads busy
+    getting it back can take a switch interval (5 ms); a call on a slot made about ten looks,
+    seven of them in passing. I/O is read when the ready callbacks run out (the loop then
+    waits), and a run of looks in passing ends in a real one, so I/O is never starved."""
+
+    SKIPPED_IN_A_ROW = 8
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._skipped = 0
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        if timeout is not None and timeout <= 0 and self._skipped < self.SKIPPED_IN_A_ROW:
+            self._skipped += 1
+            return []
+        self._skipped = 0
+        return super().select(timeout)
+
+
 class _Slot:
     """An event loop that no thread keeps running, with a one-connection asyncpg pool on it:
     whichever thread holds the slot runs a call on it to completion (run_until_complete)."""
 
     def __init__(self, dsn: str | None, timeouts: dict[str, float | None]) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop = asyncio.SelectorEventLoop(_LazySelector())
         self.dsn, self.timeouts = dsn, timeouts
         self.pool: asyncpg.Pool | None = None
         self.last_used = time.monotonic()
