@@ -12,12 +12,12 @@
 -- type (read with the version in one query, which also finds no entry for the request id)
 -- and its phases, or changes them legally (flowstate._phases_fit, _phase_change_error), and
 -- flowstate._write_flow writes the row, its audit row and the request id's result in one
--- statement, compare-and-set on the version read. The request id is not
--- claimed first: a retry racing this call reads the version before this call's commit, so
--- its compare-and-set waits for that commit and fails, and its slow path replays. Anything
--- else (creation, a phase change, a refusal, a known request id) takes the slow path, which
--- locks the row, looks the request id up under that lock (a flow to create claims it first),
--- validates in full and explains itself.
+-- statement, compare-and-set on the version read. The request id is not claimed first: a
+-- retry racing this call reads the version before this call's commit, so its
+-- compare-and-set waits for that commit and fails, and its slow path replays. Anything else
+-- (creation, a phase change the rules refuse, a refusal, a known request id) takes the slow
+-- path, which locks the row, looks the request id up under that lock (a flow to create
+-- claims it first), validates in full and explains itself.
 drop function if exists flowstate._write_state(uuid, jsonb, bigint, boolean, text, jsonb, text);
 drop function if exists flowstate._write_state(uuid, jsonb, bigint, boolean, text, jsonb, text, text);
 create or replace function flowstate._write_state(
@@ -101,8 +101,8 @@ begin
   v_published := set_config('flowstate.operation', p_operation, true)
               || set_config('flowstate.label', coalesce(p_label, ''), true);
   v_type := coalesce(p_state ->> 'flow_type', v_old.flow_type, 'discovery');
-  -- Quick tests first: a valid document (a phase change, every CrewAI step) skips the full
-  -- validation, which names every problem of the others.
+  -- Quick tests first: a valid document (a creation, a write that lost its compare-and-set)
+  -- skips the full validation, which names every problem of the others.
   if flowstate._looks_valid(p_state) and flowstate._within_limits(p_state)
      and flowstate._phases_fit(p_state, v_type, p_walk => v_old.flow_id is null) then
     v_errors := '{}';
@@ -208,9 +208,9 @@ comment on function flowstate._write_state(uuid, jsonb, bigint, boolean, text, j
 -- The row a fast-path save (same flow type; see flowstate._write_state) makes of p_old from
 -- p_state: phases, status, state_data, metadata, label and external id taken over; the
 -- version, updated_at and history counters are flowstate._write_flow's (or the batch's).
--- The caller has checked a phase change (the fast path's document is never in a terminal
--- phase, so failed_phase is cleared as a move out of failed clears it). One place for the
--- lone save's fast path and flowstate._save_together's (which keeps phases).
+-- A phase change, which the caller has checked, records failed_phase as flowstate._phase_change
+-- does. One place for the lone save's fast path and flowstate._save_together's (which keeps
+-- phases).
 create or replace function flowstate._fast_row(p_old flowstate.flows, p_state jsonb, p_label text, p_external_id text)
 returns flowstate.flows
 language plpgsql
