@@ -41,11 +41,14 @@ declare
   v_replayed jsonb;
   v_claimed boolean := false;  -- the request id was claimed first (flowstate._request_replay)
   v_document jsonb;
+  -- The quick schema tests both paths use (flowstate._looks_valid, _within_limits), run once.
+  v_quick boolean;
 begin
   v_published := flowstate._context(p_context)::text;
+  v_quick := flowstate._looks_valid(p_state) and flowstate._within_limits(p_state);
 
   -- Nested, not ANDed: SQL does not promise to evaluate the uuid cast after the check.
-  if not v_creating and flowstate._looks_valid(p_state) and flowstate._within_limits(p_state) then
+  if not v_creating and v_quick then
     if (p_state ->> 'flow_id')::uuid = p_flow_id then
       select * into v_old
         from flowstate.flows f
@@ -103,8 +106,7 @@ begin
   v_type := coalesce(p_state ->> 'flow_type', v_old.flow_type, 'discovery');
   -- Quick tests first: a valid document (a creation, a write that lost its compare-and-set)
   -- skips the full validation, which names every problem of the others.
-  if flowstate._looks_valid(p_state) and flowstate._within_limits(p_state)
-     and flowstate._phases_fit(p_state, v_type, p_walk => v_old.flow_id is null) then
+  if v_quick and flowstate._phases_fit(p_state, v_type, p_walk => v_old.flow_id is null) then
     v_errors := '{}';
   else
     v_errors := flowstate._validation_errors(p_state, v_type, p_walk => v_old.flow_id is null);
