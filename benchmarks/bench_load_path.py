@@ -15,12 +15,11 @@ before/after comparison of the SQL side in one run.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import uuid
 
-from common import baseline_database, bench_database, interleaved
+from common import baseline_database, bench_database, interleaved, path_arguments
 
 from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_LOAD, FLOOR_SAVE, SIZES, state_data, step
 from pgflowstate.codec import encode_json
@@ -103,11 +102,7 @@ async def main(dsn: str, baseline_dsn: str | None, rounds: int, calls: int, aput
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dsn", help="a server to run on (default: a throwaway local cluster)")
-    parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--calls", type=int, default=50)
-    parser.add_argument("--baseline", help="a db/ folder of another revision, measured alongside")
+    parser = path_arguments(__doc__)
     parser.add_argument("--aputs", type=int, default=200,
                         help="checkpoints in LangGraph's thread when aget_tuple is timed (200: the middle of `pgflowstate bench`'s run)")
     args = parser.parse_args()

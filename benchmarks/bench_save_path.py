@@ -11,13 +11,12 @@ built from it join the same interleaved rounds: a before/after comparison in one
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import uuid
 
 
-from common import baseline_database, bench_database, interleaved, ratios_to_floor
+from common import baseline_database, bench_database, interleaved, path_arguments, ratios_to_floor
 
 from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_SAVE, SIZES, state_data, step
 from pgflowstate.models import RequestContext
@@ -71,11 +70,7 @@ async def main(dsn: str, baseline_dsn: str | None, rounds: int, calls: int) -> d
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dsn", help="a server to run on (default: a throwaway local cluster)")
-    parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--calls", type=int, default=50)
-    parser.add_argument("--baseline", help="a db/ folder of another revision, measured alongside")
+    parser = path_arguments(__doc__)
     args = parser.parse_args()
     with bench_database(args.dsn) as database, baseline_database(database, args.baseline) as baseline:
         print(json.dumps(asyncio.run(main(database, baseline, args.rounds, args.calls)), indent=1))

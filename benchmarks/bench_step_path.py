@@ -11,12 +11,11 @@ same interleaved rounds: a before/after comparison in one run.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import uuid
 
-from common import baseline_database, bench_database, interleaved, ratios_to_floor
+from common import baseline_database, bench_database, interleaved, path_arguments, ratios_to_floor
 
 from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_SAVE
 from pgflowstate.codec import encode_json
@@ -75,11 +74,7 @@ async def measure(dsn: str, baseline_dsn: str | None, rounds: int, calls: int) -
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dsn", help="a server to run on (default: a throwaway local cluster)")
-    parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--calls", type=int, default=50)
-    parser.add_argument("--baseline", help="a db/ folder of another revision, measured alongside")
+    parser = path_arguments(__doc__)
     args = parser.parse_args()
     with bench_database(args.dsn) as dsn, baseline_database(dsn, args.baseline) as baseline_dsn:
         print(json.dumps(asyncio.run(measure(dsn, baseline_dsn, args.rounds, args.calls)), indent=1))

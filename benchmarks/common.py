@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import statistics
@@ -93,6 +94,17 @@ async def interleaved(ops: dict[str, Callable[[int], Awaitable[object]]], pids: 
     return {name: {"p50_ms": round(statistics.median(s) * 1000, 3), "cpu_us": round(cpu[name] / n * 1e6),
                    "client_cpu_us": round(client_cpu[name] / n * 1e6)}
             for name, s in samples.items()}
+
+
+def path_arguments(doc: str) -> argparse.ArgumentParser:
+    """The options of the path benchmarks (save, load, step): where to run, how long, and
+    another revision's db/ folder to measure alongside."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--dsn", help="a server to run on (default: a throwaway local cluster)")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--calls", type=int, default=50)
+    parser.add_argument("--baseline", help="a db/ folder of another revision, measured alongside")
+    return parser
 
 
 def ratios_to_floor(result: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
