@@ -23,10 +23,11 @@ $$;
 comment on function flowstate._tally_slot() is 'Internal. The tally slot of this backend (one of 16).';
 
 -- flowstate._tally_sweep
--- Remove a tally whose slots sum to zero (its last flow was deleted or moved on), so no phase
--- name outlives the flows that had it (an erased flow leaves nothing). Only the slots this
+-- Remove a tally whose slots sum to zero, when a deletion may have left it so: no phase name
+-- outlives the flows that had it (an erased flow leaves nothing). Only the slots this
 -- transaction can lock at once are summed and removed: a slot another writer holds is skipped,
--- and so is the sweep (that writer's own move or deletion sweeps after it).
+-- and so is the sweep (that writer's own deletion sweeps after it; a writer moving a live flow
+-- out of the phase leaves the tally to the tenant's next deletion: the name is that flow's too).
 create or replace function flowstate._tally_sweep(
   p_client_account_id uuid, p_engagement_id uuid, p_flow_type text, p_current_phase text, p_status text
 )
@@ -38,7 +39,7 @@ declare
   v_slots smallint[];
   v_sum bigint;
 begin
-  -- Most moves leave other flows behind: then one read, and no locks.
+  -- Most tallies still count other flows: then one read, and no locks.
   select count(*), coalesce(sum(t.flows), 0) into v_rows, v_sum from flowstate.flow_tallies t
    where (t.client_account_id, t.engagement_id, t.flow_type, t.current_phase, t.status)
        = (p_client_account_id, p_engagement_id, p_flow_type, p_current_phase, p_status);
@@ -103,9 +104,13 @@ begin
       from old_rows o group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
     on conflict (client_account_id, engagement_id, flow_type, current_phase, status, slot)
       do update set flows = t.flows + excluded.flows;
+    -- Every empty tally of the tenants that lost flows, not only the deleted flows' own: moves
+    -- leave theirs behind, and the phases a deleted flow went through must go with it.
     perform flowstate._tally_sweep(g.client_account_id, g.engagement_id, g.flow_type, g.current_phase, g.status)
-       from (select distinct o.client_account_id, o.engagement_id, o.flow_type, o.current_phase::text, o.status::text
-               from old_rows o order by 1, 2, 3, 4, 5) g;
+       from (select t.client_account_id, t.engagement_id, t.flow_type, t.current_phase, t.status
+               from flowstate.flow_tallies t
+              where (t.client_account_id, t.engagement_id) in (select o.client_account_id, o.engagement_id from old_rows o)
+              group by 1, 2, 3, 4, 5 having sum(t.flows) = 0 order by 1, 2, 3, 4, 5) g;
   end if;
   return null;
 end;
@@ -127,7 +132,9 @@ alter table flowstate.flows enable always trigger flows_tally_delete;
 -- flowstate._tally_move
 -- Move a flow updated from p_old to p_new between flowstate.flow_tallies rows when its tenant,
 -- type, phase or status changed: one flow less in its old tally and one more in its new (the
--- lower key first), in the backend's slot; then remove the old tally if it is now empty.
+-- lower key first), in the backend's slot. An old tally left empty is kept (flow_counts skips
+-- it): a CrewAI flow changes phase at every step, and deleting the row to insert it again at
+-- the next pass cost a fifth of the step. Deletions sweep their tenants' empty tallies.
 -- Callers count the write in flowstate.activity_tallies first: activity before tallies.
 create or replace function flowstate._tally_move(p_old flowstate.flows, p_new flowstate.flows)
 returns void
@@ -144,7 +151,6 @@ begin
      order by 1, 2, 3, 4, 5
     on conflict (client_account_id, engagement_id, flow_type, current_phase, status, slot)
       do update set flows = t.flows + excluded.flows;
-    perform flowstate._tally_sweep(p_old.client_account_id, p_old.engagement_id, p_old.flow_type, p_old.current_phase, p_old.status);
   end if;
 end;
 $$;

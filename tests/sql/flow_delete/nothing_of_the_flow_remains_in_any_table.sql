@@ -2,8 +2,8 @@
 -- of schema flowstate (every partition of the audit trail included) contains the flow's id
 -- or any of its content, but for its tombstone, which holds the id and no content. A flow
 -- with content everywhere: imported legacy rows, import record and legacy pause, pending
--- feedback, saved steps, a checkpoint, a quarantined document, audit rows in this month's
--- partition and in an old one. Its neighbour, another flow, is untouched.
+-- feedback, saved steps (their phase names counted in the tallies), a checkpoint, a quarantined
+-- document, audit rows in this month's partition and in an old one. Its neighbour, another flow, is untouched.
 begin;
 \ir ../_helpers.sql
 \ir ../_lifecycle.sql
@@ -14,7 +14,7 @@ select flowstate_tests.make_rich_flow('unique-content-7f3a') as flow_id,
 select md5(string_agg(a::text, ',' order by audit_id)) as neighbour_history from flowstate.audit_log a where flow_id = :'neighbour' \gset
 
 select is(array(select table_name from flowstate_tests.traces('unique-content-7f3a')),
-          '{flowstate.audit_log,flowstate.checkpoints,flowstate.flows,flowstate.legacy_pending_feedback,flowstate.legacy_rows,flowstate.migration_ledger,flowstate.pending_feedback,flowstate.quarantine}'::text[],
+          '{flowstate.audit_log,flowstate.checkpoints,flowstate.flow_tallies,flowstate.flows,flowstate.legacy_pending_feedback,flowstate.legacy_rows,flowstate.migration_ledger,flowstate.pending_feedback,flowstate.quarantine}'::text[],
           'before: the content is in every kind of table');
 select ok((select count(*) from flowstate.audit_log_y2020m01 where flow_id = :'flow_id') > 0, 'and in an old audit partition');
 
