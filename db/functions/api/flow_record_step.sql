@@ -102,7 +102,28 @@ begin
   if v_replayed is not null then
     return v_replayed;
   end if;
-  if v_old.flow_id is null and coalesce(p_expected_version, 0) = 0 then
+
+  -- A plain step of an open-type flow (every CrewAI step) is written here: the row is locked and
+  -- its request id looked up above, and an open type allows the phases _step_document derives
+  -- from any phase but a terminal one (a test proves it), so only the document's quick tests
+  -- remain. Anything else, or a document they cannot vouch for, goes through _write_state,
+  -- which explains itself.
+  if v_old.flow_id is not null and p_phase is not null and p_state_data is not null
+     and coalesce(p_expected_version, v_old.flow_version) = v_old.flow_version
+     and coalesce(p_flow_type, v_old.flow_type) = v_old.flow_type
+     and v_old.current_phase not in ('completed', 'failed') and p_phase not in ('completed', 'failed')
+     and (select t.is_open from flowstate.flow_types t where t.flow_type = v_old.flow_type) then
+    v_document := flowstate._step_document(p_flow_id, v_old, p_phase, p_state_data, p_flow_type, v_status, p_metadata);
+    if flowstate._looks_valid(v_document) and flowstate._within_limits(v_document)
+       and flowstate._phases_fit(v_document, v_old.flow_type, p_walk => false) then
+      v_document := flowstate._write_flow(v_old, flowstate._fast_row(v_old, v_document, p_label, p_external_id), 'put',
+                                          (p_context ->> 'user_id')::uuid, p_label, p_request_id, 'flow_record_step');
+    else
+      v_document := null;
+    end if;
+  end if;
+
+  if v_document is null and v_old.flow_id is null and coalesce(p_expected_version, 0) = 0 then
     begin
       v_document := flowstate._write_state(p_flow_id,
         flowstate._step_document(p_flow_id, null, p_phase, p_state_data, p_flow_type, v_status, p_metadata),
