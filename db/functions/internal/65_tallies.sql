@@ -134,7 +134,8 @@ alter table flowstate.flows enable always trigger flows_tally_delete;
 -- type, phase or status changed: one flow less in its old tally and one more in its new (the
 -- lower key first), in the backend's slot. An old tally left empty is kept (flow_counts skips
 -- it): a CrewAI flow changes phase at every step, and deleting the row to insert it again at
--- the next pass cost a fifth of the step. Deletions sweep their tenants' empty tallies.
+-- the next pass cost a tenth of the step's server CPU. Deletions sweep their tenants' empty
+-- tallies.
 -- Callers count the write in flowstate.activity_tallies first: activity before tallies.
 create or replace function flowstate._tally_move(p_old flowstate.flows, p_new flowstate.flows)
 returns void
