@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import statistics
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -36,6 +37,7 @@ def bench_database(server_dsn: str | None):
         asyncio.run(_admin(server_dsn, f'create database "{name}"'))
         dsn = url(server_dsn, dbname=name)
         schema.upgrade(dsn)
+        asyncio.run(_warn_if_not_durable(dsn))
         yield dsn
     finally:
         asyncio.run(_admin(server_dsn, f'drop database if exists "{name}" with (force)'))
@@ -112,6 +114,21 @@ def ratios_to_floor(result: dict[str, dict[str, float]]) -> dict[str, dict[str, 
     floor = result["floor"]
     return {name: {"p50": round(r["p50_ms"] / floor["p50_ms"], 2), "cpu": round(r["cpu_us"] / max(floor["cpu_us"], 1), 2)}
             for name, r in result.items() if name != "floor"}
+
+
+async def _warn_if_not_durable(dsn: str) -> None:
+    """A server given with --dsn may be a test cluster that does not flush its commits: say so,
+    since its numbers are not a durable server's."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        settings = {name: await conn.fetchval(f"select current_setting('{name}')")
+                    for name in ("fsync", "synchronous_commit")}
+    finally:
+        await conn.close()
+    off = [name for name, value in settings.items() if value == "off"]
+    if off:
+        print(f"warning: the server runs with {' and '.join(off)} off: these are not a durable"
+              " server's numbers (run without --dsn for a durable throwaway cluster)", file=sys.stderr)
 
 
 async def _admin(dsn: str, sql: str) -> None:
