@@ -19,12 +19,11 @@ import asyncio
 import json
 import uuid
 
-from common import baseline_database, bench_database, interleaved, path_arguments
+from common import baseline_database, bench_database, interleaved, measured_pool, path_arguments
 
 from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_LOAD, FLOOR_SAVE, SIZES, state_data, step
 from pgflowstate.codec import encode_json
 from pgflowstate.models import RequestContext
-from pgflowstate.pool import create_pool
 from pgflowstate.store import _LOAD, FlowStateStore
 
 
@@ -33,18 +32,14 @@ async def measure(dsn: str, baseline_dsn: str | None, size: int, rounds: int, ca
     closers = []
     ops, pids = {}, {}
     try:
-        floor_pool = await create_pool(dsn, min_size=1, max_size=1)
-        closers.append(floor_pool.close)
+        floor_pool = await measured_pool(dsn, "floor", pids, closers)
         await floor_pool.execute(FLOOR_DDL)
         floor_id = uuid.uuid4()
         await floor_pool.execute(FLOOR_SAVE, floor_id, {"flow_id": str(floor_id), "state_data": data})
-        pids["floor"] = await floor_pool.fetchval("select pg_backend_pid()")
         ops["floor"] = lambda: floor_pool.fetchval(FLOOR_LOAD, floor_id)
 
         async def loader(name: str, database: str) -> None:
-            pool = await create_pool(database, min_size=1, max_size=1)
-            closers.append(pool.close)
-            pids[name] = await pool.fetchval("select pg_backend_pid()")
+            pool = await measured_pool(database, name, pids, closers)
             store = FlowStateStore(pool, RequestContext(client_account_id=uuid.uuid4(), engagement_id=uuid.uuid4(),
                                                         user_id=uuid.uuid4()))
             flow_id = uuid.uuid4()

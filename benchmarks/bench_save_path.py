@@ -16,11 +16,10 @@ import json
 import uuid
 
 
-from common import baseline_database, bench_database, interleaved, path_arguments, ratios_to_floor
+from common import baseline_database, bench_database, interleaved, measured_pool, path_arguments, ratios_to_floor
 
 from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_SAVE, SIZES, state_data, step
 from pgflowstate.models import RequestContext
-from pgflowstate.pool import create_pool
 from pgflowstate.store import FlowStateStore
 
 async def measure(dsn: str, baseline_dsn: str | None, size: int, rounds: int, calls: int) -> dict:
@@ -30,20 +29,17 @@ async def measure(dsn: str, baseline_dsn: str | None, size: int, rounds: int, ca
         return {"flow_id": str(flow_id), "current_phase": "field_mapping", "phases_completed": ["data_import"],
                 "state_data": step(data, i)}
 
-    floor_pool = await create_pool(dsn, min_size=1, max_size=1)
-    pools = [floor_pool]
+    closers, pids = [], {}
     try:
+        floor_pool = await measured_pool(dsn, "floor", pids, closers)
         await floor_pool.execute(FLOOR_DDL)
         floor_id = uuid.uuid4()
-        pids = {"floor": await floor_pool.fetchval("select pg_backend_pid()")}
 
         async def floor(i: int) -> None:
             await floor_pool.execute(FLOOR_SAVE, floor_id, document(floor_id, i))
 
         async def saver(name: str, database: str):
-            pool = await create_pool(database, min_size=1, max_size=1)
-            pools.append(pool)
-            pids[name] = await pool.fetchval("select pg_backend_pid()")
+            pool = await measured_pool(database, name, pids, closers)
             store = FlowStateStore(pool, RequestContext(client_account_id=uuid.uuid4(), engagement_id=uuid.uuid4(),
                                                         user_id=uuid.uuid4()))
             flow_id = uuid.uuid4()
@@ -61,8 +57,8 @@ async def measure(dsn: str, baseline_dsn: str | None, size: int, rounds: int, ca
         result["ratio_to_floor"] = ratios_to_floor(result)
         return result
     finally:
-        for pool in pools:
-            await pool.close()
+        for close in reversed(closers):
+            await close()
 
 
 async def main(dsn: str, baseline_dsn: str | None, rounds: int, calls: int) -> dict:

@@ -15,12 +15,11 @@ import asyncio
 import json
 import uuid
 
-from common import baseline_database, bench_database, interleaved, path_arguments, ratios_to_floor
+from common import baseline_database, bench_database, interleaved, measured_pool, path_arguments, ratios_to_floor
 
 from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_SAVE
 from pgflowstate.codec import encode_json
 from pgflowstate.crewai.persistence import _RECORD_STEP
-from pgflowstate.pool import create_pool
 
 METHODS = ("plan", "research", "make_outline", "write", "review")
 
@@ -34,20 +33,17 @@ def state(i: int) -> dict:
 
 
 async def measure(dsn: str, baseline_dsn: str | None, rounds: int, calls: int) -> dict:
-    floor_pool = await create_pool(dsn, min_size=1, max_size=1)
-    pools = [floor_pool]
+    closers, pids = [], {}
     try:
+        floor_pool = await measured_pool(dsn, "floor", pids, closers)
         await floor_pool.execute(FLOOR_DDL)
         floor_id = uuid.uuid4()
-        pids = {"floor": await floor_pool.fetchval("select pg_backend_pid()")}
 
         async def floor(i: int) -> None:
             await floor_pool.execute(FLOOR_SAVE, floor_id, state(i))
 
         async def stepper(name: str, database: str):
-            pool = await create_pool(database, min_size=1, max_size=1)
-            pools.append(pool)
-            pids[name] = await pool.fetchval("select pg_backend_pid()")
+            pool = await measured_pool(database, name, pids, closers)
             context = encode_json({"client_account_id": str(uuid.uuid4()), "engagement_id": str(uuid.uuid4()),
                                    "user_id": str(uuid.uuid4())})
             crewai_id = str(uuid.uuid4())
@@ -69,8 +65,8 @@ async def measure(dsn: str, baseline_dsn: str | None, rounds: int, calls: int) -
         result["ratio_to_floor"] = ratios_to_floor(result)
         return result
     finally:
-        for pool in pools:
-            await pool.close()
+        for close in reversed(closers):
+            await close()
 
 
 if __name__ == "__main__":

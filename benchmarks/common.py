@@ -16,6 +16,7 @@ import orjson
 
 from pgflowstate import schema
 from pgflowstate.connection import url
+from pgflowstate.pool import create_pool
 from pgflowstate.server.cluster import LocalCluster, random_name
 
 
@@ -107,6 +108,15 @@ def path_arguments(doc: str) -> argparse.ArgumentParser:
     parser.add_argument("--calls", type=int, default=50)
     parser.add_argument("--baseline", help="a db/ folder of another revision, measured alongside")
     return parser
+
+
+async def measured_pool(database: str, name: str, pids: dict[str, int], closers: list) -> asyncpg.Pool:
+    """A one-connection pool with the wrapper's codecs, whose backend ``interleaved`` measures as
+    ``name``'s (its pid in ``pids``); its close is added to ``closers``."""
+    pool = await create_pool(database, min_size=1, max_size=1)
+    closers.append(pool.close)
+    pids[name] = await pool.fetchval("select pg_backend_pid()")
+    return pool
 
 
 def ratios_to_floor(result: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
