@@ -16,7 +16,7 @@ import json
 import uuid
 
 
-from common import baseline_database, bench_database, interleaved, measured_pool, path_arguments, ratios_to_floor
+from common import against_floor, baseline_database, bench_database, measured_pool, path_arguments
 
 from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_SAVE, SIZES, state_data, step
 from pgflowstate.models import RequestContext
@@ -50,12 +50,7 @@ async def measure(dsn: str, baseline_dsn: str | None, size: int, rounds: int, ca
                 version = (await store.save_state(flow_id, document(flow_id, i), version=version)).flow_version
             return save
 
-        ops = {"floor": floor, "save": await saver("save", dsn)}
-        if baseline_dsn:
-            ops["save_baseline"] = await saver("save_baseline", baseline_dsn)
-        result = await interleaved(ops, pids, rounds, calls)
-        result["ratio_to_floor"] = ratios_to_floor(result)
-        return result
+        return await against_floor(floor, saver, "save", dsn, baseline_dsn, pids, rounds, calls)
     finally:
         for close in reversed(closers):
             await close()

@@ -15,7 +15,7 @@ import asyncio
 import json
 import uuid
 
-from common import baseline_database, bench_database, interleaved, measured_pool, path_arguments, ratios_to_floor
+from common import against_floor, baseline_database, bench_database, measured_pool, path_arguments
 
 from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_SAVE
 from pgflowstate.codec import encode_json
@@ -58,12 +58,7 @@ async def measure(dsn: str, baseline_dsn: str | None, rounds: int, calls: int) -
             await step(0)
             return step
 
-        ops = {"floor": floor, "step": await stepper("step", dsn)}
-        if baseline_dsn:
-            ops["step_baseline"] = await stepper("step_baseline", baseline_dsn)
-        result = await interleaved(ops, pids, rounds, calls)
-        result["ratio_to_floor"] = ratios_to_floor(result)
-        return result
+        return await against_floor(floor, stepper, "step", dsn, baseline_dsn, pids, rounds, calls)
     finally:
         for close in reversed(closers):
             await close()

@@ -119,6 +119,18 @@ async def measured_pool(database: str, name: str, pids: dict[str, int], closers:
     return pool
 
 
+async def against_floor(floor: Callable[[int], Awaitable[object]], make_op, name: str, database: str,
+                        baseline_database: str | None, pids: dict[str, int], rounds: int, calls: int) -> dict:
+    """``interleaved`` over the floor, ``await make_op(name, database)`` and, with a baseline
+    database, the same op on it as ``<name>_baseline``; with their ratios to the floor."""
+    ops = {"floor": floor, name: await make_op(name, database)}
+    if baseline_database:
+        ops[f"{name}_baseline"] = await make_op(f"{name}_baseline", baseline_database)
+    result = await interleaved(ops, pids, rounds, calls)
+    result["ratio_to_floor"] = ratios_to_floor(result)
+    return result
+
+
 def ratios_to_floor(result: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
     """p50 and backend CPU of every op but the floor, as multiples of the floor's."""
     floor = result["floor"]
