@@ -133,12 +133,18 @@ class _LazySelector(selectors.DefaultSelector):
 
 class _Slot:
     """An event loop that no thread keeps running, with a one-connection asyncpg pool on it:
-    whichever thread holds the slot runs a call on it to completion (run_until_complete)."""
+    whichever thread holds the slot runs a call on it to completion (run_until_complete).
+    The slot holds its pool's connection from one call to the next (only one thread uses a slot
+    at a time): taking it from the pool and giving it back cost each call more Python than the
+    rest of its client side (a task, a timer and two futures each way), all of it holding the
+    GIL that CrewAI's threads wait for. A connection found closed goes back to the pool, which
+    connects again."""
 
     def __init__(self, dsn: str | None, timeouts: dict[str, float | None]) -> None:
         self.loop = asyncio.SelectorEventLoop(_LazySelector())
         self.dsn, self.timeouts = dsn, timeouts
         self.pool: asyncpg.Pool | None = None
+        self.held: asyncpg.Connection | None = None
         self.last_used = time.monotonic()
 
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
@@ -146,12 +152,33 @@ class _Slot:
             # min_size 0: the connection opens on first use (and again after it was lost).
             self.pool = self.loop.run_until_complete(
                 create_pool(self.dsn, min_size=0, max_size=1, **self.timeouts))
-        _current.pool = self.pool
+        _current.slot = self
         try:
             return self.loop.run_until_complete(coroutine)
         finally:
-            _current.pool = None
+            _current.slot = None
             self.last_used = time.monotonic()
+
+    async def connection(self) -> asyncpg.Connection:
+        """The held connection; a closed one (lost) is given back and a new one taken."""
+        if self.held is not None:
+            try:
+                if not self.held.is_closed():
+                    return self.held
+            except asyncpg.InterfaceError:  # the pool took it back itself when it closed
+                self.held = None
+            await self._give_back()
+        self.held = await self.pool.acquire()
+        return self.held
+
+    async def _give_back(self) -> None:
+        held, self.held = self.held, None
+        if held is not None:
+            await self.pool.release(held)
+
+    async def _close_pool(self) -> None:
+        await self._give_back()
+        await self.pool.close()
 
     def close(self, graceful: bool = True) -> None:
         """Close the connection (``graceful``: say goodbye to the server, waiting up to 10 s)
@@ -161,8 +188,9 @@ class _Slot:
         try:
             if self.pool is not None:
                 if graceful and _running_loop() is None:
-                    self.loop.run_until_complete(asyncio.wait_for(self.pool.close(), 10))
+                    self.loop.run_until_complete(asyncio.wait_for(self._close_pool(), 10))
                 else:  # interrupted mid-call, or on a thread running a loop: drop it
+                    self.held = None
                     self.pool.terminate()
         finally:
             self.loop.close()
@@ -267,16 +295,20 @@ class _Bridge:
 
 
 class _SlotPool:
-    """The pool of the slot whose loop runs the current call (``call(bridge.pool, ...)``)."""
+    """The connection of the slot whose loop runs the current call (``call(bridge.pool, ...)``):
+    ``fetchval``, ``fetchrow`` and ``execute`` run on it."""
 
     def __getattr__(self, name: str) -> Any:
-        pool = getattr(_current, "pool", None)
-        if pool is None:
+        slot = getattr(_current, "slot", None)
+        if slot is None:
             raise RuntimeError("the bridge's pool is only usable in a call that bridge.run runs")
-        return getattr(pool, name)
+
+        async def on_held_connection(*args: Any, **kwargs: Any) -> Any:
+            return await getattr(await slot.connection(), name)(*args, **kwargs)
+        return on_held_connection
 
 
-_current = threading.local()  # .pool: the pool of the slot this thread runs
+_current = threading.local()  # .slot: the slot this thread runs a call on
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
