@@ -7,8 +7,9 @@ The same flow code (no LLM: a start, two parallel listeners, a join and a last s
 persisted with @persist) runs ``--flows`` flows at once on one backend object, ``--rounds``
 flows one after another in each worker: as threads (each calling ``kickoff()``) and as asyncio
 tasks on one loop (``kickoff_async()``). Each persisted step is timed where CrewAI calls the
-backend (``save_state``); the table gives its median and p95 per backend and mode, and the
-ratio PostgreSQL / SQLite. Backends run interleaved, ``--repeats`` times each, so machine noise
+backend (``save_state``); the table gives its median and p95 per backend and mode, the median
+CPU time of the calling thread per step (for PostgreSQL the client's work, most of it Python
+holding the GIL; for SQLite all of its work), and the ratio PostgreSQL / SQLite. Backends run interleaved, ``--repeats`` times each, so machine noise
 hits both alike. Without --dsn or DATABASE_URL a throwaway durable cluster (fsync on) is used;
 SQLite's file is in a temporary directory (CrewAI's defaults, WAL off).
 """
@@ -54,28 +55,29 @@ class ArticleState(BaseModel):
 
 
 class Timed(FlowPersistence):
-    """Passes every call to ``inner`` and times each save (one persisted step)."""
+    """Passes every call to ``inner`` and times each save (one persisted step): its wall time
+    and its calling thread's CPU time."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     persistence_type: str = Field(default="Timed")
     inner: Any
-    _samples: list[float] = PrivateAttr(default_factory=list)
+    _samples: list[tuple[float, float]] = PrivateAttr(default_factory=list)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     def init_db(self) -> None:
         self.inner.init_db()
 
     def save_state(self, flow_uuid, method_name, state_data) -> None:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         self.inner.save_state(flow_uuid, method_name, state_data)
-        elapsed = time.perf_counter() - started
+        sample = (time.perf_counter() - started, time.thread_time() - cpu)
         with self._lock:
-            self._samples.append(elapsed)
+            self._samples.append(sample)
 
     def load_state(self, flow_uuid):
         return self.inner.load_state(flow_uuid)
 
-    def take(self) -> list[float]:
+    def take(self) -> list[tuple[float, float]]:
         with self._lock:
             samples, self._samples = self._samples, []
         return samples
@@ -157,7 +159,7 @@ def measure(dsn: str, flows: int, rounds: int, repeats: int, max_connections: in
         for name, flow_class in classes.items():  # warm up: connections, schema, statement cache
             MODES["threads"](flow_class, min(flows, 4), 1)
             backends[name].take()
-        samples: dict[str, dict[str, list[float]]] = {m: {b: [] for b in backends} for m in MODES}
+        samples: dict[str, dict[str, list[tuple[float, float]]]] = {m: {b: [] for b in backends} for m in MODES}
         walls: dict[str, dict[str, list[float]]] = {m: {b: [] for b in backends} for m in MODES}
         for _ in range(repeats):
             for mode, run in MODES.items():
@@ -176,12 +178,14 @@ def measure(dsn: str, flows: int, rounds: int, repeats: int, max_connections: in
     for mode in MODES:
         rows = {}
         for name in backends:
-            data = samples[mode][name]
+            data = [wall for wall, _ in samples[mode][name]]
             rows[name] = {"steps": len(data), "p50_ms": round(statistics.median(data) * 1000, 2),
                           "p95_ms": round(percentile(data, 0.95) * 1000, 2),
+                          "cpu_p50_ms": round(statistics.median(cpu for _, cpu in samples[mode][name]) * 1000, 3),
                           "run_s": round(min(walls[mode][name]), 2)}
         rows["ratio_pg_to_sqlite"] = {
-            key: round(rows["postgres"][key] / rows["sqlite"][key], 2) for key in ("p50_ms", "p95_ms", "run_s")}
+            key: round(rows["postgres"][key] / rows["sqlite"][key], 2)
+            for key in ("p50_ms", "p95_ms", "cpu_p50_ms", "run_s")}
         report[mode] = rows
     return report
 
@@ -189,15 +193,15 @@ def measure(dsn: str, flows: int, rounds: int, repeats: int, max_connections: in
 def format_report(report: dict[str, Any]) -> str:
     lines = [f"{report['flows']} concurrent flows x {report['rounds']} rounds x {report['repeats']} repeats,"
              f" {STEPS_PER_FLOW} persisted steps per flow, pool max {report['max_connections']}",
-             f"{'mode':<8} {'backend':<9} {'steps':>6} {'p50 ms':>8} {'p95 ms':>8} {'run s':>7}"]
+             f"{'mode':<8} {'backend':<9} {'steps':>6} {'p50 ms':>8} {'p95 ms':>8} {'cpu ms':>7} {'run s':>7}"]
     for mode in MODES:
         for name in ("sqlite", "postgres"):
             row = report[mode][name]
             lines.append(f"{mode:<8} {name:<9} {row['steps']:>6} {row['p50_ms']:>8} {row['p95_ms']:>8}"
-                         f" {row['run_s']:>7}")
+                         f" {row['cpu_p50_ms']:>7} {row['run_s']:>7}")
         ratio = report[mode]["ratio_pg_to_sqlite"]
         lines.append(f"{mode:<8} {'pg/sqlite':<9} {'':>6} {ratio['p50_ms']:>8} {ratio['p95_ms']:>8}"
-                     f" {ratio['run_s']:>7}")
+                     f" {ratio['cpu_p50_ms']:>7} {ratio['run_s']:>7}")
     return "\n".join(lines)
 
 
