@@ -3,13 +3,17 @@
 A save made while fewer than ``parallel`` writes of its store are in flight (by default the
 pool's size) is sent at once, alone, as it would be without coalescing: a lone caller waits for
 nothing and pays for no batch. Saves made while the store is that busy (they would wait for a
-connection anyway) queue, in call order, and go as the next batch: one flowstate.flow_save_states statement, so one transaction and one commit for all
-of them. Each caller gets its own result,
-or its own exception exactly as the single call raises it, and only after the batch's statement
-has returned, that is after the commit. Each item keeps its caller's request id, so a batch sent
-again after a lost connection applies every item once. The batch function writes the items a
-lone call would save on its fast path in one statement and saves each other item in its own
-subtransaction: a refused item changes nothing and does not stop the others.
+connection anyway) queue, in call order, and go as the next batch: one flowstate.flow_save_states
+statement, so one transaction and one commit for all of them. So do the saves made in the turn of
+the event loop in which a batch answers its callers: they wake together, and writers that save
+again at once would otherwise send the first of them alone and queue the others behind it. Large
+states queued while several statements are free are spread over them (SPREAD_BYTES). Each
+caller gets its own result, or its own exception exactly as the single call raises it, and only
+after the batch's statement has returned, that is after the commit. Each item keeps its caller's
+request id, so a batch sent again after a lost connection applies every item once. The batch
+function writes the items a lone call would save on its fast path in one statement and saves
+each other item in its own subtransaction: a refused item changes nothing and does not stop the
+others.
 """
 
 from __future__ import annotations
@@ -35,6 +39,10 @@ MAX_ITEMS = 50
 # statement (round trip, commit, function entry), which is small next to the work on this many
 # bytes of states: past them a batch is cut (100 KB states measured no faster batched).
 MAX_BYTES = 512 * 1024
+# Saves queued while several statements are free are spread over them, down to this many bytes
+# of states a batch: small states gain from going together (one commit, one statement), large
+# ones from the server's parallelism.
+SPREAD_BYTES = 64 * 1024
 
 
 @dataclass(eq=False)
@@ -105,10 +113,12 @@ class Coalescer:
         self._in_flight = 0
         self._flows: set[UUID] = set()  # the flows of the statements in flight
         self._senders: set[asyncio.Task] = set()  # held, so that a running batch is not collected
+        self._gathering = False  # a batch has just answered its callers: their saves queue
 
     async def save(self, write: Write) -> Any:
         """The stored document of ``write`` (without state_data), or its StateError raised."""
-        if self._in_flight < self._parallel and not self._queue and write.flow_id not in self._flows:
+        if (self._in_flight < self._parallel and not self._queue and not self._gathering
+                and write.flow_id not in self._flows):
             self._start([write])
             try:
                 return await self._alone(write)
@@ -130,8 +140,27 @@ class Coalescer:
     def _finish(self, batch: list[Write]) -> None:
         self._in_flight -= 1
         self._flows.difference_update(w.flow_id for w in batch)
+        if not self._gathering:
+            self._dispatch()
+
+    def _gather(self) -> None:
+        """Queue the saves made in this turn of the loop, then send them together: the callers a
+        batch has just answered wake in this turn (their wake-ups were scheduled before this
+        call's), and each that saves again joins the next batch."""
+        if not self._gathering:
+            self._gathering = True
+            asyncio.get_running_loop().call_soon(self._end_gathering)
+
+    def _end_gathering(self) -> None:
+        self._gathering = False
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Send queued saves in batches while fewer than ``parallel`` statements are in flight,
+        spread over the statements free when their states are large (SPREAD_BYTES)."""
         while self._in_flight < self._parallel and self._queue:
-            next_batch = self._take()
+            queued = sum(len(w.text) for w in self._queue)
+            next_batch = self._take(max(SPREAD_BYTES, queued // (self._parallel - self._in_flight)))
             if not next_batch:  # every queued save's flow is in flight: its batch's end sends them
                 break
             self._start(next_batch)
@@ -139,15 +168,16 @@ class Coalescer:
             self._senders.add(sender)
             sender.add_done_callback(self._senders.discard)
 
-    def _take(self) -> list[Write]:
+    def _take(self, max_bytes: int) -> list[Write]:
         """The next batch: queued saves in call order, but none of a flow in flight (a flow's
-        later saves then wait too, so its order holds), within MAX_ITEMS and MAX_BYTES."""
+        later saves then wait too, so its order holds), within MAX_ITEMS and ``max_bytes`` of
+        states (at most MAX_BYTES)."""
         batch: list[Write] = []
         left: deque[Write] = deque()
         size = 0
         while self._queue:
             write = self._queue.popleft()
-            full = len(batch) == MAX_ITEMS or (batch and size + len(write.text) > MAX_BYTES)
+            full = len(batch) == MAX_ITEMS or (batch and size + len(write.text) > min(max_bytes, MAX_BYTES))
             if full or write.flow_id in self._flows:
                 left.append(write)
                 continue
@@ -182,6 +212,7 @@ class Coalescer:
                 else:
                     self._settle(write, error=refusal(answer, write.flow_id))
         finally:
+            self._gather()
             self._finish(batch)
 
     async def _send_alone(self, write: Write) -> None:

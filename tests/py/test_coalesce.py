@@ -19,7 +19,7 @@ from wire import Proxy, server_address
 
 from flowdocs import new_context, new_doc
 from pgflowstate import FlowState, FlowStateStore, StateError, create_pool
-from pgflowstate.coalesce import MAX_BYTES
+from pgflowstate.coalesce import MAX_BYTES, SPREAD_BYTES
 
 FLOWS = 100
 
@@ -185,6 +185,47 @@ async def test_by_default_saves_queue_only_when_every_connection_is_busy(app_poo
     flows = [uuid.uuid4() for _ in range(12)]
     saved = await asyncio.gather(*(store.save_state(f, new_doc(f)) for f in flows))
     assert batches == [8] and [s.flow_version for s in saved] == [1] * 12, "the eight that found no connection went together"
+
+
+async def test_the_callers_a_batch_answers_save_together_again(app_pool):
+    # Writers that each save again as soon as they are answered: a batch wakes its callers in
+    # one turn of the loop, and their next saves go together. Were the first of them sent alone
+    # the moment the batch ended, the others would wait for it: a lone save between batches.
+    store = FlowStateStore(app_pool, new_context(), coalesce=1)
+    batches = count_batches(store)
+    alone = []
+    send_alone = store._coalescer._alone
+
+    async def counted(write):
+        alone.append(write.flow_id)
+        return await send_alone(write)
+
+    store._coalescer._alone = counted
+
+    async def writer(flow_id: uuid.UUID) -> int:
+        version = (await store.save_state(flow_id, new_doc(flow_id))).flow_version
+        for step in range(1, 6):
+            version = (await store.save_state(flow_id, new_doc(flow_id, step=step), version=version)).flow_version
+        return version
+
+    versions = await asyncio.gather(*(writer(uuid.uuid4()) for _ in range(8)))
+    assert versions == [6] * 8
+    assert len(alone) == 1, "only the very first save found the store idle"
+    assert batches[:2] == [7, 8] and set(batches[1:]) == {8}, batches
+
+
+async def test_large_states_queued_together_spread_over_the_free_statements(app_pool):
+    # Saves gathered after a batch queue together; with several statements free, large states
+    # are spread over them (the server's parallelism pays more for them than one commit).
+    store = FlowStateStore(app_pool, new_context(), coalesce=4)
+    batches = count_batches(store)
+    flows = [uuid.uuid4() for _ in range(8)]
+    big = "x" * (SPREAD_BYTES // 2 - 1000)  # two such states make a batch's share, three do not
+    saves = [asyncio.ensure_future(store.save_state(f, new_doc(f, blob=big))) for f in flows]
+    store._coalescer._gather()  # as a batch does when it answers: these saves queue, then go
+    saved = await asyncio.gather(*saves)
+    assert [s.flow_version for s in saved] == [1] * 8
+    assert batches == [2, 2, 2, 2]
 
 
 async def test_a_batch_is_cut_at_max_bytes_of_states(app_pool):
