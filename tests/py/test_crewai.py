@@ -15,7 +15,6 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-import asyncpg
 import pytest
 from crewai_flows import (  # noqa: F401 (fixtures)
     PipelineState,
@@ -411,27 +410,26 @@ def test_a_persisted_step_looks_for_io_at_most_twice(crewai_dsn, monkeypatch):
     assert len(looks) <= 2 * 5, looks
 
 
-def test_a_slot_keeps_its_connection_and_replaces_a_lost_one(crewai_dsn, monkeypatch):
+def test_a_slot_keeps_its_connection_and_replaces_a_lost_one(crewai_dsn):
     # Taking the connection from the pool and giving it back cost each call more Python than
     # the rest of its client side, all of it holding the GIL CrewAI's threads wait for: a slot
     # holds its connection between calls, and a lost one is replaced, the step applied once.
     backend = new_persistence(crewai_dsn)
     try:
         backend.save_state("held", "a", {"id": "held", "n": 0})
-        taken = []
-        take = asyncpg.Pool.acquire
-        monkeypatch.setattr(asyncpg.Pool, "acquire", lambda self, **options: taken.append(1) or take(self, **options))
+        [slot] = backend._bridge._idle
+        held = slot.held
         server_pid = backend._call("fetchval", "select pg_backend_pid()")
         for n in range(1, 4):
             backend.save_state("held", f"step_{n}", {"id": "held", "n": n})
         assert backend._call("fetchval", "select pg_backend_pid()") == server_pid
-        assert taken == []
+        assert held is not None and slot.held is held, "the same connection, never given back"
 
         [ended] = sql(crewai_dsn, "select pg_terminate_backend($1) as ended", server_pid)
         assert ended["ended"]
         backend.save_state("held", "after", {"id": "held", "n": 4})
         assert backend._call("fetchval", "select pg_backend_pid()") != server_pid
-        assert taken == [1]
+        assert slot.held is not held and not slot.held.is_closed(), "a new connection in its place"
         assert [(h["new_version"], h["label"]) for h in history(backend, "held")] == [
             (1, "a"), (2, "step_1"), (3, "step_2"), (4, "step_3"), (5, "after")]
         assert backend.load_state("held") == {"id": "held", "n": 4}
