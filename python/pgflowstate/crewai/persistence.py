@@ -202,14 +202,14 @@ class _Bridge:
     back (CrewAI saves from many worker threads at once; a single loop thread serving them all
     cost a thread switch each way per call). A thread that runs an event loop of its own (CrewAI
     loads on its loop's thread) cannot run another: a helper thread runs its call and it waits.
-    ``pool`` stands for the pool of whichever slot runs the call."""
+    ``connection`` stands for the held connection of whichever slot runs the call."""
 
     IDLE_SECONDS = 300.0  # a slot unused this long closes its connection (as asyncpg's pool does)
 
     def __init__(self, dsn: str, max_connections: int, timeouts: dict[str, float | None]) -> None:
         self.pid = os.getpid()
         self.dsn, self.max_connections, self.timeouts = dsn, max_connections, timeouts
-        self.pool = _SlotPool()
+        self.connection = _HeldConnection()
         self.closed = False
         self._idle: list[_Slot] = []  # most recently used last: warm connections first
         self._slots = 0
@@ -294,14 +294,14 @@ class _Bridge:
             helpers.shutdown(wait=False)
 
 
-class _SlotPool:
-    """The connection of the slot whose loop runs the current call (``call(bridge.pool, ...)``):
+class _HeldConnection:
+    """The connection of the slot whose loop runs the current call (``call(bridge.connection, ...)``):
     ``fetchval``, ``fetchrow`` and ``execute`` run on it."""
 
     def __getattr__(self, name: str) -> Any:
         slot = getattr(_current, "slot", None)
         if slot is None:
-            raise RuntimeError("the bridge's pool is only usable in a call that bridge.run runs")
+            raise RuntimeError("the bridge's connection is only usable in a call that bridge.run runs")
 
         async def on_held_connection(*args: Any, **kwargs: Any) -> Any:
             return await getattr(await slot.connection(), name)(*args, **kwargs)
@@ -548,7 +548,7 @@ class PostgresFlowPersistence(FlowPersistence):
         StateValidationError. The first argument is always the CrewAI flow id."""
         bridge = self._connected()
         with _database_errors(bridge.dsn, self.dsn):
-            return bridge.run(call(bridge.pool, method, query, args, retries=self.retries,
+            return bridge.run(call(bridge.connection, method, query, args, retries=self.retries,
                                    backoff=self.retry_backoff, flow_id=args[0] if args else None,
                                    json_param={4: "state", 8: "feedback"} if query is _RECORD_STEP else None))
 
@@ -567,7 +567,7 @@ class PostgresFlowPersistence(FlowPersistence):
                                  {"lock_timeout": self.lock_timeout, "statement_timeout": self.statement_timeout})
                 try:
                     with _database_errors(dsn, self.dsn):
-                        ready = bridge.run(schema_ready(bridge.pool))
+                        ready = bridge.run(schema_ready(bridge.connection))
                     if not ready:
                         raise SchemaMissingError(dsn)
                 except BaseException:
