@@ -4,9 +4,12 @@ process. Reports p50 and the backend's CPU per call (from /proc, so the server m
 machine): the server's share of a persisted CrewAI step, which is what 20 concurrent flows on
 2 cores wait for (issue 14). With --baseline DIR (a db/ folder of another revision, e.g. from
 `git archive main db | tar -x -C /tmp/base`), steps on a second database built from it join the
-same interleaved rounds: a before/after comparison in one run.
+same interleaved rounds: a before/after comparison in one run. With --text-id the CrewAI id is
+not a UUID (``run-42-...``), which the database maps with a SHA-1 in PL/pgSQL: steps as the
+backend sends them (the flow id it was given, after the first) run beside ``step_mapped``,
+which has the id mapped on every step.
 
-    PYTHONPATH=python python benchmarks/bench_step_path.py [--dsn DSN] [--rounds 20] [--calls 50] [--baseline DIR]
+    PYTHONPATH=python python benchmarks/bench_step_path.py [--dsn DSN] [--rounds 20] [--calls 50] [--baseline DIR] [--text-id]
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import asyncio
 import json
 import uuid
 
-from common import against_floor, baseline_database, bench_database, measured_pool, path_arguments
+from common import baseline_database, bench_database, interleaved, measured_pool, path_arguments, ratios_to_floor
 
 from pgflowstate.cli.bench import FLOOR_DDL, FLOOR_SAVE
 from pgflowstate.codec import encode_json
@@ -32,7 +35,7 @@ def state(i: int) -> dict:
             "draft": " ".join(outline + notes) * 4, "score": i / 1000}
 
 
-async def measure(dsn: str, baseline_dsn: str | None, rounds: int, calls: int) -> dict:
+async def measure(dsn: str, baseline_dsn: str | None, rounds: int, calls: int, text_id: bool = False) -> dict:
     closers, pids = [], {}
     try:
         floor_pool = await measured_pool(dsn, "floor", pids, closers)
@@ -42,23 +45,34 @@ async def measure(dsn: str, baseline_dsn: str | None, rounds: int, calls: int) -
         async def floor(i: int) -> None:
             await floor_pool.execute(FLOOR_SAVE, floor_id, state(i))
 
-        async def stepper(name: str, database: str):
-            pool = await measured_pool(database, name, pids, closers)
-            context = encode_json({"client_account_id": str(uuid.uuid4()), "engagement_id": str(uuid.uuid4()),
-                                   "user_id": str(uuid.uuid4())})
-            crewai_id = str(uuid.uuid4())
-            metadata = encode_json({"crewai_class": "ArticleFlow", "crewai_finished": False})
-            version = 0
+        def stepper(map_each_step: bool):
+            async def make(name: str, database: str):
+                pool = await measured_pool(database, name, pids, closers)
+                context = encode_json({"client_account_id": str(uuid.uuid4()), "engagement_id": str(uuid.uuid4()),
+                                       "user_id": str(uuid.uuid4())})
+                crewai_id = f"run-42-{uuid.uuid4().hex}" if text_id else str(uuid.uuid4())
+                metadata = encode_json({"crewai_class": "ArticleFlow", "crewai_finished": False})
+                version, flow_id = 0, None
 
-            async def step(i: int) -> None:
-                nonlocal version
-                method = METHODS[i % len(METHODS)]
-                version = int(await pool.fetchval(_RECORD_STEP, crewai_id, context, method, encode_json(state(i)),
-                                                  method, version, "crewai", None, uuid.uuid4(), metadata))
-            await step(0)
-            return step
+                async def step(i: int) -> None:
+                    nonlocal version, flow_id
+                    method = METHODS[i % len(METHODS)]
+                    row = await pool.fetchrow(_RECORD_STEP, crewai_id, context, method, encode_json(state(i)),
+                                              method, version, "crewai", None, uuid.uuid4(), metadata, flow_id)
+                    version = int(row[0])
+                    flow_id = None if map_each_step else row[1]
+                await step(0)
+                return step
+            return make
 
-        return await against_floor(floor, stepper, "step", dsn, baseline_dsn, pids, rounds, calls)
+        ops = {"floor": floor, "step": await stepper(False)("step", dsn)}
+        if text_id:
+            ops["step_mapped"] = await stepper(True)("step_mapped", dsn)
+        if baseline_dsn:
+            ops["step_baseline"] = await stepper(False)("step_baseline", baseline_dsn)
+        result = await interleaved(ops, pids, rounds, calls)
+        result["ratio_to_floor"] = ratios_to_floor(result)
+        return result
     finally:
         for close in reversed(closers):
             await close()
@@ -66,6 +80,7 @@ async def measure(dsn: str, baseline_dsn: str | None, rounds: int, calls: int) -
 
 if __name__ == "__main__":
     parser = path_arguments(__doc__)
+    parser.add_argument("--text-id", action="store_true", help="a CrewAI id that is not a UUID")
     args = parser.parse_args()
     with bench_database(args.dsn) as dsn, baseline_database(dsn, args.baseline) as baseline_dsn:
-        print(json.dumps(asyncio.run(measure(dsn, baseline_dsn, args.rounds, args.calls)), indent=1))
+        print(json.dumps(asyncio.run(measure(dsn, baseline_dsn, args.rounds, args.calls, args.text_id)), indent=1))

@@ -224,3 +224,31 @@ def test_ls_finds_one_class_s_unfinished_and_finished_flows(persistence, app_dsn
     assert listed("--crewai-class", "PipelineFlow", "--finished") == {ids["done-1"]}
     assert listed("--crewai-class", "PipelineFlow", "--unfinished") == set()
     assert listed("--crewai-class", "ReviewFlow", "--status", "paused") == {ids[paused]}
+
+
+# -- a CrewAI id is mapped once per backend ---------------------------------------------------
+
+
+def test_a_crewai_id_is_mapped_once_and_each_tenant_keeps_its_own_flow(crewai_dsn):
+    """flow_id_for hashes a non-UUID id with a SHA-1 in PL/pgSQL, about a third of a step's
+    server time: the backend asks once per id and sends the flow id the database gave it with
+    every later step and load. Two tenants' backends with the same CrewAI id still write and
+    read two flows, each its own."""
+    crewai_id = f"run-1-{uuid.uuid4().hex[:6]}"
+    first, second = new_persistence(crewai_dsn), new_persistence(crewai_dsn)
+    try:
+        for n, method in enumerate(("begin", "work", "finish"), start=1):
+            first.save_state(crewai_id, method, {"id": crewai_id, "n": n})
+            second.save_state(crewai_id, method, {"id": crewai_id, "n": 100 * n})
+        assert first.load_state(crewai_id)["n"] == 3 and second.load_state(crewai_id)["n"] == 300
+
+        mapped = first.flow_id(crewai_id)
+        assert first._flow_ids == {crewai_id: mapped} and second._flow_ids == {crewai_id: second.flow_id(crewai_id)}
+        assert mapped != second.flow_id(crewai_id)
+        for backend, scale in ((first, 1), (second, 100)):
+            entries = history(backend, crewai_id)
+            assert [(e["new_version"], e["label"]) for e in entries] == [(1, "begin"), (2, "work"), (3, "finish")]
+            assert document(backend, crewai_id)["state_data"]["n"] == 3 * scale
+    finally:
+        first.close()
+        second.close()

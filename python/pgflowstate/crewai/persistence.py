@@ -39,7 +39,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID, uuid4
@@ -75,11 +75,14 @@ __all__ = ["PostgresFlowPersistence"]
 
 log = logging.getLogger("pgflowstate.crewai")
 
+# The flow id: $11 once the database has mapped the CrewAI id ($1), else flow_id_for (see
+# PostgresFlowPersistence._flow_ids). Returns the new version and the flow id.
 _RECORD_STEP = (
-    "select flowstate.flow_record_step(p_flow_id => flowstate.flow_id_for($1, $2),"
+    "select d ->> 'flow_version', (d ->> 'flow_id')::uuid from (select flowstate.flow_record_step("
+    "p_flow_id => coalesce($11, flowstate.flow_id_for($1, $2)),"
     " p_phase => $3, p_state_data => $4, p_label => $5, p_context => $2,"
     " p_expected_version => $6, p_external_id => $1, p_flow_type => $7, p_feedback => $8,"
-    " p_request_id => $9, p_metadata => $10) ->> 'flow_version'"
+    " p_request_id => $9, p_metadata => $10) as d) s"
 )
 # Finished: a metadata-only step (phase and state as stored), labelled as CrewAI labels its own
 # internal saves (_ask_checkpoint).
@@ -88,8 +91,8 @@ _FINISHED = encode_json({"crewai_finished": True})
 # In parts: state_data as stored, not built into the document and taken out of it again (two
 # walks of the whole state).
 _LOAD = (
-    "select p.state_data, (p.document ->> 'flow_version')::bigint"
-    " from flowstate.flow_load_state_parts(flowstate.flow_id_for($1, $2), $2) p"
+    "select p.state_data, (p.document ->> 'flow_version')::bigint, (p.document ->> 'flow_id')::uuid"
+    " from flowstate.flow_load_state_parts(coalesce($3, flowstate.flow_id_for($1, $2)), $2) p"
 )
 _LOAD_PENDING = (
     "select p -> 'state' -> 'state_data', p -> 'feedback',"
@@ -385,6 +388,10 @@ class PostgresFlowPersistence(FlowPersistence):
         default_factory=lambda: tuple(threading.Lock() for _ in range(64)))
     # CrewAI flow id -> id() of the Flow object that saved it here and has not finished yet.
     _running: dict[str, int] = PrivateAttr(default_factory=dict)
+    # CrewAI flow id -> the flow id flow_id_for gave it in this tenant, sent with later steps and
+    # loads: for an id that is not a canonical UUID, flow_id_for is a SHA-1 in PL/pgSQL (no
+    # extension needed), about a third of a step's server time. The mapping never changes.
+    _flow_ids: dict[str, UUID] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_context(self) -> PostgresFlowPersistence:
@@ -433,9 +440,10 @@ class PostgresFlowPersistence(FlowPersistence):
     def load_state(self, flow_uuid: str) -> dict[str, Any] | None:
         """The state last saved for ``flow_uuid`` (as CrewAI gave it), or None."""
         flow_uuid = _flow_uuid(flow_uuid)
-        row = self._call("fetchrow", _LOAD, flow_uuid, self._context)
+        row = self._call("fetchrow", _LOAD, flow_uuid, self._context, self._flow_ids.get(flow_uuid))
         if row is None or row[0] is None:
             return None
+        self._mapped(flow_uuid, row[2])
         self._saw(flow_uuid, row[1])
         return _object(row[0])
 
@@ -518,13 +526,26 @@ class PostgresFlowPersistence(FlowPersistence):
               metadata: str) -> None:
         args = (flow_uuid, self._context, phase, state, label)
         if self.on_conflict == "last_writer_wins":
-            self._call("fetchval", _RECORD_STEP, *args, None, self.flow_type, feedback, uuid4(), metadata)
+            self._write_step(*args, None, feedback, metadata)
             return
         # This object's saves of one flow go one at a time, each expecting the last one's version.
         with self._flow_locks[hash(flow_uuid) % len(self._flow_locks)]:
-            version = self._call("fetchval", _RECORD_STEP, *args, self._versions.get(flow_uuid, 0),
-                                 self.flow_type, feedback, uuid4(), metadata)
-            self._versions[flow_uuid] = int(version)
+            self._versions[flow_uuid] = self._write_step(*args, self._versions.get(flow_uuid, 0), feedback, metadata)
+
+    def _write_step(self, flow_uuid: str, context: str, phase: str | None, state: str | None, label: str,
+                    expected: int | None, feedback: str | None, metadata: str) -> int:
+        """flowstate.flow_record_step; returns the new version."""
+        version, flow_id = self._call("fetchrow", _RECORD_STEP, flow_uuid, context, phase, state, label, expected,
+                                      self.flow_type, feedback, uuid4(), metadata, self._flow_ids.get(flow_uuid))
+        self._mapped(flow_uuid, flow_id)
+        return int(version)
+
+    def _mapped(self, flow_uuid: str, flow_id: UUID) -> None:
+        if flow_uuid not in self._flow_ids:
+            self._flow_ids[flow_uuid] = flow_id
+            if len(self._flow_ids) > _MAX_FLOW_IDS:
+                with suppress(RuntimeError, StopIteration):  # another thread's change
+                    self._flow_ids.pop(next(iter(self._flow_ids)), None)  # the oldest
 
     def _finished(self, flow: Flow) -> None:
         """CrewAI finished ``flow``: if this object saved it, mark it ``crewai_finished``."""
@@ -580,6 +601,7 @@ class PostgresFlowPersistence(FlowPersistence):
 
 # Flows saved and not yet finished that one backend remembers (failed runs never finish).
 _MAX_RUNNING = 10_000
+_MAX_FLOW_IDS = 10_000  # CrewAI ids whose flow id one backend remembers
 _watching: weakref.WeakValueDictionary[int, PostgresFlowPersistence] = weakref.WeakValueDictionary()
 _watching_lock = threading.Lock()
 _listening = False
