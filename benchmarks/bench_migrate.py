@@ -1,6 +1,6 @@
 """Migration throughput from a CrewAI SQLite database, next to a COPY floor taken in the same run.
 
-    python benchmarks/bench_migrate.py [--dsn DSN] [--rows 100000] [--workers 4] [--keep PATH] [--json]
+    python benchmarks/bench_migrate.py [--dsn DSN] [--rows 100000] [--workers 4] [--keep PATH] [--text-ids] [--json]
 
 1. Writes a CrewAI-format database (SQLiteFlowPersistence's schema, WAL mode, state_json by
    json.dumps) of --rows rows: states of 1-50 KB (about 7 KB on average, so 100,000 rows are
@@ -61,8 +61,9 @@ CREATE INDEX IF NOT EXISTS idx_pending_feedback_uuid ON pending_feedback(flow_uu
 """
 
 
-def generate(path: Path, rows: int, seed: int = 7) -> int:
-    """Write the database; returns the bytes of state_json written."""
+def generate(path: Path, rows: int, seed: int = 7, text_ids: bool = False) -> int:
+    """Write the database; returns the bytes of state_json written. With ``text_ids`` the flow
+    ids are not UUIDs (``run-<n>``), which flow_id_for maps with a SHA-1."""
     rnd = random.Random(seed)
     sentences = [" ".join(rnd.choice(WORDS) for _ in range(rnd.randint(8, 40))) for _ in range(4000)]
     conn = sqlite3.connect(path)
@@ -74,7 +75,8 @@ def generate(path: Path, rows: int, seed: int = 7) -> int:
     batch = []
     while written < rows:
         while len(active) < 50:  # flows running at the same time: their rows interleave
-            active.append({"id": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+            flow_id = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
+            active.append({"id": f"run-{flow_id[:13]}" if text_ids else flow_id,
                            "left": rnd.randint(1, 20), "step": 0, "messages": []})
         flow = rnd.choice(active)
         target = min(50_000, 1_000 + int(rnd.expovariate(1 / 6_250)))
@@ -154,6 +156,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--keep", type=Path, help="write (or reuse) the SQLite database here")
+    parser.add_argument("--text-ids", action="store_true", help="flow ids that are not UUIDs (run-...)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -161,7 +164,7 @@ def main() -> None:
         path = args.keep or Path(tmp) / "flow_states.db"
         started = time.perf_counter()
         if not path.exists():
-            generate(path, args.rows)
+            generate(path, args.rows, text_ids=args.text_ids)
         generated = time.perf_counter() - started
         check = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         rows, state_bytes = check.execute("select count(*), sum(length(state_json)) from flow_states").fetchone()

@@ -25,11 +25,7 @@ begin
       using errcode = 'FS001', detail = jsonb_build_object('errors', jsonb_build_array(
         'flow_id_for needs a context with client_account_id and engagement_id.'))::text;
   end if;
-  -- Namespace: UUIDv5 of the tenant in pgflowstate's own namespace (a fixed random UUID).
-  return flowstate._uuid_v5(
-    flowstate._uuid_v5('6f1c2a4e-8d3b-4c7a-9e5f-0b2d4a6c8e10'::uuid,
-                       lower(p_context ->> 'client_account_id') || '/' || lower(p_context ->> 'engagement_id')),
-    p_external_id);
+  return flowstate._uuid_v5(flowstate._flow_namespace(p_context), p_external_id);
 end;
 $$;
 

@@ -15,6 +15,7 @@ set search_path = ''
 as $$
 declare
   v_id text;
+  v_flow_id uuid;
   v_ledger flowstate.migration_ledger;
   v_flow flowstate.flows;
   v_ids bigint[];
@@ -31,8 +32,9 @@ begin
     external_id := v_id;
     flow_id := flowstate.flow_id_for(v_id, p_context);
     problems := '{}';
+    v_flow_id := flow_id;  -- mapped once: a SHA-1 in PL/pgSQL for an id that is not a UUID
     select * into v_ledger from flowstate.migration_ledger l
-     where l.flow_id = flowstate.flow_id_for(v_id, p_context) and l.external_id = v_id;
+     where l.flow_id = v_flow_id and l.external_id = v_id;
     if v_ledger.flow_id is null then
       row_count := 0;
       content_hash := null;

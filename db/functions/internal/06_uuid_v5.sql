@@ -72,3 +72,40 @@ end;
 $$;
 
 comment on function flowstate._uuid_v5(uuid, text) is 'Internal. The RFC 4122 version 5 (SHA-1, name-based) UUID of p_name in p_namespace.';
+
+-- flowstate._flow_namespace
+-- The namespace of a tenant's name-based flow ids (flowstate.flow_id_for): the UUIDv5 of
+-- "<client_account_id>/<engagement_id>" (lower case) in pgflowstate's own namespace (a fixed
+-- random UUID). One SHA-1: callers mapping many ids of one tenant take it once
+-- ((select flowstate._flow_namespace(p_context)), an InitPlan) and hash each id once.
+create or replace function flowstate._flow_namespace(p_context jsonb)
+returns uuid
+language plpgsql
+immutable
+as $$
+begin
+  return flowstate._uuid_v5('6f1c2a4e-8d3b-4c7a-9e5f-0b2d4a6c8e10'::uuid,
+                            lower(p_context ->> 'client_account_id') || '/' || lower(p_context ->> 'engagement_id'));
+end;
+$$;
+
+comment on function flowstate._flow_namespace(jsonb) is 'Internal. The UUIDv5 namespace of the context''s tenant for flowstate.flow_id_for.';
+
+-- flowstate._flow_id_in
+-- flowstate.flow_id_for with the tenant's namespace given (flowstate._flow_namespace): a
+-- canonical UUID is its own flow id, any other string its UUIDv5 in p_namespace. No checks:
+-- callers have checked the context and the id's size.
+create or replace function flowstate._flow_id_in(p_namespace uuid, p_external_id text)
+returns uuid
+language plpgsql
+immutable
+as $$
+begin
+  if flowstate._is_uuid(p_external_id) and p_external_id = lower(p_external_id) then
+    return p_external_id::uuid;
+  end if;
+  return flowstate._uuid_v5(p_namespace, p_external_id);
+end;
+$$;
+
+comment on function flowstate._flow_id_in(uuid, text) is 'Internal. flowstate.flow_id_for of p_external_id in the tenant namespace p_namespace (unchecked).';

@@ -512,7 +512,7 @@ begin
     return v_results;
   end if;
   v_flow_ids := array(select case when p_pendings[u.i] is null and p_exacts[u.i] is null and u.e <> ''
-                                  then flowstate.flow_id_for(u.e, p_context) end
+                                  then flowstate._flow_id_in((select flowstate._flow_namespace(p_context)), u.e) end
                         from unnest(p_external_ids) with ordinality as u(e, i) order by u.i);
   -- Two imports of one flow take turns (as in _import_legacy), locked in one order.
   perform count(pg_advisory_xact_lock(1886745449, l.h))
