@@ -93,6 +93,44 @@ async def test_two_saves_of_the_same_version_one_wins(app_pool, store):
     assert (await store.load_state(flow_id)).state_data == won[0].state_data
 
 
+@pytest.mark.parametrize("write", ["save", "put"])
+async def test_a_write_that_loses_its_compare_and_set_to_a_concurrent_one_is_stale_or_goes_after_it(
+        write, store, admin_dsn):
+    """A save's or put's fast path reads the version without a lock; when another write commits
+    before its compare-and-set, a save must raise FS002 and write nothing, and a put must write
+    after it. Both used to report success with the document they meant to write (the old
+    version), having written nothing."""
+    flow_id = uuid.uuid4()
+    await store.save_state(flow_id, new_doc(flow_id, by="creator"))
+    late_doc = new_doc(flow_id, by="late")
+    dba = await asyncpg.connect(admin_dsn)
+    try:
+        async with dba.transaction():
+            await dba.execute("""update flowstate.flows set state_data = '{"by": "dba"}' where flow_id = $1""", flow_id)
+            late = asyncio.ensure_future(store.save_state(flow_id, late_doc, version=1) if write == "save"
+                                         else store.put_state(flow_id, late_doc, label="late"))
+            for _ in range(1000):  # until the save waits for the DBA's row lock
+                if await dba.fetchval("select exists (select from pg_stat_activity a"
+                                      " where pg_backend_pid() = any (pg_blocking_pids(a.pid)))"):
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                raise AssertionError("the save never waited for the row lock")
+        if write == "save":
+            with pytest.raises(ConcurrentModificationError) as stale:
+                await asyncio.wait_for(late, 10)
+            assert (stale.value.expected, stale.value.actual) == (1, 2)
+            expected = (2, {"by": "dba"})
+        else:
+            assert (await asyncio.wait_for(late, 10)).flow_version == 3
+            expected = (3, {"by": "late"})
+        stored = await store.load_state(flow_id)
+        assert (stored.flow_version, stored.state_data) == expected
+        assert await dba.fetchval("select count(*) from flowstate.audit_log where flow_id = $1", flow_id) == expected[0]
+    finally:
+        await dba.close()
+
+
 async def test_update_with_retry_gives_up_after_its_retries(store):
     flow_id = uuid.uuid4()
     await store.save_state(flow_id, new_doc(flow_id, n=0))

@@ -76,7 +76,10 @@ begin
         if v_document is not null then
           return v_document;
         end if;
+        -- Lost to a write committed in between: the slow path starts over from the locked row
+        -- (and raises FS002), neither row of this attempt carried into it.
         v_old := null;
+        v_new := null;
       end if;
     end if;
   end if;
