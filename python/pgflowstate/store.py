@@ -40,7 +40,7 @@ from .models import (
     TenantErasure,
     Tombstone,
 )
-from .pool import DEFAULT_LOCK_TIMEOUT, milliseconds
+from .pool import DEFAULT_LOCK_TIMEOUT, ConnectionLane, milliseconds
 from .retry import call
 
 # A state is a document (mapping or FlowState) or JSON text, which is sent as is so that
@@ -173,7 +173,9 @@ class FlowStateStore:
     codec takes JSON text, which is what this class sends; a custom codec must accept str).
     ``context`` None acts across tenants, which only the admin role may do.
 
-    A call whose connection is lost is sent again, up to ``retries`` more times (waiting
+    Consecutive queries keep one of the pool's connections (a :class:`ConnectionLane`), which
+    goes back to the pool when the event loop turns without a query, or as soon as another
+    caller waits. A call whose connection is lost is sent again, up to ``retries`` more times (waiting
     ``retry_backoff`` seconds, then twice as long each time); each write keeps one request id
     across its retries, so a write that committed before its reply was lost returns its first
     result and is never applied twice. A write waits at most ``lock_timeout`` seconds for a
@@ -200,6 +202,9 @@ class FlowStateStore:
         if context is not None and not isinstance(context, RequestContext):
             raise arguments.refuse(f"context must be a RequestContext or None, not {type(context).__name__}.")
         self._pool = pool
+        # A pool's queries go through a lane (a connection kept while they follow one another);
+        # a connection (the CLI's) is used as it is.
+        self._lane = ConnectionLane(pool) if isinstance(pool, asyncpg.Pool) else pool
         self.context = context
         self._context = None if context is None else encode_json(context.jsonb())
         self._lock_timeout = None if lock_timeout is None else milliseconds(lock_timeout)
@@ -211,7 +216,7 @@ class FlowStateStore:
     async def _read(self, method: str, query: str, *args: Any, flow_id: object = None,
                     json_param: int | Mapping[int, str] | None = None) -> Any:
         """One read statement, read again after a lost connection."""
-        return await call(self._pool, method, query, args, retries=self.retries, backoff=self.retry_backoff,
+        return await call(self._lane, method, query, args, retries=self.retries, backoff=self.retry_backoff,
                           flow_id=flow_id, json_param=json_param)
 
     async def _write(self, function_call: str, *args: Any, flow_id: object = None,
@@ -220,7 +225,7 @@ class FlowStateStore:
         logical call), sent again with the same arguments after a lost connection."""
         if self._lock_timeout is not None:
             args = (*args, self._lock_timeout)
-        return await call(self._pool, "fetchval", _statement(function_call, self._lock_timeout is not None), args,
+        return await call(self._lane, "fetchval", _statement(function_call, self._lock_timeout is not None), args,
                           retries=self.retries, backoff=self.retry_backoff, flow_id=flow_id, json_param=json_param)
 
     @observed
@@ -514,7 +519,7 @@ class FlowStateStore:
         }
         search_filter = {key: self._filter_value(value) for key, value in given.items() if value is not None}
         with sqlstate_errors():
-            page = await self._pool.fetchval(
+            page = await self._lane.fetchval(
                 "select flowstate.flow_search(p_filter => $1, p_context => $2, p_after => $3,"
                 " p_limit => $4)",
                 encode_json(search_filter), self._context, after, limit)
@@ -525,7 +530,7 @@ class FlowStateStore:
         """flowstate.flow_counts: how many flows there are by type, phase and status (this
         tenant's, or every tenant's for an admin store)."""
         with sqlstate_errors():
-            rows = await self._pool.fetch(
+            rows = await self._lane.fetch(
                 "select * from flowstate.flow_counts(p_context => $1)", self._context)
         return [FlowCount.model_validate(dict(row)) for row in rows]
 
@@ -535,7 +540,7 @@ class FlowStateStore:
         (this tenant's, or every tenant's for an admin store). StateValidationError for a
         bucket that is not whole hours, a future ``since`` or too many buckets."""
         with sqlstate_errors():
-            activity = await self._pool.fetchval(
+            activity = await self._lane.fetchval(
                 "select flowstate.flow_activity(p_context => $1, p_since => $2, p_bucket => $3)",
                 self._context, since, bucket)
         return Activity.model_validate(_incoming(activity))
@@ -550,7 +555,7 @@ class FlowStateStore:
         this tenant cannot see (nothing is created), FlowExistsError for an id in use,
         FlowErasedError for an erased one."""
         with sqlstate_errors():
-            doc = await self._pool.fetchval(
+            doc = await self._lane.fetchval(
                 "select flowstate.flow_fork(p_flow_id => $1, p_version => $2, p_new_flow_id => $3,"
                 " p_context => $4)",
                 _flow_id(flow_id), version,
@@ -563,7 +568,7 @@ class FlowStateStore:
         when, ``reason``, rows removed; no content), which is returned. The id can never be
         used again (FlowErasedError). FlowNotFoundError for a flow this tenant cannot see."""
         with sqlstate_errors():
-            tombstone = await self._pool.fetchval(
+            tombstone = await self._lane.fetchval(
                 "select flowstate.flow_delete(p_flow_id => $1, p_reason => $2, p_context => $3)",
                 _flow_id(flow_id), reason, self._context)
         return Tombstone.model_validate(_incoming(tombstone))
@@ -574,7 +579,7 @@ class FlowStateStore:
         most ``limit`` flows (None: the database's default, 1000); ``dry_run`` lists instead.
         Run again while ``more``; ``busy`` means another run was under way."""
         with sqlstate_errors():
-            result = await self._pool.fetchval(
+            result = await self._lane.fetchval(
                 "select flowstate.flow_retention_run(p_limit => $1, p_dry_run => $2)", limit, dry_run)
         return RetentionRun.model_validate(_incoming(result))
 
@@ -583,7 +588,7 @@ class FlowStateStore:
         """flowstate.flow_retention_policies (admin store only): the retention policies and
         the rule in force per flow type."""
         with sqlstate_errors():
-            result = await self._pool.fetchval("select flowstate.flow_retention_policies()")
+            result = await self._lane.fetchval("select flowstate.flow_retention_policies()")
         return RetentionPolicies.model_validate(_incoming(result))
 
     @observed
@@ -594,7 +599,7 @@ class FlowStateStore:
         the database's default, 1000) of a client account's engagement (None: all of them),
         each with a tombstone. Run again while ``more``."""
         with sqlstate_errors():
-            result = await self._pool.fetchval(
+            result = await self._lane.fetchval(
                 "select flowstate.flow_erase_tenant(p_client_account_id => $1, p_engagement_id => $2,"
                 " p_reason => $3, p_limit => $4)",
                 client_account_id, engagement_id, reason, limit)
@@ -616,7 +621,7 @@ class FlowStateStore:
         oldest first (method name, original timestamp, state, exact original text). Empty for a
         flow that was not imported, a missing or another tenant's."""
         with sqlstate_errors():
-            rows = await self._pool.fetch(_LEGACY_HISTORY, _flow_id(flow_id), self._context)
+            rows = await self._lane.fetch(_LEGACY_HISTORY, _flow_id(flow_id), self._context)
         return [LegacyEntry.model_validate({**row, "state": _incoming(row["state"])}) for row in rows]
 
     @observed
@@ -624,7 +629,7 @@ class FlowStateStore:
         """flowstate.flow_load_pending_feedback: ``{"state", "feedback", "paused_at"}`` of a flow
         paused for human feedback, or None (not paused, missing or another tenant's)."""
         with sqlstate_errors():
-            pending = _incoming(await self._pool.fetchval(_LOAD_PENDING_FEEDBACK, _flow_id(flow_id), self._context))
+            pending = _incoming(await self._lane.fetchval(_LOAD_PENDING_FEEDBACK, _flow_id(flow_id), self._context))
         if pending is not None:  # each with its exact values back (see codec.object_json)
             restore(pending["feedback"])
             restore((pending["state"] or {}).get("state_data"))
