@@ -390,7 +390,7 @@ class PostgresFlowPersistence(FlowPersistence):
     _running: dict[str, int] = PrivateAttr(default_factory=dict)
     # CrewAI flow id -> the flow id flow_id_for gave it in this tenant, sent with later steps and
     # loads: for an id that is not a canonical UUID, flow_id_for is a SHA-1 in PL/pgSQL (no
-    # extension needed), about a third of a step's server time. The mapping never changes.
+    # extension needed), about 30% of a step's server time. The mapping never changes.
     _flow_ids: dict[str, UUID] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
