@@ -77,7 +77,7 @@ begin
           return v_document;
         end if;
         -- Lost to a write committed in between: the slow path starts over from the locked row
-        -- (and raises FS002), neither row of this attempt carried into it.
+        -- (a save raises FS002 there, a put writes after it), nothing of this attempt kept.
         v_old := null;
         v_new := null;
       end if;
