@@ -15,9 +15,10 @@ set search_path = ''
 as $$
 declare
   v_checked boolean := flowstate._check_size('p_external_id', octet_length(p_external_id), 'max_label_bytes');
+  v_itself constant uuid := flowstate._canonical_uuid(p_external_id);
 begin
-  if flowstate._is_uuid(p_external_id) and p_external_id = lower(p_external_id) then
-    return p_external_id::uuid;
+  if v_itself is not null then
+    return v_itself;
   end if;
   if jsonb_typeof(p_context -> 'client_account_id') is distinct from 'string'
      or jsonb_typeof(p_context -> 'engagement_id') is distinct from 'string' then

@@ -91,21 +91,30 @@ $$;
 
 comment on function flowstate._flow_namespace(jsonb) is 'Internal. The UUIDv5 namespace of the context''s tenant for flowstate.flow_id_for.';
 
+-- flowstate._canonical_uuid
+-- An external id that is a canonical UUID (lower-case, hyphenated) is its own flow id: that id,
+-- else NULL (the id is to be hashed). SQL, so it is inlined.
+create or replace function flowstate._canonical_uuid(p_external_id text)
+returns uuid
+language sql
+immutable
+as $$
+  select case when flowstate._is_uuid(p_external_id) and p_external_id = lower(p_external_id)
+              then p_external_id::uuid end
+$$;
+
+comment on function flowstate._canonical_uuid(text) is 'Internal. p_external_id as a uuid when it is a canonical (lower-case, hyphenated) UUID, else NULL.';
+
 -- flowstate._flow_id_in
 -- flowstate.flow_id_for with the tenant's namespace given (flowstate._flow_namespace): a
 -- canonical UUID is its own flow id, any other string its UUIDv5 in p_namespace. No checks:
 -- callers have checked the context and the id's size.
 create or replace function flowstate._flow_id_in(p_namespace uuid, p_external_id text)
 returns uuid
-language plpgsql
+language sql
 immutable
 as $$
-begin
-  if flowstate._is_uuid(p_external_id) and p_external_id = lower(p_external_id) then
-    return p_external_id::uuid;
-  end if;
-  return flowstate._uuid_v5(p_namespace, p_external_id);
-end;
+  select coalesce(flowstate._canonical_uuid(p_external_id), flowstate._uuid_v5(p_namespace, p_external_id))
 $$;
 
 comment on function flowstate._flow_id_in(uuid, text) is 'Internal. flowstate.flow_id_for of p_external_id in the tenant namespace p_namespace (unchecked).';
