@@ -96,7 +96,8 @@ async def create_pool(
     return await asyncpg.create_pool(dsn, init=init, **asyncpg_options)
 
 
-def _open(connection: Any) -> bool:
+def is_open(connection: Any) -> bool:
+    """Whether a connection taken from a pool is still open to use."""
     try:
         return not connection.is_closed()
     except asyncpg.InterfaceError:  # the pool took it back itself when it closed
@@ -158,7 +159,7 @@ class ConnectionLane:
             try:
                 return await getattr(held, method)(query, *args)
             except BaseException as exc:
-                if not isinstance(exc, asyncpg.PostgresError) or not _open(held):
+                if not isinstance(exc, asyncpg.PostgresError) or not is_open(held):
                     self._held = None
                     await self._pool.release(held)
                 raise

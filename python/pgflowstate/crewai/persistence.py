@@ -64,7 +64,7 @@ from ..codec import crewai_state_json as state_json
 from ..codec import decode_json, encode_json, object_json, restore
 from ..connection import ConnectionFailed, DatabaseError, SetupError, asyncpg_url, describe, one_line, redacted
 from ..errors import StateError
-from ..pool import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, create_pool
+from ..pool import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, create_pool, is_open
 from ..retry import call, connection_lost
 from ..schema import SchemaMissingError, schema_ready
 
@@ -165,11 +165,8 @@ class _Slot:
     async def connection(self) -> asyncpg.Connection:
         """The held connection; a closed one (lost) is given back and a new one taken."""
         if self.held is not None:
-            try:
-                if not self.held.is_closed():
-                    return self.held
-            except asyncpg.InterfaceError:  # the pool took it back itself when it closed
-                self.held = None
+            if is_open(self.held):
+                return self.held
             await self._give_back()
         self.held = await self.pool.acquire()
         return self.held
@@ -519,8 +516,7 @@ class PostgresFlowPersistence(FlowPersistence):
             _watch_for_finish(self)
             self._running.pop(flow_uuid, None)  # newest last: the oldest go first past the bound
             self._running[flow_uuid] = id(flow)
-            if len(self._running) > _MAX_RUNNING:
-                self._running.pop(next(iter(self._running)), None)
+            _drop_oldest(self._running)
 
     def _step(self, flow_uuid: str, phase: str | None, state: str | None, label: str, feedback: str | None,
               metadata: str) -> None:
@@ -543,9 +539,7 @@ class PostgresFlowPersistence(FlowPersistence):
     def _mapped(self, flow_uuid: str, flow_id: UUID) -> None:
         if flow_uuid not in self._flow_ids:
             self._flow_ids[flow_uuid] = flow_id
-            if len(self._flow_ids) > _MAX_FLOW_IDS:
-                with suppress(RuntimeError, StopIteration):  # another thread's change
-                    self._flow_ids.pop(next(iter(self._flow_ids)), None)  # the oldest
+            _drop_oldest(self._flow_ids)
 
     def _finished(self, flow: Flow) -> None:
         """CrewAI finished ``flow``: if this object saved it, mark it ``crewai_finished``."""
@@ -599,9 +593,16 @@ class PostgresFlowPersistence(FlowPersistence):
             return bridge
 
 
-# Flows saved and not yet finished that one backend remembers (failed runs never finish).
-_MAX_RUNNING = 10_000
-_MAX_FLOW_IDS = 10_000  # CrewAI ids whose flow id one backend remembers
+# CrewAI flows one backend remembers something of (running ones: failed runs never finish;
+# flow ids): past this, the oldest are forgotten.
+_MAX_REMEMBERED = 10_000
+
+
+def _drop_oldest(remembered: dict) -> None:
+    if len(remembered) > _MAX_REMEMBERED:
+        with suppress(RuntimeError, StopIteration):  # another thread changed it meanwhile
+            remembered.pop(next(iter(remembered)), None)
+
 _watching: weakref.WeakValueDictionary[int, PostgresFlowPersistence] = weakref.WeakValueDictionary()
 _watching_lock = threading.Lock()
 _listening = False
