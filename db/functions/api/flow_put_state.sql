@@ -17,6 +17,8 @@ returns jsonb
 language plpgsql
 security definer
 set search_path = ''
+-- Generic plans, as flow_save_state: a put without a request id would plan its lookup every call.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_checked boolean := flowstate._check_size('p_label', octet_length(p_label), 'max_label_bytes', p_flow_id)

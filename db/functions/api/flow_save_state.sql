@@ -14,6 +14,9 @@ returns jsonb
 language plpgsql
 security definer
 set search_path = ''
+-- Generic plans: without a request id, the fast path's lookup by key costs less as a custom
+-- plan (no request-id check), so it was planned again on every call: 80 us of a 400 us save.
+set plan_cache_mode = force_generic_plan
 as $$
 begin
   -- The request id is claimed and remembered inside: on the fast path, in the write's statement.

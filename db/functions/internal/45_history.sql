@@ -93,6 +93,9 @@ create or replace function flowstate._content_at(
 )
 language plpgsql
 stable
+-- Generic plans: the merge's statement was planned again on every call (70-140 us), twice for
+-- a diff and once per row for retention.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_base record;

@@ -1,0 +1,139 @@
+"""The statements inside the functions are planned once per session, not on every call.
+
+PL/pgSQL caches each statement's plan, but gives it a custom plan (planned again for every call)
+as long as the planner costs the generic plan above the custom ones: a statement with an
+`x is null or ...` filter, or a LIMIT from a parameter, can stay there for good, depending on
+the tables' statistics. Planning then costs more than running it (80 to 220 us against about
+10 us for a save's lookup by key). pg_stat_statements counts the plans of nested statements:
+this runs the common paths many times on one connection, before the tables have statistics and
+after an ANALYZE, and asks that no statement was planned on most of its calls."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import psycopg
+import pytest
+
+from flowdocs import new_context
+from pgflowstate import FlowStateStore, create_pool, schema
+from pgflowstate.cli.bench import state_data, step
+from pgflowstate.server.cluster import LocalCluster
+
+CALLS = 20
+FLOWS = 3000
+LONG_HISTORY = 300
+STATE = state_data(1024)  # the bench's 1 KB state: a mapping of small objects
+
+
+def document(flow_id: uuid.UUID, n: int, phase: str = "data_import") -> dict:
+    return {"flow_id": str(flow_id), "current_phase": phase, "phases_completed": [], "state_data": step(STATE, n)}
+
+
+@pytest.fixture(scope="module")
+def counting_server(pg_bin):
+    """A server of its own that counts every nested statement's plans (autovacuum off: the
+    test says when statistics are taken)."""
+    assert pg_bin is not None, "needs local PostgreSQL server binaries with pg_stat_statements (postgresql-15 has both)"
+    with LocalCluster(pg_bin=pg_bin, settings={
+            "shared_preload_libraries": "'pg_stat_statements'", "pg_stat_statements.track": "'all'",
+            "pg_stat_statements.track_planning": "on", "autovacuum": "off"}) as cluster:
+        yield cluster
+
+
+def new_database(cluster: LocalCluster, name: str) -> str:
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    schema.upgrade(cluster.dsn(name))
+    with psycopg.connect(cluster.dsn(name), autocommit=True) as conn:
+        conn.execute("create extension pg_stat_statements with schema public")
+    return cluster.dsn(name)
+
+
+async def fill(store: FlowStateStore, flows: int, history: int) -> uuid.UUID:
+    """Flows, each with a short history, and the first with ``history`` versions: the flow the
+    paths then use."""
+    ids = [uuid.uuid4() for _ in range(flows)]
+    for version in (None, 1, 2):
+        for start in range(0, flows, 500):
+            results = await store.save_states([(i, document(i, version or 0), version)
+                                               for i in ids[start:start + 500]])
+            assert not [r for r in results if isinstance(r, Exception)]
+    for version in range(3, history):
+        await store.save_state(ids[0], document(ids[0], version), version=version)
+    return ids[0]
+
+
+async def run_dba_saves(pool: asyncpg.Pool, context: dict, flow_id: uuid.UUID) -> None:
+    """A DBA's saves from psql: no request id."""
+    version = await pool.fetchval("select flow_version from flowstate.flows where flow_id = $1", flow_id)
+    for n in range(CALLS):
+        version = (await pool.fetchval("select flowstate.flow_save_state($1, $2, $3, $4)", flow_id,
+                                       document(flow_id, n), version, context))["flow_version"]
+
+
+async def run_paths(pool: asyncpg.Pool, store: FlowStateStore, flow_id: uuid.UUID) -> None:
+    """Each common path CALLS times: writes, reads, time travel, CrewAI steps."""
+    context = store.context.model_dump(mode="json")
+    version = (await store.load_state(flow_id)).flow_version
+    since = (await store.history(flow_id, limit=1))[0].logged_at
+    for n in range(CALLS):
+        version = (await store.save_state(flow_id, document(flow_id, n + 1), version=version)).flow_version
+        version = (await store.put_state(flow_id, document(flow_id, n + 2), label="step")).flow_version
+        await store.create_checkpoint(flow_id)
+        assert (await store.load_state(flow_id)).flow_version == version
+        assert list(await store.load_states([flow_id])) == [flow_id]
+        assert 0 < len(await store.history(flow_id, limit=50)) <= 50
+        assert await store.history(flow_id, since=since)
+        assert (await store.state_at(flow_id, version - 1)).flow_version == version - 1
+        assert await store.diff(flow_id, version - 2, version)
+        assert (await store.list_checkpoints(flow_id)).checkpoints
+        other = uuid.uuid4()
+        await store.save_state(other, document(other, n))
+        await store.transition_phase(other, "field_mapping")
+    # A CrewAI step and load, as the backend sends them (pgflowstate.crewai.persistence).
+    crewai_id, step_version = f"run-{uuid.uuid4()}", 0
+    for n in range(CALLS):
+        recorded = await pool.fetchval(
+            "select flowstate.flow_record_step(p_flow_id => flowstate.flow_id_for($1, $2), p_phase => $3,"
+            " p_state_data => $4, p_label => $3, p_context => $2, p_expected_version => $5,"
+            " p_external_id => $1, p_flow_type => 'crewai', p_request_id => $6)",
+            crewai_id, context, f"method_{n % 3}", step(STATE, n), step_version, uuid.uuid4())
+        step_version = recorded["flow_version"]
+        assert await pool.fetchrow("select * from flowstate.flow_load_state_parts(flowstate.flow_id_for($1, $2), $2)",
+                                   crewai_id, context)
+
+
+async def replanned(pool: asyncpg.Pool) -> list[str]:
+    """Statements called at least CALLS times and planned on more than half of their calls."""
+    rows = await pool.fetch("select calls, plans, query from public.pg_stat_statements"
+                            " where calls >= $1 and plans > calls / 2", CALLS)
+    return [f"{r['plans']} plans in {r['calls']} calls: {' '.join(r['query'].split())[:160]}" for r in rows]
+
+
+@pytest.mark.parametrize("store_kind", ["new store", "store in use, before statistics", "store in use, analyzed"])
+async def test_the_common_paths_plan_their_statements_once_per_session(counting_server, store_kind):
+    dsn = new_database(counting_server, store_kind.replace(" ", "_").replace(",", ""))
+    setup = await create_pool(dsn, min_size=1, max_size=1)
+    try:
+        store = FlowStateStore(setup, new_context())
+        flow_id = await (fill(store, 1, 10) if store_kind == "new store" else fill(store, FLOWS, LONG_HISTORY))
+        if store_kind.endswith("analyzed"):
+            await setup.execute("analyze")
+        found = {}
+        for session in ("the wrapper's", "a DBA's"):
+            await setup.execute("select public.pg_stat_statements_reset()")
+            # A new connection: a new session, whose plans are all made from now on.
+            pool = await create_pool(dsn, min_size=1, max_size=1)
+            try:
+                if session == "a DBA's":
+                    await run_dba_saves(pool, store.context.model_dump(mode="json"), flow_id)
+                else:
+                    await run_paths(pool, FlowStateStore(pool, store.context), flow_id)
+                found[session] = await replanned(pool)
+            finally:
+                await pool.close()
+        assert found == {"the wrapper's": [], "a DBA's": []}
+    finally:
+        await setup.close()
