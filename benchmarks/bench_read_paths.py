@@ -1,7 +1,9 @@
 """The calls besides the hot save and load, each on its own connection, interleaved in one
 process: a DBA's save from psql (no request id), a batch load of 8 flows, a page of history, a
 page of history since a time, time travel to the middle of a 300-version history, a diff of two
-versions and a page of checkpoints, on a flow with the `pgflowstate bench` 1 KB state. Reports
+versions and a page of checkpoints, on a flow with the `pgflowstate bench` 1 KB state; and the
+inspector's overview (a tenant's counts and activity) among the tallies of 5,000 other tenants
+(written directly, as the superuser: their flows do not matter to it). Reports
 p50 and the backend's CPU per call (from /proc, so the server must run on this machine). With
 --baseline DIR (a db/ folder of another revision, e.g. from `git archive main db | tar -x -C
 /tmp/base`), the same calls on a second database built from it join the same rounds, with each
@@ -25,6 +27,17 @@ from pgflowstate.store import FlowStateStore
 
 VERSIONS = 300
 BATCH = 8
+OTHER_TENANTS = 5000
+# Other tenants' overview tallies: 16 slots of counts each, and writes in each of the last 24 hours.
+OTHER_TALLIES = f"""
+insert into flowstate.flow_tallies
+select gen_random_uuid(), gen_random_uuid(), 'discovery', 'data_import', 'running', s, 1
+  from generate_series(1, {OTHER_TENANTS}) t, generate_series(0, 15) s;
+insert into flowstate.activity_tallies
+select gen_random_uuid(), gen_random_uuid(), date_trunc('hour', now()) - h * interval '1 hour', 0, 1
+  from generate_series(1, {OTHER_TENANTS}) t, generate_series(0, 23) h;
+analyze flowstate.flow_tallies, flowstate.activity_tallies;
+"""
 
 
 def document(flow_id: uuid.UUID, data: dict, i: int) -> dict:
@@ -47,6 +60,7 @@ async def calls(database: str, suffix: str, pids: dict, closers: list) -> dict:
         if version % 30 == 0:
             await store.create_checkpoint(flow_id)
     since = (await store.history(flow_id))[VERSIONS // 2].logged_at
+    await setup_pool.execute(OTHER_TALLIES)
     dba_id, dba_version = flow_ids[1], 1
     dba_context = context.model_dump(mode="json")
 
@@ -66,6 +80,8 @@ async def calls(database: str, suffix: str, pids: dict, closers: list) -> dict:
         "state_at": on_store(lambda s: s.state_at(flow_id, VERSIONS // 2)),
         "diff": on_store(lambda s: s.diff(flow_id, VERSIONS // 2, VERSIONS // 2 + 10)),
         "checkpoints": on_store(lambda s: s.list_checkpoints(flow_id, limit=5)),
+        "counts": on_store(lambda s: s.counts()),
+        "activity": on_store(lambda s: s.activity()),
     }
     ops = {}
     for name, path in paths.items():

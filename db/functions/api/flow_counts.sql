@@ -12,14 +12,21 @@ as $$
 begin
   perform flowstate._context(p_context);
   -- Row-level security narrows the tallies to the tenant _context published (none for a
-  -- context outside the caller's bindings); the conditions let the primary key serve.
-  return query
-    select t.flow_type, t.current_phase, t.status, sum(t.flows)::bigint
-      from flowstate.flow_tallies t
-     where current_setting('flowstate.all_tenants') = 'on'
-        or (t.client_account_id = (p_context ->> 'client_account_id')::uuid
-            and t.engagement_id = (p_context ->> 'engagement_id')::uuid)
-     group by 1, 2, 3 having sum(t.flows) > 0 order by 1, 2, 3;
+  -- context outside the caller's bindings). A tenant's rows are read by the primary key: one
+  -- statement per case, since an OR of the two would scan every tenant's rows.
+  if current_setting('flowstate.all_tenants') = 'on' then
+    return query
+      select t.flow_type, t.current_phase, t.status, sum(t.flows)::bigint
+        from flowstate.flow_tallies t
+       group by 1, 2, 3 having sum(t.flows) > 0 order by 1, 2, 3;
+  else
+    return query
+      select t.flow_type, t.current_phase, t.status, sum(t.flows)::bigint
+        from flowstate.flow_tallies t
+       where t.client_account_id = (p_context ->> 'client_account_id')::uuid
+         and t.engagement_id = (p_context ->> 'engagement_id')::uuid
+       group by 1, 2, 3 having sum(t.flows) > 0 order by 1, 2, 3;
+  end if;
 end;
 $$;
 
