@@ -80,6 +80,8 @@ async def run_paths(pool: asyncpg.Pool, store: FlowStateStore, flow_id: uuid.UUI
     cached = CachedFlowStateStore(pool, store.context)
     version = (await store.load_state(flow_id)).flow_version
     since = (await store.history(flow_id, limit=1))[0].logged_at
+    batched = {saved.flow_id: saved.flow_version
+               for saved in await store.save_states([(f, document(f, 0)) for f in (uuid.uuid4() for _ in range(6))])}
     for n in range(calls):
         version = (await store.save_state(flow_id, document(flow_id, n + 1), version=version)).flow_version
         version = (await store.put_state(flow_id, document(flow_id, n + 2), label="step")).flow_version
@@ -96,6 +98,10 @@ async def run_paths(pool: asyncpg.Pool, store: FlowStateStore, flow_id: uuid.UUI
         other = uuid.uuid4()
         await store.save_state(other, document(other, n))
         await store.transition_phase(other, "field_mapping")
+        # A batch, of another size each time, as coalesced saves make them.
+        batch = list(batched.items())[:2 + n % 5]
+        for saved in await store.save_states([(f, document(f, n), v) for f, v in batch]):
+            batched[saved.flow_id] = saved.flow_version
     # A CrewAI step and load, as the backend sends them (pgflowstate.crewai.persistence).
     crewai_id, step_version = f"run-{uuid.uuid4()}", 0
     for n in range(calls):
