@@ -299,3 +299,13 @@ begin
   perform set_config('session_replication_role', 'origin', true);
 end;
 $$;
+
+-- ---- Added with the overview's scale pgTAP files ----
+
+-- What this transaction has read of a table so far (pg_stat_xact_user_tables): its sequential
+-- scans and the rows it fetched through an index. Take it before a call and after.
+create function flowstate_tests.reads_of(p_table regclass, out seq_scans bigint, out index_rows bigint)
+language sql volatile as $$
+  select coalesce(s.seq_scan, 0), coalesce(s.idx_tup_fetch, 0)
+    from (select) one left join pg_stat_xact_user_tables s on s.relid = p_table
+$$;

@@ -1,6 +1,5 @@
 -- A tenant's activity reads that tenant's tally rows through the primary key, however many
 -- other tenants wrote in the same hours: the overview's cost does not grow with the tenants.
--- (pg_stat_xact_user_tables: this transaction's reads of activity_tallies.)
 begin;
 \ir ../_helpers.sql
 select plan(3);
@@ -12,19 +11,15 @@ select gen_random_uuid(), gen_random_uuid(), date_trunc('hour', now()) - h * int
   from generate_series(1, 2000) t, generate_series(0, 23) h, generate_series(0, 3) s;
 analyze flowstate.activity_tallies;
 
-create temp table reads_before as
-  select seq_scan, seq_tup_read, idx_tup_fetch from pg_stat_xact_user_tables
-   where relid = 'flowstate.activity_tallies'::regclass;
+select * from flowstate_tests.reads_of('flowstate.activity_tallies') \gset before_
 set local role flowstate_app;
 select is((select sum((b ->> 'writes')::bigint)
              from jsonb_array_elements(flowstate.flow_activity(flowstate_tests.ctx(84)) -> 'buckets') b), 1::numeric,
           'the tenant''s one write');
 reset role;
-select is((select s.seq_scan - b.seq_scan from pg_stat_xact_user_tables s, reads_before b
-            where s.relid = 'flowstate.activity_tallies'::regclass), 0::bigint,
+select is((select seq_scans from flowstate_tests.reads_of('flowstate.activity_tallies')) - :before_seq_scans, 0::bigint,
           'no scan of every tenant''s tallies');
-select cmp_ok((select s.idx_tup_fetch - b.idx_tup_fetch from pg_stat_xact_user_tables s, reads_before b
-                where s.relid = 'flowstate.activity_tallies'::regclass), '<=', 100::bigint,
+select cmp_ok((select index_rows from flowstate_tests.reads_of('flowstate.activity_tallies')) - :before_index_rows, '<=', 100::bigint,
               'only the tenant''s rows are read');
 
 select * from finish();
