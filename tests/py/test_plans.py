@@ -67,11 +67,17 @@ async def fill(store: FlowStateStore, flows: int, history: int) -> uuid.UUID:
 
 
 async def run_dba_saves(pool: asyncpg.Pool, context: dict, flow_id: uuid.UUID, calls: int) -> None:
-    """A DBA's saves from psql: no request id."""
+    """A DBA's writes from psql: no request id."""
     version = await pool.fetchval("select flow_version from flowstate.flows where flow_id = $1", flow_id)
     for n in range(calls):
         version = (await pool.fetchval("select flowstate.flow_save_state($1, $2, $3, $4)", flow_id,
                                        document(flow_id, n), version, context))["flow_version"]
+        version = (await pool.fetchval("select flowstate.flow_put_state($1, $2, 'fix', $3)", flow_id,
+                                       document(flow_id, n + 1), context))["flow_version"]
+        await pool.fetchval("select flowstate.flow_create_checkpoint($1, null, 'before', $2)", flow_id, context)
+        other = uuid.uuid4()
+        await pool.fetchval("select flowstate.flow_save_state($1, $2, null, $3)", other, document(other, n), context)
+        await pool.fetchval("select flowstate.flow_transition_phase($1, 'field_mapping', 1, $2)", other, context)
 
 
 async def run_paths(pool: asyncpg.Pool, store: FlowStateStore, flow_id: uuid.UUID, calls: int) -> None:
