@@ -2,8 +2,8 @@
 process: a DBA's save from psql (no request id), a batch load of 8 flows, a page of history, a
 page of history since a time, time travel to the middle of a 300-version history, a diff of two
 versions and a page of checkpoints, on a flow with the `pgflowstate bench` 1 KB state; and the
-inspector's overview (a tenant's counts and activity) among the tallies of 5,000 other tenants
-(written directly, as the superuser: their flows do not matter to it). Reports
+inspector's overview (a tenant's counts and activity) among the tallies and quarantined
+documents of 5,000 other tenants (written directly, as the superuser). Reports
 p50 and the backend's CPU per call (from /proc, so the server must run on this machine). With
 --baseline DIR (a db/ folder of another revision, e.g. from `git archive main db | tar -x -C
 /tmp/base`), the same calls on a second database built from it join the same rounds, with each
@@ -28,7 +28,8 @@ from pgflowstate.store import FlowStateStore
 VERSIONS = 300
 BATCH = 8
 OTHER_TENANTS = 5000
-# Other tenants' overview tallies: 16 slots of counts each, and writes in each of the last 24 hours.
+# Other tenants' overview tallies (16 slots of counts each, and writes in each of the last 24
+# hours) and quarantined documents (of flows not in this database: the rows are what is read).
 OTHER_TALLIES = f"""
 insert into flowstate.flow_tallies
 select gen_random_uuid(), gen_random_uuid(), 'discovery', 'data_import', 'running', s, 1
@@ -36,7 +37,9 @@ select gen_random_uuid(), gen_random_uuid(), 'discovery', 'data_import', 'runnin
 insert into flowstate.activity_tallies
 select gen_random_uuid(), gen_random_uuid(), date_trunc('hour', now()) - h * interval '1 hour', 0, 1
   from generate_series(1, {OTHER_TENANTS}) t, generate_series(0, 23) h;
-analyze flowstate.flow_tallies, flowstate.activity_tallies;
+insert into flowstate.quarantine (flow_id, generation, flow_version, document, errors)
+select gen_random_uuid(), 1, 1, '{{}}', '{{}}' from generate_series(1, {OTHER_TENANTS});
+analyze flowstate.flow_tallies, flowstate.activity_tallies, flowstate.quarantine;
 """
 
 

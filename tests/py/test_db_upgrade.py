@@ -346,6 +346,35 @@ def test_the_text_limits_migration_trims_long_checkpoint_lists(fresh_database, d
         assert conn.execute("select value from flowstate.settings where name = 'max_label_bytes'").fetchone() == (1024,)
 
 
+def test_the_quarantine_tenants_migration_gives_each_document_its_flows_tenant(fresh_database, db_copy):
+    """0015 records the tenant on quarantined documents: one archived before it (as the
+    functions then wrote it, without one) takes its flow's tenant and is counted in that
+    tenant's overview; one whose flow is gone keeps none."""
+    dsn = fresh_database(migrated=False)
+    (db_copy / "migrations" / "0015_quarantine_tenants.sql").unlink()
+    schema.upgrade(dsn, db_dir=db_copy)
+    tenant = {"client_account_id": "11111111-1111-1111-1111-111111111115",
+              "engagement_id": "22222222-2222-2222-2222-222222222215"}
+    ctx = json.dumps({**tenant, "user_id": "33333333-3333-3333-3333-333333333333"})
+    flow_id = "aaaaaaaa-0000-0000-0000-000000000015"
+    doc = f'{{"flow_id": "{flow_id}", "current_phase": "data_import", "phases_completed": [], "state_data": {{}}}}'
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("select flowstate.flow_save_state(%s, %s, null, %s)", (flow_id, doc, ctx))
+        for archived in (flow_id, str(uuid.uuid4())):  # the second: a flow that is gone
+            conn.execute("insert into flowstate.quarantine (flow_id, generation, flow_version, document, errors)"
+                         " values (%s, 1, 1, '{}', '{}')", (archived,))
+
+    assert schema.upgrade(dsn)["migrations_applied"] == ["0015_quarantine_tenants"]
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute("select flow_id::text, client_account_id::text, engagement_id::text"
+                            " from flowstate.quarantine order by flow_id = %s desc", (flow_id,)).fetchall()
+        assert rows[0] == (flow_id, tenant["client_account_id"], tenant["engagement_id"])
+        assert rows[1][1:] == (None, None)
+        activity = conn.execute("select flowstate.flow_activity(%s)", (ctx,)).fetchone()[0]
+        assert activity["quarantined"]["documents"] == 1
+
+
 def test_failing_migration_is_named_and_not_recorded(fresh_database, db_copy):
     dsn = fresh_database()
     (db_copy / "migrations" / "9999_broken.sql").write_text(

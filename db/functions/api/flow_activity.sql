@@ -17,6 +17,9 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+-- Generic plans: each statement reads either the caller's rows or (for an admin) every
+-- tenant's, decided as it runs; custom plans for each call were planned again every time.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_origin constant timestamptz := timestamptz '2000-01-01 00:00+00';
@@ -68,9 +71,16 @@ begin
                 group by 1) w on w.start = b.start;
   -- Quarantined documents of the flows the caller sees (row-level security on flows), of
   -- each flow's current life only (flowstate._generation's rule: a reused id starts clean).
-  with quarantined as (
+  -- A tenant's documents are read by the tenant index, every tenant's for an admin (as above).
+  with archived as (
+    select q.flow_id, q.generation, q.archived_at from flowstate.quarantine q
+     where q.client_account_id = v_tenant[1] and q.engagement_id = v_tenant[2]
+    union all
+    select q.flow_id, q.generation, q.archived_at from flowstate.quarantine q
+     where v_tenant is null),
+  quarantined as (
     select q.flow_id, q.archived_at, f.flow_type, f.current_phase::text, f.status::text
-      from flowstate.quarantine q
+      from archived q
       join flowstate.flows f on f.flow_id = q.flow_id and f.generation = q.generation)
   select jsonb_build_object('flows', (select count(distinct flow_id) from quarantined),
                             'documents', (select count(*) from quarantined),

@@ -27,8 +27,10 @@ begin
   v_flow := flowstate._locked_flow(p_flow_id, null);
   v_document := flowstate._document(v_flow, true);
   v_errors := flowstate._validation_errors(v_document, v_flow.flow_type);
-  insert into flowstate.quarantine (flow_id, generation, flow_version, document, errors, archived_by)
-  values (p_flow_id, v_flow.generation, v_flow.flow_version, v_document, v_errors, nullif(current_setting('flowstate.user_id', true), '')::uuid)
+  insert into flowstate.quarantine (flow_id, generation, flow_version, document, errors, archived_by,
+                                    client_account_id, engagement_id)
+  values (p_flow_id, v_flow.generation, v_flow.flow_version, v_document, v_errors, nullif(current_setting('flowstate.user_id', true), '')::uuid,
+          v_flow.client_account_id, v_flow.engagement_id)
   returning quarantine_id into v_quarantine_id;
 
   v_published := set_config('flowstate.operation', 'reset', true) || set_config('flowstate.label', v_quarantine_id::text, true);

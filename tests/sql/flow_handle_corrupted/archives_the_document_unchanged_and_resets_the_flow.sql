@@ -1,12 +1,12 @@
 -- After a DBA corrupts a flow with a direct UPDATE, flow_handle_corrupted archives the
 -- document exactly as flow_load_state returned it into flowstate.quarantine (never deleting
--- it), with the validation errors found in it, then resets the flow to its type's initial
+-- it), with the validation errors found in it and the flow's tenant, then resets the flow to its type's initial
 -- phase with empty state_data as the next version, and returns {quarantine_id, errors,
 -- document}. (It also NOTIFYs flowstate_alerts; delivery happens at commit, which a pgTAP
 -- transaction never reaches: the Python tests LISTEN for it.)
 begin;
 \ir ../_helpers.sql
-select plan(13);
+select plan(14);
 
 select flowstate_tests.make_flow_at('data_cleansing') as flow_id \gset
 select flowstate.flow_save_state(:'flow_id', flowstate_tests.doc(:'flow_id', 'data_cleansing', '{data_import,field_mapping}',
@@ -32,6 +32,9 @@ select cmp_ok(cardinality((select errors from flowstate.quarantine where flow_id
               'the unknown phase and the duplicate among them');
 select is((select archived_by from flowstate.quarantine where flow_id = :'flow_id'), (flowstate_tests.ctx(1, 5) ->> 'user_id')::uuid,
           'archived by the context''s user');
+select is((select (client_account_id, engagement_id)::text from flowstate.quarantine where flow_id = :'flow_id'),
+          ((flowstate_tests.ctx() ->> 'client_account_id')::uuid, (flowstate_tests.ctx() ->> 'engagement_id')::uuid)::text,
+          'under the flow''s tenant');
 select is(:'result'::jsonb ->> 'quarantine_id', (select quarantine_id::text from flowstate.quarantine where flow_id = :'flow_id'),
           'the result names the quarantine row');
 select is(:'result'::jsonb -> 'errors', to_jsonb((select errors from flowstate.quarantine where flow_id = :'flow_id')),
