@@ -302,10 +302,14 @@ $$;
 
 -- ---- Added with the overview's scale pgTAP files ----
 
--- What this transaction has read of a table so far (pg_stat_xact_user_tables): its sequential
--- scans and the rows it fetched through an index. Take it before a call and after.
+-- What this transaction has read of a table (with its partitions) so far, from
+-- pg_stat_xact_user_tables: its sequential scans of a table or partition that holds rows (as
+-- the last ANALYZE saw it: an empty partition costs nothing to scan) and the rows it fetched
+-- through an index. Take it before a call and after.
 create function flowstate_tests.reads_of(p_table regclass, out seq_scans bigint, out index_rows bigint)
 language sql volatile as $$
-  select coalesce(s.seq_scan, 0), coalesce(s.idx_tup_fetch, 0)
-    from (select) one left join pg_stat_xact_user_tables s on s.relid = p_table
+  select coalesce(sum(s.seq_scan) filter (where c.reltuples > 0), 0)::bigint, coalesce(sum(s.idx_tup_fetch), 0)::bigint
+    from (select p_table as relid union select relid from pg_partition_tree(p_table)) t
+    join pg_class c on c.oid = t.relid
+    left join pg_stat_xact_user_tables s on s.relid = t.relid
 $$;
