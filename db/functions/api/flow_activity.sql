@@ -30,6 +30,9 @@ declare
   v_buckets jsonb;
   v_quarantined jsonb;
   v_tenant uuid[];  -- the caller's tenant; NULL for an admin's every tenant
+  v_archived_ids uuid[];
+  v_archived_generations bigint[];
+  v_archived_at timestamptz[];
 begin
   perform flowstate._context(p_context);
   if current_setting('flowstate.all_tenants') <> 'on' then
@@ -69,18 +72,23 @@ begin
                  from flowstate.activity_tallies t
                 where t.hour >= v_first and v_tenant is null
                 group by 1) w on w.start = b.start;
-  -- Quarantined documents of the flows the caller sees (row-level security on flows), of
-  -- each flow's current life only (flowstate._generation's rule: a reused id starts clean).
-  -- A tenant's documents are read by the tenant index, every tenant's for an admin (as above).
-  with archived as (
-    select q.flow_id, q.generation, q.archived_at from flowstate.quarantine q
-     where q.client_account_id = v_tenant[1] and q.engagement_id = v_tenant[2]
-    union all
-    select q.flow_id, q.generation, q.archived_at from flowstate.quarantine q
-     where v_tenant is null),
-  quarantined as (
+  -- Quarantined documents: a tenant's by the tenant index, every tenant's for an admin (two
+  -- statements: a union of both was planned for the larger and read every flow); then those of
+  -- the flows the caller sees (row-level security on flows), of each flow's current life only
+  -- (flowstate._generation's rule: a reused id starts clean).
+  if v_tenant is null then
+    select array_agg(q.flow_id), array_agg(q.generation), array_agg(q.archived_at)
+      into v_archived_ids, v_archived_generations, v_archived_at
+      from flowstate.quarantine q;
+  else
+    select array_agg(q.flow_id), array_agg(q.generation), array_agg(q.archived_at)
+      into v_archived_ids, v_archived_generations, v_archived_at
+      from flowstate.quarantine q
+     where q.client_account_id = v_tenant[1] and q.engagement_id = v_tenant[2];
+  end if;
+  with quarantined as (
     select q.flow_id, q.archived_at, f.flow_type, f.current_phase::text, f.status::text
-      from archived q
+      from unnest(v_archived_ids, v_archived_generations, v_archived_at) q(flow_id, generation, archived_at)
       join flowstate.flows f on f.flow_id = q.flow_id and f.generation = q.generation)
   select jsonb_build_object('flows', (select count(distinct flow_id) from quarantined),
                             'documents', (select count(*) from quarantined),
