@@ -421,12 +421,22 @@ begin
       if jsonb_typeof(v_value) <> 'boolean' then
         v_errors := v_errors || 'Filter quarantined must be true or false.'::text;
       else
-        -- Quarantine of the flow's current life only (flowstate._generation's rule), looked up
-        -- per candidate row through the quarantine key (flow_id first), so the page still walks
-        -- the updated_at index and stops after it. "is true/false" keeps the planner from
-        -- turning it into a join that reads all quarantine and sorts what it finds.
-        v_where := v_where || format(' and exists (select from flowstate.quarantine q where q.flow_id = f.flow_id and q.generation = f.generation) is %s',
-                                     v_value #>> '{}');
+        -- Quarantine of the flow's current life only (flowstate._generation's rule).
+        -- true: the few flows with a quarantined document, found from the documents (a
+        -- tenant's by their tenant index) and then sorted, rather than by a walk of every flow
+        -- of the tenant.
+        -- false: most flows, so the page walks the updated_at index and stops after it,
+        -- looking each candidate up through the quarantine key; "is false" keeps the planner
+        -- from turning it into a join that reads all quarantine and sorts what it finds.
+        if (v_value #>> '{}')::boolean then
+          v_where := v_where || ' and (f.flow_id, f.generation) in (select q.flow_id, q.generation from flowstate.quarantine q'
+                     || case when current_setting('flowstate.all_tenants') <> 'on'
+                             then format(' where q.client_account_id = %L::uuid and q.engagement_id = %L::uuid',
+                                         current_setting('flowstate.client_account_id'), current_setting('flowstate.engagement_id'))
+                             else '' end || ')';
+        else
+          v_where := v_where || ' and exists (select from flowstate.quarantine q where q.flow_id = f.flow_id and q.generation = f.generation) is false';
+        end if;
       end if;
     when v_key in ('parent_flow_id', 'client_account_id', 'engagement_id') then
       if jsonb_typeof(v_value) <> 'string' or not flowstate._is_uuid(v_value #>> '{}') then
