@@ -313,3 +313,17 @@ language sql volatile as $$
     join pg_class c on c.oid = t.relid
     left join pg_stat_xact_user_tables s on s.relid = t.relid
 $$;
+
+-- The two TAP lines of a call that should read a table only through an index, for its
+-- caller's rows: no scan of it (or of a partition holding rows) and at most p_max_rows rows
+-- fetched through an index since reads_of gave p_seq_scans and p_index_rows (before the call).
+create function flowstate_tests.reads_by_index_only(p_table regclass, p_seq_scans bigint, p_index_rows bigint,
+                                                     p_max_rows bigint, p_rows text)
+returns setof text language plpgsql as $$
+declare
+  v_now record := flowstate_tests.reads_of(p_table);
+begin
+  return next is(v_now.seq_scans - p_seq_scans, 0::bigint, format('no scan of every tenant''s %s', p_rows));
+  return next cmp_ok(v_now.index_rows - p_index_rows, '<=', p_max_rows, format('only the tenant''s %s are read', p_rows));
+end;
+$$;

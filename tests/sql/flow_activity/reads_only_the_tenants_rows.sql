@@ -26,14 +26,9 @@ reset role;
 select is((select sum((b ->> 'writes')::bigint) from jsonb_array_elements(:'activity'::jsonb -> 'buckets') b),
           2::numeric, 'the tenant''s writes: the creation and the reset');
 select is((:'activity'::jsonb -> 'quarantined' ->> 'documents')::int, 1, 'the tenant''s quarantined document');
-select is((select seq_scans from flowstate_tests.reads_of('flowstate.activity_tallies')) - :tallies_seq_scans, 0::bigint,
-          'no scan of every tenant''s tallies');
-select cmp_ok((select index_rows from flowstate_tests.reads_of('flowstate.activity_tallies')) - :tallies_index_rows, '<=', 100::bigint,
-              'only the tenant''s tally rows are read');
-select is((select seq_scans from flowstate_tests.reads_of('flowstate.quarantine')) - :quarantine_seq_scans, 0::bigint,
-          'no scan of every tenant''s quarantined documents');
-select cmp_ok((select index_rows from flowstate_tests.reads_of('flowstate.quarantine')) - :quarantine_index_rows, '<=', 1::bigint,
-              'only the tenant''s documents are read');
+select flowstate_tests.reads_by_index_only('flowstate.activity_tallies', :tallies_seq_scans, :tallies_index_rows, 100, 'tallies');
+select flowstate_tests.reads_by_index_only('flowstate.quarantine', :quarantine_seq_scans, :quarantine_index_rows, 1,
+                                           'quarantined documents');
 
 select is((select seq_scans from flowstate_tests.reads_of('flowstate.flows')) - :flows_seq_scans, 0::bigint,
           'no scan of every tenant''s flows');

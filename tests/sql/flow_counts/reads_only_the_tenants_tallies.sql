@@ -17,10 +17,7 @@ select results_eq(format($$ select * from flowstate.flow_counts(%L) $$, flowstat
                   $$ values ('discovery'::text, 'data_import'::text, 'running'::text, 1::bigint) $$,
                   'the tenant''s count');
 reset role;
-select is((select seq_scans from flowstate_tests.reads_of('flowstate.flow_tallies')) - :before_seq_scans, 0::bigint,
-          'no scan of every tenant''s tallies');
-select cmp_ok((select index_rows from flowstate_tests.reads_of('flowstate.flow_tallies')) - :before_index_rows, '<=', 16::bigint,
-              'only the tenant''s rows are read');
+select flowstate_tests.reads_by_index_only('flowstate.flow_tallies', :before_seq_scans, :before_index_rows, 16, 'tallies');
 
 select * from finish();
 rollback;
