@@ -432,7 +432,8 @@ begin
           v_where := v_where || ' and (f.flow_id, f.generation) in (select q.flow_id, q.generation from flowstate.quarantine q'
                      || case when current_setting('flowstate.all_tenants') <> 'on'
                              then format(' where q.client_account_id = %L::uuid and q.engagement_id = %L::uuid',
-                                         current_setting('flowstate.client_account_id'), current_setting('flowstate.engagement_id'))
+                                         nullif(current_setting('flowstate.client_account_id'), ''),
+                                         nullif(current_setting('flowstate.engagement_id'), ''))
                              else '' end || ')';
         else
           v_where := v_where || ' and exists (select from flowstate.quarantine q where q.flow_id = f.flow_id and q.generation = f.generation) is false';
@@ -471,9 +472,12 @@ begin
       using errcode = 'FS001', detail = jsonb_build_object('errors', v_errors)::text;
   end if;
 
+  -- The published tenant; none (NULL: nothing matches) for a context outside the caller's
+  -- bindings, which flowstate._context refused to publish.
   if current_setting('flowstate.all_tenants') <> 'on' then
     v_where := format(' and f.client_account_id = %L::uuid and f.engagement_id = %L::uuid',
-                      current_setting('flowstate.client_account_id'), current_setting('flowstate.engagement_id')) || v_where;
+                      nullif(current_setting('flowstate.client_account_id'), ''),
+                      nullif(current_setting('flowstate.engagement_id'), '')) || v_where;
   end if;
   -- Every column but state_data (an empty object stands in), whatever columns flows has.
   select string_agg(case when a.attname = 'state_data' then '''{}''::jsonb' else 'f.' || quote_ident(a.attname) end,

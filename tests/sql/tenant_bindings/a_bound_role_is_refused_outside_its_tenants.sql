@@ -3,7 +3,7 @@
 -- nothing, writes are FS004, creation included, and nothing at all changes.
 begin;
 \ir ../_helpers.sql
-select plan(17);
+select plan(21);
 
 create role flowstate_test_agent login in role flowstate_app;
 insert into flowstate.role_tenants (role_name, client_account_id, engagement_id)
@@ -13,6 +13,8 @@ select flowstate_tests.make_flow(p_versions => 2, p_tenant => 2) as theirs \gset
 select flowstate.flow_create_checkpoint(:'theirs', null, 'cp', flowstate_tests.ctx(2)) as checkpoint_id \gset
 select flowstate.flow_recover_from_checkpoint(:'theirs', :'checkpoint_id', null, flowstate_tests.ctx(2)) is not null as alerted \gset
 select alert_id from flowstate.alerts where flow_id = :'theirs' \gset
+select flowstate_tests.make_flow(p_tenant => 2) as quarantined \gset
+select flowstate.flow_handle_corrupted(:'quarantined', flowstate_tests.ctx(2)) is not null as archived \gset
 select gen_random_uuid() as new_id \gset
 create function pg_temp.digest() returns text language sql as $$
   select concat_ws(' ', (select md5(string_agg(f::text, ',' order by flow_id)) from flowstate.flows f),
@@ -29,6 +31,14 @@ select is(flowstate.flow_state_at(:'theirs', 1, flowstate_tests.ctx(2)), null, '
 select is((select count(*) from flowstate.flow_load_states(array[:'theirs'::uuid], flowstate_tests.ctx(2))), 0::bigint,
           'a batch load finds nothing');
 select is(flowstate.flow_alert(:'alert_id', flowstate_tests.ctx(2)), null, 'the tenant''s alert has no details');
+-- The overview and the figures: nothing of the tenant's, its quarantined document included.
+select is((select count(*) from flowstate.flow_counts(flowstate_tests.ctx(2))), 0::bigint, 'no counts');
+select is(flowstate.flow_activity(flowstate_tests.ctx(2)) -> 'quarantined' ->> 'documents', '0', 'no quarantined document');
+select is(flowstate.flow_stats(flowstate_tests.ctx(2)) - '{track_functions}'::text[],
+          '{"flows": [], "flows_total": 0, "audit_rows": 0, "audit_bytes": null, "audit_rows_24h": 0, "audit_bytes_24h": 0,
+            "checkpoints": 0, "checkpoint_bytes": null, "quarantined": 0, "quarantined_24h": 0, "slowest_functions": null}'::jsonb,
+          'no figures');
+select is(flowstate.flow_search('{"quarantined": true}', flowstate_tests.ctx(2)) -> 'flows', '[]'::jsonb, 'no flow found');
 -- Writes: FS004, as for a flow that does not exist.
 select is(flowstate_tests.outcome_of(format($$ select flowstate.flow_save_state(%L, flowstate_tests.doc(%L), 2, flowstate_tests.ctx(2)) $$,
                                             :'theirs', :'theirs')) ->> 'sqlstate', 'FS004', 'save is FS004');
