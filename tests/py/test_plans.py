@@ -28,8 +28,8 @@ LONG_HISTORY = 300
 STATE = state_data(1024)  # the bench's 1 KB state: a mapping of small objects
 
 
-def document(flow_id: uuid.UUID, n: int, phase: str = "data_import") -> dict:
-    return {"flow_id": str(flow_id), "current_phase": phase, "phases_completed": [], "state_data": step(STATE, n)}
+def document(flow_id: uuid.UUID, n: int) -> dict:
+    return {"flow_id": str(flow_id), "current_phase": "data_import", "phases_completed": [], "state_data": step(STATE, n)}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ async def fill(store: FlowStateStore, flows: int, history: int) -> uuid.UUID:
     return ids[0]
 
 
-async def run_dba_saves(pool: asyncpg.Pool, context: dict, flow_id: uuid.UUID, calls: int) -> None:
+async def run_dba_writes(pool: asyncpg.Pool, context: dict, flow_id: uuid.UUID, calls: int) -> None:
     """A DBA's writes from psql: no request id."""
     version = await pool.fetchval("select flow_version from flowstate.flows where flow_id = $1", flow_id)
     for n in range(calls):
@@ -158,7 +158,7 @@ async def test_the_common_paths_plan_their_statements_once_per_session(counting_
                 for calls in (WARM_UP, CALLS):
                     await setup.execute("select public.pg_stat_statements_reset()")
                     if session == "a DBA's":
-                        await run_dba_saves(pool, store.context.model_dump(mode="json"), flow_id, calls)
+                        await run_dba_writes(pool, store.context.model_dump(mode="json"), flow_id, calls)
                     else:
                         await run_paths(pool, FlowStateStore(pool, store.context), flow_id, calls)
                 found[session] = await replanned(pool)

@@ -360,6 +360,14 @@ declare
   v_at timestamptz;
   v_position text;
   v_columns text;
+  -- The published tenant as a condition on the tenant columns of the table aliased by the
+  -- format() argument (flows f, quarantine q); NULL for every tenant. None is published for a
+  -- context outside the caller's bindings, which flowstate._context refused: the ids are then
+  -- NULL, and nothing matches.
+  v_tenant text := case when current_setting('flowstate.all_tenants') <> 'on'
+                        then format('%%1$s.client_account_id = %L::uuid and %%1$s.engagement_id = %L::uuid',
+                                    nullif(current_setting('flowstate.client_account_id'), ''),
+                                    nullif(current_setting('flowstate.engagement_id'), '')) end;
 begin
   if p_filter is not null and jsonb_typeof(p_filter) not in ('object', 'null') then
     v_errors := v_errors || format('p_filter must be a JSON object, not %s.', jsonb_typeof(p_filter));
@@ -430,11 +438,7 @@ begin
         -- from turning it into a join that reads all quarantine and sorts what it finds.
         if (v_value #>> '{}')::boolean then
           v_where := v_where || ' and (f.flow_id, f.generation) in (select q.flow_id, q.generation from flowstate.quarantine q'
-                     || case when current_setting('flowstate.all_tenants') <> 'on'
-                             then format(' where q.client_account_id = %L::uuid and q.engagement_id = %L::uuid',
-                                         nullif(current_setting('flowstate.client_account_id'), ''),
-                                         nullif(current_setting('flowstate.engagement_id'), ''))
-                             else '' end || ')';
+                     || coalesce(' where ' || format(v_tenant, 'q'), '') || ')';
         else
           v_where := v_where || ' and exists (select from flowstate.quarantine q where q.flow_id = f.flow_id and q.generation = f.generation) is false';
         end if;
@@ -472,13 +476,7 @@ begin
       using errcode = 'FS001', detail = jsonb_build_object('errors', v_errors)::text;
   end if;
 
-  -- The published tenant; none (NULL: nothing matches) for a context outside the caller's
-  -- bindings, which flowstate._context refused to publish.
-  if current_setting('flowstate.all_tenants') <> 'on' then
-    v_where := format(' and f.client_account_id = %L::uuid and f.engagement_id = %L::uuid',
-                      nullif(current_setting('flowstate.client_account_id'), ''),
-                      nullif(current_setting('flowstate.engagement_id'), '')) || v_where;
-  end if;
+  v_where := coalesce(' and ' || format(v_tenant, 'f'), '') || v_where;
   -- Every column but state_data (an empty object stands in), whatever columns flows has.
   select string_agg(case when a.attname = 'state_data' then '''{}''::jsonb' else 'f.' || quote_ident(a.attname) end,
                     ', ' order by a.attnum)
