@@ -1,10 +1,11 @@
-"""Cost stays flat as data grows: save and load latency at 10k, 100k and 1M flows.
+"""Cost stays flat as data grows: save, batch save and load latency at 10k, 100k and 1M flows.
 
     python benchmarks/bench_scale.py [--dsn DSN] [--sizes 10000,100000,1000000] [--json]
 
 The store is grown in SQL (INSERT ... SELECT, triggers off for the bulk load, audit history
 written alongside: a snapshot and two change rows per flow), then VACUUM ANALYZE, then random
-existing flows are saved and loaded through the functions. Latency at the largest size should
+existing flows are saved and loaded through the functions, and saved 16 at a time as the write
+coalescer sends them (flow_save_states, one call per batch). Latency at the largest size should
 be within 1.2x of the smallest. The floor (a bare upsert plus history row, a bare SELECT) runs
 on a table of the same size in the same run, to tell what any table of that size costs from
 what pgflowstate adds. The plans of the hot lookups are printed to show index scans.
@@ -104,13 +105,19 @@ async def measure(conn, size: int, operations: int) -> dict:
     load = await conn.prepare("select flowstate.flow_load_state($1, $2)")
     floor_save = await conn.prepare(FLOOR_SAVE)
     floor_load = await conn.prepare("select doc from bench_floor where flow_id = $1")
+    save_batch = await conn.prepare("select flowstate.flow_save_states($1, $2)")
     rng = random.Random(size)
-    samples = {"save": [], "load": [], "floor_save": [], "floor_load": []}
+    samples = {"save": [], "load": [], "floor_save": [], "floor_load": [], "save_batch_16": []}
     for _ in range(operations):
         fid = flow_id(rng.randint(1, size))
         document = await timed(samples["load"], load.fetchval(fid, TENANT))
         document["state_data"]["iteration"] += 1
         await timed(samples["save"], save.fetchval(fid, document, document["flow_version"], TENANT))
+        batch = await conn.fetch("select flow_id, flow_version from flowstate.flows where flow_id = any($1::uuid[])",
+                                 list({flow_id(rng.randint(1, size)) for _ in range(16)}))
+        items = [{"flow_id": str(f), "expected_version": v, "state": dict(document, flow_id=str(f))} for f, v in batch]
+        saved = await timed(samples["save_batch_16"], save_batch.fetchval(items, TENANT))
+        assert all(item["ok"] for item in saved), saved
         # The floor on another random flow of the same size of table, same payload.
         other = flow_id(rng.randint(1, size))
         await timed(samples["floor_load"], floor_load.fetchval(other))
@@ -144,7 +151,7 @@ async def run(dsn: str, sizes: list[int], operations: int) -> dict:
         smallest, largest = results[str(sizes[0])], results[str(sizes[-1])]
         results["ratio_largest_to_smallest_p50"] = {
             op: round(largest[op]["p50_ms"] / smallest[op]["p50_ms"], 2)
-            for op in ("save", "load", "floor_save", "floor_load")}
+            for op in ("save", "save_batch_16", "load", "floor_save", "floor_load")}
         results["plans"] = await plans(conn)
         return results
     finally:
@@ -152,11 +159,11 @@ async def run(dsn: str, sizes: list[int], operations: int) -> dict:
 
 
 def print_report(results: dict, sizes: list[int]) -> None:
-    ops = ("save", "floor_save", "load", "floor_load")
-    print(f"{'flows':>10}" + "".join(f"{op + ' p50':>16}" for op in ops) + "  (ms)")
+    ops = ("save", "save_batch_16", "floor_save", "load", "floor_load")
+    print(f"{'flows':>10}" + "".join(f"{op + ' p50':>19}" for op in ops) + "  (ms)")
     for size in sizes:
         r = results[str(size)]
-        print(f"{size:>10}" + "".join(f"{r[op]['p50_ms']:>16.3f}" for op in ops))
+        print(f"{size:>10}" + "".join(f"{r[op]['p50_ms']:>19.3f}" for op in ops))
     ratio = results["ratio_largest_to_smallest_p50"]
     print(f"p50 at {sizes[-1]} flows / at {sizes[0]}: " + ", ".join(f"{op} {ratio[op]:.2f}x" for op in ops))
     for name, plan in results["plans"].items():

@@ -57,8 +57,10 @@ declare
   v_moved_to flowstate.flows[];
   v_unremembered bigint;
 begin
+  -- An array, not IN (subquery): row-level security keeps the planner from probing the key
+  -- with a semi-join, so that form scanned every tenant's flows (42 ms at 100,000 flows).
   perform from flowstate.flows f
-   where f.flow_id in (select (e ->> 'flow_id')::uuid from jsonb_array_elements(p_items) e)
+   where f.flow_id = any (array(select (e ->> 'flow_id')::uuid from jsonb_array_elements(p_items) e))
    order by f.flow_id
      for update nowait;
   with items as (
