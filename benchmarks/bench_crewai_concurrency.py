@@ -40,6 +40,7 @@ from crewai.flow.persistence.base import FlowPersistence  # noqa: E402
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr  # noqa: E402
 
 from pgflowstate.crewai import PostgresFlowPersistence  # noqa: E402
+from pgflowstate.crewai.persistence import default_connections  # noqa: E402
 from pgflowstate.crewai.cutover import scratch_sqlite_persistence  # noqa: E402
 
 STEPS_PER_FLOW = 5
@@ -212,8 +213,8 @@ def main() -> None:
     parser.add_argument("--flows", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--max-connections", type=int, default=PostgresFlowPersistence.model_fields[
-        "max_connections"].default)
+    parser.add_argument("--max-connections", type=int, default=default_connections(),
+                        help="the backend's connections (default: its own default on this machine)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with bench_database(args.dsn) as dsn:

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import uuid
 from contextlib import closing
 from pathlib import Path
@@ -227,3 +228,34 @@ def test_use_postgres_switches_classes_decorated_before_it(crewai_dsn, tenant_en
             assert conn.execute("select count(*) from flow_states").fetchone()[0] == 0
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.mark.parametrize(("cores", "connections"), [(1, 2), (2, 2), (3, 3), (16, 4)])
+def test_by_default_no_more_connections_than_cores_between_two_and_four(crewai_dsn, tenant_env, monkeypatch,
+                                                                         cores, connections):
+    # More connections than cores made each concurrent step wait longer for a core (20 flows on
+    # 2 cores: median 5.0 ms with 4 connections, 3.7 ms with 2; bench_crewai_concurrency.py).
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
+    backend = PostgresFlowPersistence(dsn=crewai_dsn)
+    chosen = PostgresFlowPersistence(dsn=crewai_dsn, max_connections=7)
+    try:
+        assert backend.max_connections == connections
+        assert chosen.max_connections == 7, "a number given is kept"
+        assert PostgresFlowPersistence.model_validate(backend.model_dump()).max_connections == connections
+        start = threading.Barrier(8)
+
+        def steps(n: int) -> None:
+            start.wait()
+            for i in range(4):
+                backend.save_state(f"run-{n}", "step", {"id": f"run-{n}", "i": i})
+
+        threads = [threading.Thread(target=steps, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert all(backend.load_state(f"run-{n}") == {"id": f"run-{n}", "i": 3} for n in range(8))
+        assert backend._bridge._slots <= connections, "eight threads at once, at most that many connections"
+    finally:
+        backend.close()
+        chosen.close()
