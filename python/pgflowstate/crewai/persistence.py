@@ -316,9 +316,9 @@ def default_connections() -> int:
     at least 2 and at most 4. More statements in flight than cores only make each wait for a
     core, the server's (often on the same machine: the local server) and CrewAI's threads
     alike: 20 concurrent flows on 2 cores had a median step of 5.0 ms with 4 connections and
-    3.7 ms with 2, the whole run as fast (benchmarks/bench_crewai_concurrency.py). Steps that
-    find every connection busy wait for one, which lengthens the tail a little (p95 18 -> 38 ms
-    in asyncio mode, against SQLite's 500 ms)."""
+    3.7-4.1 ms with 2, the whole run as fast (benchmarks/bench_crewai_concurrency.py). Steps
+    that find every connection busy wait for one, which doubles the tail (asyncio p95 18-20 ms
+    -> 36-45 ms, against SQLite's 500 ms)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2
     return min(4, max(2, cores))
 
