@@ -3,14 +3,13 @@
 A statement that scans a whole table costs nothing on a test's few rows and grows with every
 tenant's flows: a coalesced batch locked its flows with `flow_id in (select ...)`, which row-level
 security turned into a scan of every flow (830 ms a batch at 1M flows). This runs the common
-paths of test_plans (writes, batches, reads, time travel, the overview, CrewAI steps and pauses)
-and the lifecycle's on a store where other tenants hold thousands of flows, in one transaction, and asks
-pg_stat_xact_user_tables that no table holding many rows was scanned."""
+paths (common_paths.py: writes, batches, reads, time travel, the overview, CrewAI steps and
+pauses) and the lifecycle's on a store where other tenants hold thousands of flows, in one
+transaction, and asks pg_stat_xact_user_tables that no table holding many rows was scanned."""
 
 from __future__ import annotations
 
-from test_plans import fill, run_paths
-
+from common_paths import fill, run_paths
 from flowdocs import new_context
 from pgflowstate import FlowStateStore, create_pool
 
