@@ -6,7 +6,8 @@
    json.dumps) of --rows rows: states of 1-50 KB (about 7 KB on average, so 100,000 rows are
    about 725 MB of JSON), flows of 1-20 rows written interleaved, as concurrent flows are.
 2. Floor: a bare COPY of the same rows, read from the file in the same order, into a plain
-   table whose state column uses lz4.
+   table whose state column uses lz4. For reference, the same COPY with each state checked to
+   be JSON, over a connection per core: what a lossless import that checks its rows must do.
 3. `python -m pgflowstate.migrator` in a child process (its peak RSS is measured): import and
    verification timed apart, then a second run, which must skip everything.
 Without --dsn it runs on a throwaway durable cluster (fsync on, like production).
@@ -35,6 +36,9 @@ from common import bench_database  # noqa: E402
 
 TENANT = {"client_account_id": str(uuid.uuid4()), "engagement_id": str(uuid.uuid4()),
           "user_id": str(uuid.uuid4())}
+# The floor's COPY with each state checked to be JSON, over a connection per core (as the
+# migrator's workers spread): what a lossless import that checks its rows cannot do without.
+CHECKED_STREAMS = max(1, len(os.sched_getaffinity(0)))
 METHODS = ["start", "research", "analyze", "draft", "review", "revise", "publish", "notify"]
 WORDS = ("agent crew task flow state research market analysis draft review report summary data "
          "customer product model result score insight source citation answer question plan "
@@ -112,23 +116,29 @@ def _insert(conn: sqlite3.Connection, batch: list) -> None:
                          " VALUES (?, ?, ?, ?)", batch)
 
 
-async def copy_floor(dsn: str, path: Path) -> float:
-    """Seconds for a bare COPY of every row, read in the migrator's order, into lz4 text."""
-    conn = await asyncpg.connect(dsn)
+async def copy_floor(dsn: str, path: Path, json_check: bool = False, streams: int = 1) -> float:
+    """Seconds for a bare COPY of every row, read in the migrator's order, into lz4 text (with
+    ``json_check``: checked to be JSON) over ``streams`` connections at once (rows dealt out by id)."""
+    conns = [await asyncpg.connect(dsn) for _ in range(streams)]
+    sources = [sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True) for _ in range(streams)]
     try:
-        await conn.execute("create table bench_copy_floor (flow_uuid text, id bigint, method_name text,"
-                           " ts text, state_json text compression lz4)")
-        source = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
-        cursor = source.execute("select flow_uuid, id, method_name, timestamp, state_json"
-                                " from flow_states order by flow_uuid, id")
+        await conns[0].execute("create table bench_copy_floor (flow_uuid text, id bigint, method_name text,"
+                               " ts text, state_json text compression lz4"
+                               f"{' check (state_json::json is not null)' if json_check else ''})")
+        cursors = [source.execute("select flow_uuid, id, method_name, timestamp, state_json from flow_states"
+                                  " where id % ? = ? order by flow_uuid, id", (streams, n))
+                   for n, source in enumerate(sources)]
         started = time.perf_counter()
-        await conn.copy_records_to_table("bench_copy_floor", records=cursor)
+        await asyncio.gather(*(conn.copy_records_to_table("bench_copy_floor", records=cursor)
+                               for conn, cursor in zip(conns, cursors)))
         seconds = time.perf_counter() - started
-        source.close()
-        await conn.execute("drop table bench_copy_floor")
+        await conns[0].execute("drop table bench_copy_floor")
         return seconds
     finally:
-        await conn.close()
+        for source in sources:
+            source.close()
+        for conn in conns:
+            await conn.close()
 
 
 def run_migrator(dsn: str, path: Path, workers: int) -> tuple[dict, float, int]:
@@ -171,6 +181,7 @@ def main() -> None:
         check.close()
         with bench_database(args.dsn) as dsn:
             floor = asyncio.run(copy_floor(dsn, path))
+            checked_floor = asyncio.run(copy_floor(dsn, path, json_check=True, streams=CHECKED_STREAMS))
             report, wall, peak = run_migrator(dsn, path, args.workers)
             again, wall_again, _ = run_migrator(dsn, path, args.workers)
 
@@ -179,6 +190,9 @@ def main() -> None:
         "rows": rows, "flows": report["flows_total"], "state_mb": round(mb, 1),
         "generate_s": round(generated, 1),
         "floor_copy": {"seconds": round(floor, 2), "rows_s": round(rows / floor), "mb_s": round(mb / floor, 1)},
+        "checked_copy": {"seconds": round(checked_floor, 2), "rows_s": round(rows / checked_floor),
+                         "mb_s": round(mb / checked_floor, 1), "streams": CHECKED_STREAMS,
+                         "of_floor": round(floor / checked_floor, 2)},
         "migrate_import": {"seconds": round(report["import_seconds"], 2), "rows_s": round(rows / report["import_seconds"]),
                            "mb_s": round(mb / report["import_seconds"], 1),
                            "of_floor": round(floor / report["import_seconds"], 2)},
@@ -193,11 +207,13 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    f, m, v = result["floor_copy"], result["migrate_import"], result["migrate_with_verify"]
+    f, c, m, v = result["floor_copy"], result["checked_copy"], result["migrate_import"], result["migrate_with_verify"]
     print(f"source: {rows:,} rows in {result['flows']:,} flows, {mb:,.1f} MB of state JSON "
           f"(generated in {generated:.1f} s)")
     print(f"{'':<30}{'seconds':>10}{'rows/s':>10}{'MB/s':>8}")
     print(f"{'floor: COPY into lz4 text':<30}{f['seconds']:>10.2f}{f['rows_s']:>10,}{f['mb_s']:>8.1f}")
+    print(f"{f'same, JSON checked, {CHECKED_STREAMS} conns':<30}{c['seconds']:>10.2f}{c['rows_s']:>10,}{c['mb_s']:>8.1f}"
+          f"   {c['of_floor']:.2f} x floor")
     print(f"{'migrate (import)':<30}{m['seconds']:>10.2f}{m['rows_s']:>10,}{m['mb_s']:>8.1f}"
           f"   {m['of_floor']:.2f} x floor")
     print(f"{'migrate (import + verify)':<30}{v['seconds']:>10.2f}{v['rows_s']:>10,}{v['mb_s']:>8.1f}"
