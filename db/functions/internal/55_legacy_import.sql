@@ -559,19 +559,25 @@ begin
         from valid v
       on conflict (flow_id) do nothing
       returning f.flow_id, f.generation, f.client_account_id, f.engagement_id, f.user_id, f.flow_version),
+    -- What the ledger and the results take from each flow, without its states: the planner
+    -- expects one row of each side below and joins by nested loop, which copies every row of
+    -- the inner side once per outer row (joined to valid, 8% of a 20,000-row import).
+    entries as (
+      select v.i, v.flow_id, v.external_id, cardinality(v.ids) as row_count, v.ids[cardinality(v.ids)] as last_legacy_id,
+             flowstate._legacy_content_hash(v.ids, v.methods, v.timestamps, v.shas) as content_hash
+        from valid v),
     ledger as (
       insert into flowstate.migration_ledger (flow_id, generation, client_account_id, engagement_id, external_id,
                                               source_fingerprint, source, row_count, last_legacy_id, content_hash,
                                               has_pending, flow_version, mapped, migrated_by)
-      select n.flow_id, n.generation, n.client_account_id, n.engagement_id, v.external_id, p_source ->> 'fingerprint',
-             p_source - 'fingerprint', cardinality(v.ids), v.ids[cardinality(v.ids)],
-             flowstate._legacy_content_hash(v.ids, v.methods, v.timestamps, v.shas), false, n.flow_version, '{}', n.user_id
-        from inserted n join valid v on v.flow_id = n.flow_id
+      select n.flow_id, n.generation, n.client_account_id, n.engagement_id, e.external_id, p_source ->> 'fingerprint',
+             p_source - 'fingerprint', e.row_count, e.last_legacy_id, e.content_hash, false, n.flow_version, '{}', n.user_id
+        from inserted n join entries e on e.flow_id = n.flow_id
       returning flow_id, external_id, row_count, content_hash, flow_version)
-    select v.i, jsonb_build_object('flow_id', l.flow_id, 'external_id', l.external_id, 'status', 'migrated',
+    select e.i, jsonb_build_object('flow_id', l.flow_id, 'external_id', l.external_id, 'status', 'migrated',
                                    'rows', l.row_count, 'content_hash', l.content_hash, 'flow_version', l.flow_version,
                                    'mapped', '[]'::jsonb) as result
-      from ledger l join valid v on v.flow_id = l.flow_id
+      from ledger l join entries e on e.flow_id = l.flow_id
   loop
     v_results[v_imported.i] := v_imported.result;
   end loop;
