@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -71,18 +69,10 @@ async def measure(dsn: str, size: int, rounds: int, calls: int) -> dict[str, flo
 
         await ops["bytea_floor_save"](0)
         ops["bytea_floor_load"] = bytea_floor_load
-        names = SAVES + LOADS
-        samples: dict[str, list[float]] = {name: [] for name in names}
-        i = 0
-        for r in range(rounds + 1):  # round 0 warms up
-            for name in (names if r % 2 else reversed(names)):
-                for _ in range(calls):
-                    i += 1
-                    start = time.perf_counter()
-                    await ops[name](i)
-                    if r:
-                        samples[name].append(time.perf_counter() - start)
-        return {name: round(statistics.median(s) * 1000, 3) for name, s in samples.items()}
+        compared = {name: ops[name] for name in SAVES + LOADS}
+        await bench.in_rounds(compared, calls, 1)  # warm-up
+        summaries = await bench.in_rounds(compared, rounds * calls, rounds)
+        return {name: summary["p50_ms"] for name, summary in summaries.items()}
     finally:
         await pool.execute(BYTEA_DROP)
         await pool.close()

@@ -196,21 +196,27 @@ class Candidates:
             await close()
 
 
+async def in_rounds(ops: dict[str, Op], iterations: int, rounds: int) -> dict[str, dict]:
+    """Each op about ``iterations`` times, in ``rounds`` turns of the ops (so noise hits them
+    alike), called with a running iteration number; summarised per op."""
+    samples: dict[str, list[float]] = {name: [] for name in ops}
+    per_round = max(1, iterations // rounds)
+    i = 0
+    for _ in range(rounds):
+        for name, op in ops.items():
+            for _ in range(per_round):
+                i += 1
+                start = time.perf_counter()
+                await op(i)
+                samples[name].append(time.perf_counter() - start)
+    return {name: summarise(values) for name, values in samples.items()}
+
+
 async def latency(dsn: str, size: int, iterations: int, rounds: int) -> tuple[dict, dict]:
     candidates = Candidates(dsn, size)
     await candidates.open()
     try:
-        samples: dict[str, list[float]] = {name: [] for name in candidates.ops}
-        per_round = max(1, iterations // rounds)
-        i = 0
-        for _ in range(rounds):
-            for name, op in candidates.ops.items():
-                for _ in range(per_round):
-                    i += 1
-                    start = time.perf_counter()
-                    await op(i)
-                    samples[name].append(time.perf_counter() - start)
-        return {name: summarise(values) for name, values in samples.items()}, candidates.skipped
+        return await in_rounds(candidates.ops, iterations, rounds), candidates.skipped
     finally:
         await candidates.close()
 
